@@ -1,0 +1,127 @@
+/**
+ * Service configuration, read once from the environment at start-up,
+ * validated, and frozen. Invalid values stop start-up with a message naming
+ * the variable at fault.
+ */
+import { z } from "zod";
+
+const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.string().optional().transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${name} must be an integer from ${min} to ${max}, got "${raw}"`,
+      });
+      return z.NEVER;
+    }
+    return value;
+  });
+
+const schema = z.object({
+  FAAS_PORT: int("FAAS_PORT", 8000, 0, 65535),
+  FAAS_HOST: z.string().optional().transform((v) => v?.trim() || "0.0.0.0"),
+  FAAS_POOL_SIZE: int("FAAS_POOL_SIZE", 4, 2, 256),
+  FAAS_MAX_INSTANCES: int("FAAS_MAX_INSTANCES", 8, 2, 256),
+  FAAS_TIMEOUT: int("FAAS_TIMEOUT", 30_000, 1, 3_600_000),
+  FAAS_MAX_TIMEOUT: int("FAAS_MAX_TIMEOUT", 300_000, 1, 3_600_000),
+  FAAS_MAX_QUEUE: int("FAAS_MAX_QUEUE", 1000, 0, 1_000_000),
+  FAAS_MAX_QUEUE_WAIT: int("FAAS_MAX_QUEUE_WAIT", 30_000, 1, 3_600_000),
+  FAAS_AGING_MS: int("FAAS_AGING_MS", 1000, 1, 3_600_000),
+  FAAS_MAX_RUNS: int("FAAS_MAX_RUNS", 1000, 1, 100_000_000),
+  FAAS_IDLE_TIMEOUT: int("FAAS_IDLE_TIMEOUT", 60_000, 1000, 86_400_000),
+  FAAS_MAX_OUTPUT_BYTES: int("FAAS_MAX_OUTPUT_BYTES", 1024 * 1024, 1, 64 * 1024 * 1024),
+  FAAS_MAX_BODY_BYTES: int("FAAS_MAX_BODY_BYTES", 1024 * 1024, 1024, 256 * 1024 * 1024),
+  FAAS_MEMORY_LIMIT_MB: int("FAAS_MEMORY_LIMIT_MB", 256, 32, 16 * 1024),
+  FAAS_KILL_GRACE_MS: int("FAAS_KILL_GRACE_MS", 500, 10, 10_000),
+  FAAS_SHUTDOWN_GRACE_MS: int("FAAS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+  FAAS_WORKER_COUNT: int("FAAS_WORKER_COUNT", 0, 0, 256),
+  FAAS_WORKSPACE: z.string().optional(),
+});
+
+/** The validated configuration. */
+export interface Config {
+  /** TCP port to listen on (0 picks a free one). */
+  readonly port: number;
+  /** Address to listen on. */
+  readonly host: string;
+  /** Warm instances kept at all times, split between the runtimes. */
+  readonly poolSize: number;
+  /** Most instances alive at once, all runtimes together. */
+  readonly maxInstances: number;
+  /** Run timeout when the request names none, ms. */
+  readonly defaultTimeoutMs: number;
+  /** Longest timeout a request may ask for, ms; longer ones are clamped. */
+  readonly maxTimeoutMs: number;
+  /** Most runs waiting in the queue before 429. */
+  readonly maxQueue: number;
+  /** Longest a run may wait in the queue before 503, ms. */
+  readonly maxQueueWaitMs: number;
+  /** Wait after which a queued run is promoted one priority class, ms. */
+  readonly agingMs: number;
+  /** Runs after which an instance is replaced. */
+  readonly maxRuns: number;
+  /** Idle time after which an instance beyond the warm pool stops, ms. */
+  readonly idleTimeoutMs: number;
+  /** Cap on each of stdout and stderr per run, bytes. */
+  readonly maxOutputBytes: number;
+  /** Cap on a request body, bytes. */
+  readonly maxBodyBytes: number;
+  /** Memory cap per instance, MiB. */
+  readonly memoryLimitMb: number;
+  /** Time a soft stop gets before the host is killed, ms. */
+  readonly killGraceMs: number;
+  /** Time in-flight runs get to finish on shutdown, ms. */
+  readonly shutdownGraceMs: number;
+}
+
+/** Thrown when the environment holds an invalid value. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads and validates the configuration from `env`. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const messages = parsed.error.issues.map((i) =>
+      i.code === "custom" ? i.message : `${i.path.join(".")}: ${i.message}`
+    );
+    throw new ConfigError(`Invalid configuration: ${messages.join("; ")}`);
+  }
+  const v = parsed.data;
+  // FAAS_WORKER_COUNT is the older name of the warm pool size.
+  if (!env.FAAS_POOL_SIZE?.trim() && v.FAAS_WORKER_COUNT > 0) {
+    v.FAAS_POOL_SIZE = Math.max(2, v.FAAS_WORKER_COUNT);
+    v.FAAS_MAX_INSTANCES = Math.max(v.FAAS_MAX_INSTANCES, v.FAAS_POOL_SIZE);
+  }
+  if (v.FAAS_MAX_INSTANCES < v.FAAS_POOL_SIZE) {
+    throw new ConfigError(
+      `Invalid configuration: FAAS_MAX_INSTANCES (${v.FAAS_MAX_INSTANCES}) must be at least FAAS_POOL_SIZE (${v.FAAS_POOL_SIZE})`,
+    );
+  }
+  if (v.FAAS_TIMEOUT > v.FAAS_MAX_TIMEOUT) {
+    throw new ConfigError(
+      `Invalid configuration: FAAS_TIMEOUT (${v.FAAS_TIMEOUT}) must not exceed FAAS_MAX_TIMEOUT (${v.FAAS_MAX_TIMEOUT})`,
+    );
+  }
+  return Object.freeze({
+    port: v.FAAS_PORT,
+    host: v.FAAS_HOST,
+    poolSize: v.FAAS_POOL_SIZE,
+    maxInstances: v.FAAS_MAX_INSTANCES,
+    defaultTimeoutMs: v.FAAS_TIMEOUT,
+    maxTimeoutMs: v.FAAS_MAX_TIMEOUT,
+    maxQueue: v.FAAS_MAX_QUEUE,
+    maxQueueWaitMs: v.FAAS_MAX_QUEUE_WAIT,
+    agingMs: v.FAAS_AGING_MS,
+    maxRuns: v.FAAS_MAX_RUNS,
+    idleTimeoutMs: v.FAAS_IDLE_TIMEOUT,
+    maxOutputBytes: v.FAAS_MAX_OUTPUT_BYTES,
+    maxBodyBytes: v.FAAS_MAX_BODY_BYTES,
+    memoryLimitMb: v.FAAS_MEMORY_LIMIT_MB,
+    killGraceMs: v.FAAS_KILL_GRACE_MS,
+    shutdownGraceMs: v.FAAS_SHUTDOWN_GRACE_MS,
+  });
+}

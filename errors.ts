@@ -1,0 +1,57 @@
+/**
+ * Conditions callers handle, as named errors. `routes/errors.ts` maps them
+ * to HTTP in one place.
+ */
+
+/** One invalid field of a request. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** The request is malformed or a field is invalid (400). */
+export class BadRequestError extends Error {
+  override name = "BadRequestError";
+  readonly details: FieldIssue[];
+  constructor(message: string, details: FieldIssue[] = []) {
+    super(message);
+    this.details = details;
+  }
+}
+
+/** The request body is larger than allowed (413). */
+export class PayloadTooLargeError extends Error {
+  override name = "PayloadTooLargeError";
+  constructor(readonly limitBytes: number) {
+    super(`Request body exceeds the limit of ${limitBytes} bytes`);
+  }
+}
+
+/** The queue holds as many runs as allowed (429). */
+export class QueueFullError extends Error {
+  override name = "QueueFullError";
+  constructor(readonly limit: number) {
+    super(`Queue is full (${limit} runs waiting); retry later`);
+  }
+}
+
+/** A run waited in the queue longer than allowed (503). */
+export class QueueTimeoutError extends Error {
+  override name = "QueueTimeoutError";
+  constructor(readonly waitedMs: number) {
+    super(`Run waited ${Math.round(waitedMs)} ms in the queue without a free instance`);
+  }
+}
+
+/** The service is starting or shutting down (503). */
+export class UnavailableError extends Error {
+  override name = "UnavailableError";
+}
+
+/** The caller went away before the run finished; nobody reads the answer. */
+export class ClientGoneError extends Error {
+  override name = "ClientGoneError";
+  constructor() {
+    super("Client disconnected");
+  }
+}

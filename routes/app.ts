@@ -1,0 +1,60 @@
+/**
+ * The Hono application: routes, body limit, HTTP metrics, JSON 404/405 and
+ * the error mapping.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { PayloadTooLargeError } from "../errors.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import { errorResponse } from "./errors.ts";
+import { healthRoutes, type HealthSources } from "./health.ts";
+import { type RunCodeDeps, runCodeHandler } from "./run_code.ts";
+
+/** Everything the routes need. */
+export interface AppDeps extends RunCodeDeps {
+  metrics: Metrics;
+  health: HealthSources;
+  maxBodyBytes: number;
+}
+
+const ROUTES: Record<string, string> = {
+  "/run_code": "POST",
+  "/health": "GET, HEAD",
+  "/health/live": "GET, HEAD",
+  "/metrics": "GET, HEAD",
+};
+
+/** Builds the app. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.use(async (c, next) => {
+    await next();
+    const route = ROUTES[c.req.path] ? c.req.path : "unmatched";
+    deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
+  });
+  app.post(
+    "/run_code",
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: (c) => errorResponse(c, new PayloadTooLargeError(deps.maxBodyBytes)),
+    }),
+    runCodeHandler(deps),
+  );
+  app.route("/", healthRoutes(deps.health));
+  app.get("/metrics", async (c) => {
+    c.header("Content-Type", deps.metrics.contentType);
+    return c.body(await deps.metrics.render());
+  });
+  for (const [path, allow] of Object.entries(ROUTES)) {
+    app.all(path, (c) => {
+      c.header("Allow", allow);
+      return c.json(
+        { error: `Method ${c.req.method} is not allowed on ${path}; use ${allow}` },
+        405,
+      );
+    });
+  }
+  app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((err, c) => errorResponse(c, err));
+  return app;
+}

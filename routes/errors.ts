@@ -1,0 +1,41 @@
+/** The one place where error classes become HTTP responses. */
+import type { Context } from "hono";
+import {
+  BadRequestError,
+  PayloadTooLargeError,
+  QueueFullError,
+  QueueTimeoutError,
+  UnavailableError,
+} from "../errors.ts";
+
+/** Body of every error response. */
+export interface ErrorBody {
+  error: string;
+  details?: { field: string; message: string }[];
+}
+
+/** Seconds a client should wait before retrying after 429 or 503. */
+const RETRY_AFTER_S = "1";
+
+/** Maps an error to its response; anything unknown is a 500 without detail. */
+export function errorResponse(c: Context, err: unknown): Response {
+  if (err instanceof BadRequestError) {
+    return c.json<ErrorBody>({ error: err.message, details: err.details }, 400);
+  }
+  if (err instanceof PayloadTooLargeError) {
+    return c.json<ErrorBody>({
+      error: err.message,
+      details: [{ field: "body", message: err.message }],
+    }, 413);
+  }
+  if (err instanceof QueueFullError) {
+    c.header("Retry-After", RETRY_AFTER_S);
+    return c.json<ErrorBody>({ error: err.message }, 429);
+  }
+  if (err instanceof QueueTimeoutError || err instanceof UnavailableError) {
+    c.header("Retry-After", RETRY_AFTER_S);
+    return c.json<ErrorBody>({ error: err.message }, 503);
+  }
+  console.error("Unexpected error:", err);
+  return c.json<ErrorBody>({ error: "Internal server error" }, 500);
+}

@@ -1,0 +1,64 @@
+/** `GET /health` and `GET /health/live`. */
+import { Hono } from "hono";
+import type { SchedulerStats } from "../scheduler/scheduler.ts";
+import type { PoolCounts } from "../sandbox/pool.ts";
+import type { Runtime } from "../sandbox/protocol.ts";
+
+/** Overall state the health route reports. */
+export type HealthStatus = "healthy" | "degraded" | "starting" | "draining";
+
+/** What the health routes read. */
+export interface HealthSources {
+  version: string;
+  startedAt: number;
+  accepting(): boolean;
+  started(): boolean;
+  pools(): Record<Runtime, PoolCounts & { warm: number }>;
+  scheduler(): SchedulerStats;
+}
+
+/** Decides the health status from pool state. */
+export function healthStatus(src: HealthSources): HealthStatus {
+  if (!src.accepting()) return "draining";
+  const pools = Object.values(src.pools());
+  const ready = (p: PoolCounts) => p.idle + p.busy;
+  if (!src.started() || pools.some((p) => ready(p) === 0)) return "starting";
+  return pools.some((p) => ready(p) < p.warm) ? "degraded" : "healthy";
+}
+
+/** The health routes. */
+export function healthRoutes(src: HealthSources): Hono {
+  const app = new Hono();
+  app.get("/health/live", (c) => c.json({ status: "alive" }));
+  app.get("/health", (c) => {
+    const status = healthStatus(src);
+    const stats = src.scheduler();
+    const pools = Object.fromEntries(
+      Object.entries(src.pools()).map(([runtime, p]) => [runtime, {
+        total: p.total,
+        idle: p.idle,
+        busy: p.busy,
+        starting: p.starting,
+        warm_target: p.warm,
+      }]),
+    );
+    const body = {
+      status,
+      timestamp: new Date().toISOString(),
+      version: src.version,
+      uptime_s: Math.round((Date.now() - src.startedAt) / 1000),
+      pools,
+      scheduler: {
+        queued: stats.queued,
+        running: stats.running,
+        completed: stats.completed,
+        failed: stats.failed,
+        mean_execution_ms: Math.round(stats.meanExecutionMs * 1000) / 1000,
+      },
+    };
+    const ok = status === "healthy" || status === "degraded";
+    if (!ok) c.header("Retry-After", "1");
+    return c.json(body, ok ? 200 : 503);
+  });
+  return app;
+}

@@ -1,0 +1,96 @@
+/** `POST /run_code`: validate, schedule, answer. */
+import type { Context } from "hono";
+import { BadRequestError, ClientGoneError, type FieldIssue } from "../errors.ts";
+import type { Scheduler } from "../scheduler/scheduler.ts";
+import type { PoolCounts } from "../sandbox/pool.ts";
+import { runRequestSchema } from "./run_request.ts";
+import { toRunResponse } from "./run_response.ts";
+import { errorResponse } from "./errors.ts";
+
+/** What the handler needs. */
+export interface RunCodeDeps {
+  scheduler: Scheduler;
+  /** Instance counts over all pools, for `pool_stats`. */
+  poolCounts(): PoolCounts;
+  defaultTimeoutMs: number;
+  maxTimeoutMs: number;
+}
+
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Parses a body already read within the size limit. */
+export function parseBody(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = fatalDecoder.decode(bytes);
+  } catch {
+    throw new BadRequestError("Request body is not valid UTF-8", [
+      { field: "body", message: "Must be UTF-8 encoded JSON" },
+    ]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const message = `Invalid JSON: ${(e as Error).message}`;
+    throw new BadRequestError("Request body is not valid JSON", [{ field: "body", message }]);
+  }
+}
+
+/** Validates a parsed body into a run request. */
+export function validate(body: unknown) {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new BadRequestError("Request body must be a JSON object", [
+      { field: "body", message: "Must be a JSON object" },
+    ]);
+  }
+  const parsed = runRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const details: FieldIssue[] = parsed.error.issues.map((issue) => ({
+      field: issue.path.join(".") || "body",
+      message: issue.message,
+    }));
+    const fields = [...new Set(details.map((d) => d.field))].join(", ");
+    throw new BadRequestError(`Invalid request: check ${fields}`, details);
+  }
+  return parsed.data;
+}
+
+/** Builds the handler. */
+export function runCodeHandler(deps: RunCodeDeps) {
+  return async (c: Context): Promise<Response> => {
+    try {
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      const req = validate(parseBody(bytes));
+      const asked = req.timeout ?? deps.defaultTimeoutMs;
+      const timeoutMs = Math.min(asked, deps.maxTimeoutMs);
+      let input: string;
+      try {
+        input = JSON.stringify(req.input ?? null);
+      } catch {
+        throw new BadRequestError("Invalid request: check input", [
+          { field: "input", message: "Must be JSON-serializable" },
+        ]);
+      }
+      const { result, taskId, queueMs } = await deps.scheduler.submit({
+        language: req.language,
+        code: req.code,
+        input,
+        stdin: req.stdin ?? "",
+        timeoutMs,
+        priority: req.priority,
+      }, c.req.raw.signal);
+      return c.json(toRunResponse(result, {
+        taskId,
+        language: req.language,
+        queueMs,
+        timeoutMs,
+        timeoutClamped: asked > timeoutMs,
+        pool: deps.poolCounts(),
+      }));
+    } catch (err) {
+      // Nobody is listening; answer something small for the log.
+      if (err instanceof ClientGoneError) return c.body(null, 499 as 400);
+      return errorResponse(c, err);
+    }
+  };
+}

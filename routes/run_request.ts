@@ -1,0 +1,70 @@
+/** The `/run_code` request body: schema, aliases and defaults. */
+import { z } from "zod";
+import type { Language } from "../sandbox/protocol.ts";
+import { PRIORITIES, type Priority } from "../scheduler/priority_queue.ts";
+
+/** Accepted spellings of each language, lower case. */
+export const LANGUAGE_ALIASES: Record<string, Language> = {
+  python: "python",
+  py: "python",
+  python3: "python",
+  javascript: "javascript",
+  js: "javascript",
+  node: "javascript",
+  typescript: "typescript",
+  ts: "typescript",
+};
+
+/** Schema of the request body. Unknown fields are accepted and ignored. */
+export const runRequestSchema = z.looseObject({
+  language: z.string({
+    error: (i) => i.input === undefined ? "Field is required" : "Must be a string",
+  }).transform((value, ctx) => {
+    const language = LANGUAGE_ALIASES[value.trim().toLowerCase()];
+    if (!language) {
+      ctx.addIssue({
+        code: "custom",
+        message: `Unsupported language "${value}"; use one of ${
+          Object.keys(LANGUAGE_ALIASES).join(", ")
+        }`,
+      });
+      return z.NEVER;
+    }
+    return language;
+  }),
+  code: z.string({
+    error: (i) => i.input === undefined ? "Field is required" : "Must be a string",
+  }).min(1, "Must not be empty"),
+  timeout: z.union([z.number(), z.string()], { error: "Must be a number of milliseconds" })
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const ms = typeof value === "number" ? value : value.trim() === "" ? NaN : Number(value);
+      if (!Number.isFinite(ms) || ms <= 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `Must be a positive number of milliseconds, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return Math.ceil(ms);
+    }),
+  priority: z.string({ error: `Must be one of ${PRIORITIES.join(", ")}` }).optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return "normal" as Priority;
+      const p = value.trim().toLowerCase() as Priority;
+      if (!PRIORITIES.includes(p)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `Unsupported priority "${value}"; use one of ${PRIORITIES.join(", ")}`,
+        });
+        return z.NEVER;
+      }
+      return p;
+    }),
+  input: z.unknown().optional(),
+  stdin: z.string({ error: "Must be a string" }).optional(),
+});
+
+/** A validated request. */
+export type ParsedRunRequest = z.output<typeof runRequestSchema>;

@@ -1,0 +1,120 @@
+/** Shapes a finished run into the `/run_code` response body. */
+import type { RunResult } from "../sandbox/instance.ts";
+import type { PoolCounts } from "../sandbox/pool.ts";
+import type { Language } from "../sandbox/protocol.ts";
+
+const START = "__COZE_RETURN_VAL_START__";
+const END = "__COZE_RETURN_VAL_END__";
+
+/** The response body of a run. */
+export interface RunResponse {
+  output: { stdout: string; stderr: string; ret_val: string };
+  metadata: {
+    task_id: string;
+    instance_id: string;
+    language: Language;
+    status: RunResult["status"];
+    duration: number;
+    queue_ms: number;
+    exit_code: number;
+    truncated: boolean;
+    timeout_ms: number;
+    timeout_clamped: boolean;
+    pool_stats: { totalInstances: number; idleInstances: number; activeInstances: number };
+  };
+  error?: string;
+}
+
+/**
+ * Applies the compatibility rules for `ret_val`: a marker block in stdout
+ * wins and is cut out of stdout; otherwise, when the code set no value, a
+ * JSON object on the last non-empty stdout line is taken (stdout unchanged).
+ */
+export function extractReturnValue(
+  stdout: string,
+  retVal: string,
+  retValSet: boolean,
+): { stdout: string; retVal: string } {
+  const start = findMarkerLine(stdout, START, 0);
+  if (start !== -1) {
+    const contentStart = start + START.length + 1;
+    const end = findMarkerLine(stdout, END, contentStart);
+    if (end !== -1) {
+      const content = stdout.slice(contentStart, Math.max(contentStart, end - 1));
+      const after = stdout.indexOf("\n", end);
+      const rest = after === -1 ? "" : stdout.slice(after + 1);
+      return { stdout: stdout.slice(0, start) + rest, retVal: content };
+    }
+  }
+  if (!retValSet) {
+    const lines = stdout.split("\n");
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i].trim();
+      if (line === "") continue;
+      if (line.startsWith("{") && line.endsWith("}")) {
+        try {
+          const value = JSON.parse(line);
+          if (value && typeof value === "object" && !Array.isArray(value)) {
+            return { stdout, retVal: line };
+          }
+        } catch {
+          // Not JSON: no implicit return value.
+        }
+      }
+      break;
+    }
+  }
+  return { stdout, retVal };
+}
+
+/** Index of a line consisting of `marker` at or after `from`, or -1. */
+function findMarkerLine(text: string, marker: string, from: number): number {
+  let at = text.indexOf(marker, from);
+  while (at !== -1) {
+    const lineStart = at === 0 || text[at - 1] === "\n";
+    const next = text[at + marker.length];
+    const lineEnd = next === undefined || next === "\n" || next === "\r";
+    if (lineStart && lineEnd) return at;
+    at = text.indexOf(marker, at + 1);
+  }
+  return -1;
+}
+
+/** Everything the response needs besides the run's result. */
+export interface ResponseContext {
+  taskId: string;
+  language: Language;
+  queueMs: number;
+  timeoutMs: number;
+  timeoutClamped: boolean;
+  pool: PoolCounts;
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** Builds the response body. */
+export function toRunResponse(result: RunResult, ctx: ResponseContext): RunResponse {
+  const { stdout, retVal } = extractReturnValue(result.stdout, result.retVal, result.retValSet);
+  const body: RunResponse = {
+    output: { stdout, stderr: result.stderr, ret_val: retVal },
+    metadata: {
+      task_id: ctx.taskId,
+      instance_id: result.instanceId,
+      language: ctx.language,
+      status: result.status,
+      duration: round(result.durationMs),
+      queue_ms: round(ctx.queueMs),
+      exit_code: result.exitCode,
+      truncated: result.truncated,
+      timeout_ms: ctx.timeoutMs,
+      timeout_clamped: ctx.timeoutClamped,
+      pool_stats: {
+        totalInstances: ctx.pool.total,
+        idleInstances: ctx.pool.idle,
+        activeInstances: ctx.pool.busy,
+      },
+    },
+  };
+  if (result.error) body.error = result.error;
+  return body;
+}

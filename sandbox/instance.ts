@@ -1,0 +1,296 @@
+/**
+ * One instance: a sandbox host process with one worker, seen from the
+ * server. It starts the host, sends it runs, enforces deadlines (a soft stop
+ * first, then SIGKILL) and turns a dying host into a clean status.
+ */
+import { LineWriter } from "./ndjson.ts";
+import {
+  type HostMessage,
+  MEMORY_EXIT_CODE,
+  type RunMessage,
+  type RunOutcome,
+  type RunStatus,
+  type Runtime,
+  type StopReason,
+  V8_OOM_EXIT_CODE,
+} from "./protocol.ts";
+import type { HostConnection, SocketHub } from "./socket_hub.ts";
+
+/** What every instance needs to start its host. */
+export interface InstanceSettings {
+  hub: SocketHub;
+  /** Memory cap per instance, MiB. */
+  memoryLimitMb: number;
+  /** How long a soft stop may take before the host is killed, ms. */
+  killGraceMs: number;
+  /** How long a host may take to become ready, ms. */
+  startTimeoutMs: number;
+  /** Directory with Pyodide's files. */
+  pyodideDir: string;
+  /** The deno.json the host runs with. */
+  configPath: string;
+}
+
+/** Lifecycle state of an instance. */
+export type InstanceState = "starting" | "idle" | "busy" | "stopped";
+
+/** Why an instance's host went away. */
+export type ExitReason =
+  | "timeout"
+  | "memory_limit"
+  | "crashed"
+  | "recycled"
+  | "idle"
+  | "shutdown"
+  | "failed_start";
+
+/** The outcome of one run as the server sees it. */
+export interface RunResult extends Omit<RunOutcome, "status"> {
+  status: RunStatus;
+  /** Set for timeout, memory_limit and killed: what happened. */
+  error?: string;
+  instanceId: string;
+}
+
+const HOST_MAIN = new URL("./host_main.ts", import.meta.url).pathname;
+// The host loads its own and its worker's modules from these directories.
+const SOURCE_DIRS = ["./", "../workers/"]
+  .map((dir) => new URL(dir, import.meta.url).pathname)
+  .join(",");
+let nextInstance = 1;
+
+type Timer = ReturnType<typeof setTimeout>;
+
+interface Pending {
+  msg: RunMessage;
+  resolve: (result: RunResult) => void;
+  softTimer: Timer;
+  hardTimer?: Timer;
+  stopReason?: StopReason;
+}
+
+/** A supervised host process holding one worker. */
+export class Instance {
+  readonly id: string;
+  readonly runtime: Runtime;
+  state: InstanceState = "starting";
+  /** Runs this instance finished. */
+  runs = 0;
+  /** performance.now() of the last time it became idle. */
+  idleSince = performance.now();
+  /** Resolves once the host exits, with the reason. */
+  readonly exited: Promise<ExitReason>;
+  /** Resolves when the worker is ready; rejects if the host never gets there. */
+  readonly ready: Promise<void>;
+  /** Last lines the host wrote to stderr, for the log when it dies. */
+  stderrTail = "";
+
+  #settings: InstanceSettings;
+  #child: Deno.ChildProcess;
+  #token = crypto.randomUUID();
+  #conn?: HostConnection;
+  #pending?: Pending;
+  #exitReason?: ExitReason;
+
+  constructor(runtime: Runtime, settings: InstanceSettings) {
+    this.id = `${runtime === "python" ? "py" : "js"}-${nextInstance++}`;
+    this.runtime = runtime;
+    this.#settings = settings;
+    const socket = settings.hub.path;
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--cached-only",
+        `--config=${settings.configPath}`,
+        `--allow-read=${settings.pyodideDir},${socket},${SOURCE_DIRS}`,
+        `--allow-write=${socket}`,
+        `--allow-net=unix:${socket}`,
+        `--v8-flags=--max-old-space-size=${settings.memoryLimitMb}`,
+        HOST_MAIN,
+        socket,
+        this.#token,
+        runtime,
+        String(settings.memoryLimitMb),
+        settings.pyodideDir,
+      ],
+      clearEnv: true,
+      env: hostEnv(),
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.#collectStderr(this.#child.stderr);
+    this.exited = this.#child.status.then((status) => this.#onExit(status));
+    this.ready = this.#connect();
+    // The caller observes failures through `exited`; keep this one quiet.
+    this.ready.catch(() => {});
+  }
+
+  async #connect(): Promise<void> {
+    let timer: Timer | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error("Host did not become ready in time")),
+        this.#settings.startTimeoutMs,
+      );
+    });
+    const died = this.exited.then(() => {
+      throw new Error("Host exited before it was ready");
+    });
+    try {
+      const conn = await Promise.race([this.#settings.hub.expect(this.#token), timeout, died]);
+      this.#conn = conn;
+      const first = await Promise.race([conn.messages.next(), timeout, died]);
+      if (first.done) throw new Error("Host closed its socket before it was ready");
+      if ((JSON.parse(first.value) as HostMessage).t !== "ready") {
+        throw new Error("Host sent something other than ready");
+      }
+      this.state = "idle";
+      this.idleSince = performance.now();
+      this.#listen(conn);
+    } catch (err) {
+      this.#settings.hub.forget(this.#token);
+      this.kill("failed_start");
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #listen(conn: HostConnection): Promise<void> {
+    try {
+      for await (const line of conn.messages) {
+        const msg = JSON.parse(line) as HostMessage;
+        if (msg.t === "result") this.#onResult(msg);
+        else if (msg.t === "memory") this.#exitReason ??= "memory_limit";
+      }
+    } catch {
+      // The socket broke; the exit handler reports the run.
+    }
+  }
+
+  /** Sends one run; resolves when it finished or the host died. */
+  run(msg: RunMessage): Promise<RunResult> {
+    if (this.state !== "idle" || !this.#conn) {
+      throw new Error(`Instance ${this.id} is not idle`);
+    }
+    this.state = "busy";
+    return new Promise((resolve) => {
+      const pending: Pending = {
+        msg,
+        resolve,
+        softTimer: setTimeout(() => this.stop("timeout"), msg.timeoutMs),
+      };
+      this.#pending = pending;
+      this.#conn!.writer.send(msg);
+    });
+  }
+
+  /**
+   * Stops the current run: a soft stop now, SIGKILL if it has not ended
+   * after the grace period.
+   */
+  stop(reason: StopReason): void {
+    const pending = this.#pending;
+    if (!pending || pending.stopReason) return;
+    pending.stopReason = reason;
+    this.#conn?.writer.send({ t: "cancel", id: pending.msg.id, reason });
+    pending.hardTimer = setTimeout(
+      () => this.kill(reason === "timeout" ? "timeout" : "crashed"),
+      this.#settings.killGraceMs,
+    );
+  }
+
+  #onResult(outcome: RunOutcome): void {
+    const pending = this.#pending;
+    if (!pending || outcome.id !== pending.msg.id) return;
+    const result: RunResult = { ...outcome, instanceId: this.id };
+    if (outcome.status === "timeout") result.error = timeoutError(pending.msg.timeoutMs);
+    this.#settle(pending, result);
+    this.runs++;
+    this.state = "idle";
+    this.idleSince = performance.now();
+  }
+
+  #settle(pending: Pending, result: RunResult): void {
+    clearTimeout(pending.softTimer);
+    clearTimeout(pending.hardTimer);
+    this.#pending = undefined;
+    pending.resolve(result);
+  }
+
+  /** Ends the host at once with SIGKILL. */
+  kill(reason: ExitReason): void {
+    this.#exitReason ??= reason;
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** Ends an idle host by closing its socket; it exits on its own. */
+  retire(reason: ExitReason): void {
+    this.#exitReason ??= reason;
+    if (this.#conn) this.#conn.close();
+    else this.kill(reason);
+    // A host that does not leave on its own is made to.
+    setTimeout(() => this.kill(reason), 2000);
+  }
+
+  #onExit(status: Deno.CommandStatus): ExitReason {
+    this.state = "stopped";
+    this.#conn?.close();
+    if (status.code === MEMORY_EXIT_CODE || status.code === V8_OOM_EXIT_CODE) {
+      this.#exitReason ??= "memory_limit";
+    }
+    const reason = this.#exitReason ?? "crashed";
+    const pending = this.#pending;
+    if (pending) {
+      const memoryMb = this.#settings.memoryLimitMb;
+      const [runStatus, error]: [RunStatus, string] = reason === "timeout"
+        ? ["timeout", timeoutError(pending.msg.timeoutMs)]
+        : reason === "memory_limit"
+        ? ["memory_limit", `Run exceeded the memory limit of ${memoryMb} MiB`]
+        : ["killed", "The sandbox running the code died unexpectedly"];
+      this.#settle(pending, {
+        id: pending.msg.id,
+        status: runStatus,
+        error,
+        stdout: "",
+        stderr: "",
+        retVal: "",
+        retValSet: false,
+        exitCode: status.code === 0 ? 1 : status.code,
+        truncated: false,
+        durationMs: 0,
+        instanceId: this.id,
+      });
+    }
+    return reason;
+  }
+
+  async #collectStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      this.stderrTail = (this.stderrTail + decoder.decode(chunk, { stream: true })).slice(-2000);
+    }
+  }
+}
+
+function timeoutError(ms: number): string {
+  return `Run exceeded its timeout of ${ms} ms and was stopped`;
+}
+
+/** The environment a host gets: only what Deno needs to find its cache. */
+function hostEnv(): Record<string, string> {
+  const env: Record<string, string> = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+  for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "PATH"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+export type { LineWriter };

@@ -1,0 +1,102 @@
+/**
+ * Messages between the server, a sandbox host process and its worker.
+ *
+ * Server and host talk newline-delimited JSON over a private Unix socket;
+ * host and worker over a MessagePort created before any user code runs.
+ * Neither channel is reachable from user code.
+ */
+
+/** A language a caller may ask for, after alias resolution. */
+export type Language = "python" | "javascript" | "typescript";
+
+/** A kind of instance: JavaScript and TypeScript share one. */
+export type Runtime = "python" | "javascript";
+
+/** Maps a language to the runtime that runs it. */
+export function runtimeOf(language: Language): Runtime {
+  return language === "python" ? "python" : "javascript";
+}
+
+/** How a run ended. */
+export type RunStatus =
+  | "success"
+  | "error"
+  | "timeout"
+  | "memory_limit"
+  | "killed";
+
+/** Why the server asks a run to stop early. */
+export type StopReason = "timeout" | "cancelled";
+
+/** One run, as the server hands it to a host and the host to its worker. */
+export interface RunMessage {
+  t: "run";
+  id: number;
+  language: Language;
+  code: string;
+  /** The caller's `input`, as JSON text ("null" when absent). */
+  input: string;
+  stdin: string;
+  timeoutMs: number;
+  maxOutputBytes: number;
+}
+
+/** Asks the host to stop a run softly (interrupt, abort). */
+export interface CancelMessage {
+  t: "cancel";
+  id: number;
+  reason: StopReason;
+}
+
+/** What the server sends a host. */
+export type ServerMessage = RunMessage | CancelMessage;
+
+/** What the worker reports for one run. */
+export interface RunOutcome {
+  id: number;
+  status: "success" | "error" | "timeout";
+  stdout: string;
+  stderr: string;
+  /** The return value as text, "" when none. */
+  retVal: string;
+  /** Whether user code produced a return value (even an empty one). */
+  retValSet: boolean;
+  exitCode: number;
+  truncated: boolean;
+  durationMs: number;
+}
+
+/** A host's first message on the socket, proving which host it is. */
+export interface HelloMessage {
+  t: "hello";
+  token: string;
+}
+
+/** The host's worker finished loading and can take runs. */
+export interface ReadyMessage {
+  t: "ready";
+}
+
+/** A finished run. */
+export interface ResultMessage extends RunOutcome {
+  t: "result";
+}
+
+/** The host crossed its memory cap and is about to exit. */
+export interface MemoryMessage {
+  t: "memory";
+  rssBytes: number;
+}
+
+/** What a host sends the server. */
+export type HostMessage =
+  | HelloMessage
+  | ReadyMessage
+  | ResultMessage
+  | MemoryMessage;
+
+/** Exit code a host uses when its memory watchdog fires. */
+export const MEMORY_EXIT_CODE = 86;
+
+/** Exit code of a Deno process that V8 ended for running out of heap. */
+export const V8_OOM_EXIT_CODE = 133;

@@ -1,0 +1,296 @@
+/**
+ * The scheduler: admits runs into a bounded priority queue per runtime and
+ * dispatches them to idle instances, growing a pool (within the instance
+ * cap) when runs wait. It owns the pools and is the only caller of them.
+ */
+import { ClientGoneError, QueueFullError, QueueTimeoutError, UnavailableError } from "../errors.ts";
+import type { Instance, RunResult } from "../sandbox/instance.ts";
+import type { Pool } from "../sandbox/pool.ts";
+import { type Language, type RunMessage, type Runtime, runtimeOf } from "../sandbox/protocol.ts";
+import { PRIORITIES, type Priority, PriorityQueue } from "./priority_queue.ts";
+
+/** A run as the route hands it over. */
+export interface RunRequest {
+  language: Language;
+  code: string;
+  /** JSON text of the caller's input. */
+  input: string;
+  stdin: string;
+  timeoutMs: number;
+  priority: Priority;
+}
+
+/** A finished run with how long it queued. */
+export interface ScheduledResult {
+  result: RunResult;
+  taskId: string;
+  queueMs: number;
+}
+
+/** Limits the scheduler enforces. */
+export interface SchedulerLimits {
+  maxQueue: number;
+  maxQueueWaitMs: number;
+  agingMs: number;
+  maxInstances: number;
+  maxOutputBytes: number;
+  idleTimeoutMs: number;
+}
+
+/** What the scheduler reports to metrics. */
+export interface SchedulerHooks {
+  onQueued?(priority: Priority): void;
+  onDispatched?(priority: Priority, waitMs: number): void;
+  onFinished?(language: Language, result: RunResult): void;
+  onRejected?(reason: "queue_full" | "queue_timeout" | "unavailable" | "client_gone"): void;
+}
+
+interface Job {
+  taskId: string;
+  runtime: Runtime;
+  priority: Priority;
+  enqueuedAt: number;
+  request: RunRequest;
+  resolve(value: ScheduledResult): void;
+  reject(err: Error): void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  timer?: ReturnType<typeof setTimeout>;
+  instance?: Instance;
+}
+
+/** Scheduler statistics for /health. */
+export interface SchedulerStats {
+  queued: Record<Priority, number>;
+  running: number;
+  completed: number;
+  failed: number;
+  meanExecutionMs: number;
+}
+
+let nextRun = 1;
+
+/** Priority scheduler in front of the pools. */
+export class Scheduler {
+  #pools: Record<Runtime, Pool>;
+  #limits: SchedulerLimits;
+  #hooks: SchedulerHooks;
+  #queues: Record<Runtime, PriorityQueue<Job>>;
+  #running = new Set<Job>();
+  #accepting = true;
+  #completed = 0;
+  #failed = 0;
+  #totalExecMs = 0;
+  #shrinkTimer: ReturnType<typeof setInterval>;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(pools: Record<Runtime, Pool>, limits: SchedulerLimits, hooks: SchedulerHooks = {}) {
+    this.#pools = pools;
+    this.#limits = limits;
+    this.#hooks = hooks;
+    this.#queues = {
+      python: new PriorityQueue<Job>(limits.agingMs),
+      javascript: new PriorityQueue<Job>(limits.agingMs),
+    };
+    this.#shrinkTimer = setInterval(() => {
+      for (const pool of Object.values(this.#pools)) pool.shrink(limits.idleTimeoutMs);
+    }, Math.min(limits.idleTimeoutMs, 5000));
+  }
+
+  /** Whether every runtime has had a warm instance (start-up is over). */
+  get started(): boolean {
+    return Object.values(this.#pools).every((p) => p.everReady);
+  }
+
+  /** Whether new runs are still accepted. */
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
+  /** Tells the scheduler an instance of `runtime` became idle. */
+  instanceIdle(runtime: Runtime): void {
+    this.#pump(runtime);
+  }
+
+  /** Queues a run; resolves when it finished. */
+  submit(request: RunRequest, signal?: AbortSignal): Promise<ScheduledResult> {
+    if (!this.#accepting) {
+      this.#hooks.onRejected?.("unavailable");
+      return Promise.reject(new UnavailableError("Service is shutting down"));
+    }
+    if (!this.started) {
+      this.#hooks.onRejected?.("unavailable");
+      return Promise.reject(new UnavailableError("Service is starting; no instance is warm yet"));
+    }
+    if (signal?.aborted) return Promise.reject(new ClientGoneError());
+    const runtime = runtimeOf(request.language);
+    const queue = this.#queues[runtime];
+    if (this.#queuedTotal() >= this.#limits.maxQueue && !this.#pools[runtime].takeIdle()) {
+      this.#hooks.onRejected?.("queue_full");
+      return Promise.reject(new QueueFullError(this.#limits.maxQueue));
+    }
+    return new Promise((resolve, reject) => {
+      const job: Job = {
+        taskId: crypto.randomUUID(),
+        runtime,
+        priority: request.priority,
+        enqueuedAt: performance.now(),
+        request,
+        resolve,
+        reject,
+        signal,
+      };
+      job.timer = setTimeout(() => {
+        if (queue.remove(job)) {
+          this.#detach(job);
+          this.#hooks.onRejected?.("queue_timeout");
+          reject(new QueueTimeoutError(performance.now() - job.enqueuedAt));
+        }
+      }, this.#limits.maxQueueWaitMs);
+      if (signal) {
+        job.onAbort = () => this.#abort(job);
+        signal.addEventListener("abort", job.onAbort, { once: true });
+      }
+      queue.push(job);
+      this.#hooks.onQueued?.(job.priority);
+      this.#pump(runtime);
+    });
+  }
+
+  #abort(job: Job): void {
+    if (this.#queues[job.runtime].remove(job)) {
+      this.#detach(job);
+      this.#hooks.onRejected?.("client_gone");
+      job.reject(new ClientGoneError());
+    } else if (job.instance) {
+      job.instance.stop("cancelled");
+    }
+  }
+
+  #detach(job: Job): void {
+    clearTimeout(job.timer);
+    if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
+  }
+
+  /** Dispatches queued runs of `runtime` to idle instances; grows if needed. */
+  #pump(runtime: Runtime): void {
+    const queue = this.#queues[runtime];
+    const pool = this.#pools[runtime];
+    while (queue.size > 0) {
+      const instance = pool.takeIdle();
+      if (!instance) break;
+      const job = queue.pop(performance.now())!;
+      this.#dispatch(job, instance, pool);
+    }
+    if (queue.size > 0) this.#growFor(runtime);
+  }
+
+  /** Starts another instance when runs wait and none is on its way. */
+  #growFor(runtime: Runtime): void {
+    const pool = this.#pools[runtime];
+    const counts = pool.counts();
+    if (counts.starting >= this.#queues[runtime].size || !pool.canGrow()) return;
+    if (this.#totalInstances() < this.#limits.maxInstances) {
+      pool.grow();
+      return;
+    }
+    // At the cap: an idle instance of the other runtime makes room.
+    const other = this.#pools[runtime === "python" ? "javascript" : "python"];
+    if (other.retireSpareIdle()) pool.grow();
+  }
+
+  #dispatch(job: Job, instance: Instance, pool: Pool): void {
+    this.#detach(job);
+    const now = performance.now();
+    const queueMs = now - job.enqueuedAt;
+    this.#hooks.onDispatched?.(job.priority, queueMs);
+    job.instance = instance;
+    this.#running.add(job);
+    if (job.signal && job.onAbort) {
+      job.signal.addEventListener("abort", job.onAbort, { once: true });
+    }
+    const r = job.request;
+    const id = nextRun;
+    // Run ids share an int32 slot with the worker; wrap before overflow.
+    nextRun = nextRun >= 0x7fffffff ? 1 : nextRun + 1;
+    const msg: RunMessage = {
+      t: "run",
+      id,
+      language: r.language,
+      code: r.code,
+      input: r.input,
+      stdin: r.stdin,
+      timeoutMs: r.timeoutMs,
+      maxOutputBytes: this.#limits.maxOutputBytes,
+    };
+    instance.run(msg).then((result) => {
+      this.#running.delete(job);
+      this.#detach(job);
+      this.#completed++;
+      if (result.status !== "success") this.#failed++;
+      this.#totalExecMs += result.durationMs;
+      this.#hooks.onFinished?.(r.language, result);
+      job.resolve({ result, taskId: job.taskId, queueMs });
+      pool.release(instance);
+      this.#notifyIdle();
+    });
+  }
+
+  #queuedTotal(): number {
+    return this.#queues.python.size + this.#queues.javascript.size;
+  }
+
+  #totalInstances(): number {
+    return this.#pools.python.counts().total + this.#pools.javascript.counts().total;
+  }
+
+  /** Queue depth by priority, all runtimes together. */
+  queuedByPriority(): Record<Priority, number> {
+    const out = {} as Record<Priority, number>;
+    for (const p of PRIORITIES) {
+      out[p] = this.#queues.python.sizeOf(p) + this.#queues.javascript.sizeOf(p);
+    }
+    return out;
+  }
+
+  /** Statistics for /health. */
+  stats(): SchedulerStats {
+    return {
+      queued: this.queuedByPriority(),
+      running: this.#running.size,
+      completed: this.#completed,
+      failed: this.#failed,
+      meanExecutionMs: this.#completed ? this.#totalExecMs / this.#completed : 0,
+    };
+  }
+
+  #notifyIdle(): void {
+    if (this.#running.size > 0 || this.#queuedTotal() > 0) return;
+    for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  /**
+   * Stops taking runs and waits up to `graceMs` for queued and running ones
+   * to finish; whatever is still running then is ended with the hosts.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.#accepting = false;
+    clearInterval(this.#shrinkTimer);
+    if (this.#running.size > 0 || this.#queuedTotal() > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs)),
+      ]);
+      clearTimeout(timer);
+    }
+    for (const queue of Object.values(this.#queues)) {
+      let job: Job | undefined;
+      while ((job = queue.pop(performance.now()))) {
+        this.#detach(job);
+        job.reject(new UnavailableError("Service shut down before the run started"));
+      }
+    }
+    await Promise.all(Object.values(this.#pools).map((p) => p.close()));
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Wires the service together: socket hub, pools, scheduler, metrics and the
+ * HTTP app. `main.ts` serves it; tests build one per suite.
+ */
+import type { Hono } from "hono";
+import type { Config } from "./config.ts";
+import { Metrics } from "./metrics/metrics.ts";
+import { createApp } from "./routes/app.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
+import type { InstanceSettings } from "./sandbox/instance.ts";
+import { Pool, type PoolCounts } from "./sandbox/pool.ts";
+import type { Runtime } from "./sandbox/protocol.ts";
+import { SocketHub } from "./sandbox/socket_hub.ts";
+import { VERSION } from "./version.ts";
+
+/** A built service. */
+export interface Service {
+  app: Hono;
+  scheduler: Scheduler;
+  pools: Record<Runtime, Pool>;
+  metrics: Metrics;
+  /** Resolves once every runtime has a warm instance. */
+  ready(): Promise<void>;
+  /** Drains runs for up to `graceMs`, then stops every host. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/**
+ * How the warm pool splits: Python gets the larger half, since its
+ * instances are the slower ones to start and to run.
+ */
+export function splitPool(size: number): Record<Runtime, number> {
+  const python = Math.ceil(size / 2);
+  return { python, javascript: size - python };
+}
+
+/** Builds and starts a service from its configuration. */
+export function createService(config: Config): Service {
+  const hub = SocketHub.open();
+  const settings: InstanceSettings = {
+    hub,
+    memoryLimitMb: config.memoryLimitMb,
+    killGraceMs: config.killGraceMs,
+    startTimeoutMs: 60_000,
+    pyodideDir: Deno.realPathSync(new URL("./node_modules/pyodide", import.meta.url)),
+    configPath: new URL("./deno.json", import.meta.url).pathname,
+  };
+  const metrics = new Metrics();
+  const warm = splitPool(config.poolSize);
+  let readyWaiters: (() => void)[] = [];
+  const hooks = {
+    onIdle: (runtime: Runtime) => {
+      // Hooks fire only after start(), once `scheduler` below exists.
+      scheduler.instanceIdle(runtime);
+      if (scheduler.started) readyWaiters.splice(0).forEach((wake) => wake());
+    },
+    onStart: (runtime: Runtime, reason: string) =>
+      metrics.instanceStarts.inc({ language: runtime, reason }),
+    onExit: (instance: { runtime: Runtime; id: string; stderrTail: string }, reason: string) => {
+      metrics.instanceExits.inc({ language: instance.runtime, reason });
+      if (reason === "crashed" || reason === "failed_start") {
+        const tail = instance.stderrTail.trim().split("\n").slice(-3).join(" | ");
+        console.error(`Instance ${instance.id} ended (${reason})${tail ? `: ${tail}` : ""}`);
+      }
+    },
+  };
+  const pools: Record<Runtime, Pool> = {
+    python: new Pool("python", warm.python, config.maxRuns, settings, hooks),
+    javascript: new Pool("javascript", warm.javascript, config.maxRuns, settings, hooks),
+  };
+  const scheduler = new Scheduler(pools, {
+    maxQueue: config.maxQueue,
+    maxQueueWaitMs: config.maxQueueWaitMs,
+    agingMs: config.agingMs,
+    maxInstances: config.maxInstances,
+    maxOutputBytes: config.maxOutputBytes,
+    idleTimeoutMs: config.idleTimeoutMs,
+  }, {
+    onDispatched: (priority, waitMs) => metrics.queueWait.observe({ priority }, waitMs / 1000),
+    onFinished: (language, result) => {
+      metrics.runs.inc({ language, status: result.status });
+      metrics.runDuration.observe({ language }, result.durationMs / 1000);
+    },
+    onRejected: (reason) => metrics.rejections.inc({ reason }),
+  });
+  const poolCounts = (): Record<Runtime, PoolCounts> => ({
+    python: pools.python.counts(),
+    javascript: pools.javascript.counts(),
+  });
+  metrics.setSources({ queuedByPriority: () => scheduler.queuedByPriority(), poolCounts });
+  const startedAt = Date.now();
+  const app = createApp({
+    scheduler,
+    metrics,
+    maxBodyBytes: config.maxBodyBytes,
+    defaultTimeoutMs: config.defaultTimeoutMs,
+    maxTimeoutMs: config.maxTimeoutMs,
+    poolCounts: () => {
+      const all = poolCounts();
+      const sum = (k: keyof PoolCounts) => all.python[k] + all.javascript[k];
+      return {
+        total: sum("total"),
+        idle: sum("idle"),
+        busy: sum("busy"),
+        starting: sum("starting"),
+      };
+    },
+    health: {
+      version: VERSION,
+      startedAt,
+      accepting: () => scheduler.accepting,
+      started: () => scheduler.started,
+      pools: () => {
+        const all = poolCounts();
+        return {
+          python: { ...all.python, warm: pools.python.warm },
+          javascript: { ...all.javascript, warm: pools.javascript.warm },
+        };
+      },
+      scheduler: () => scheduler.stats(),
+    },
+  });
+  pools.python.start();
+  pools.javascript.start();
+  return {
+    app,
+    scheduler,
+    pools,
+    metrics,
+    ready: () =>
+      scheduler.started ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve)),
+    async shutdown(graceMs: number) {
+      await scheduler.drain(graceMs);
+      hub.close();
+      readyWaiters = [];
+    },
+  };
+}

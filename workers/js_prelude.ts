@@ -1,0 +1,181 @@
+/**
+ * Source evaluated inside every fresh JS run context before the user's code.
+ *
+ * It builds the run's globals (console, timers, INPUT, STDIN, return_val,
+ * process/Deno shims) from the context's own intrinsics. Host functions are
+ * captured in closures and never stored where user code can reach them, so
+ * no object of the worker's realm leaks into the run; values cross back as
+ * strings and numbers only.
+ *
+ * Evaluates to `install(host, inputJson, stdin, wrapperLine)`, which returns
+ * `start(promise)` to attach the completion handlers to the user's promise.
+ */
+export const JS_PRELUDE_FILENAME = "faas:prelude";
+
+/** The prelude's source text. */
+export const JS_PRELUDE = String.raw`"use strict";
+(function install(host, inputJson, stdin, wrapperLine) {
+  const write = host.write;
+  const setTimer = host.setTimer;
+  const clearTimer = host.clearTimer;
+  const finish = host.finish;
+  const now = host.now;
+  const randomUUID = host.randomUUID;
+  const fillRandom = host.fillRandom;
+  const base64Encode = host.btoa;
+  const base64Decode = host.atob;
+  const g = globalThis;
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const StringCtor = String;
+  const ErrorCtor = Error;
+  const isArray = Array.isArray;
+  const keys = Object.keys;
+  const getProto = Object.getPrototypeOf;
+  const define = Object.defineProperty;
+
+  function inspect(value, depth, seen) {
+    switch (typeof value) {
+      case "string": return depth === 0 ? value : stringify(value);
+      case "function": return "[Function: " + (value.name || "(anonymous)") + "]";
+      case "bigint": return StringCtor(value) + "n";
+      case "symbol": return value.toString();
+      case "undefined": return "undefined";
+      case "object": break;
+      default: return StringCtor(value);
+    }
+    if (value === null) return "null";
+    if (value instanceof ErrorCtor) return value.stack || StringCtor(value);
+    if (seen.includes(value)) return "[Circular]";
+    if (depth > 3) return isArray(value) ? "[Array]" : "[Object]";
+    const next = seen.concat([value]);
+    if (isArray(value)) {
+      const items = value.map((v) => inspect(v, depth + 1, next));
+      return items.length ? "[ " + items.join(", ") + " ]" : "[]";
+    }
+    if (value instanceof Map) {
+      const items = [...value].map(([k, v]) => inspect(k, depth + 1, next) + " => " + inspect(v, depth + 1, next));
+      return "Map(" + value.size + ") { " + items.join(", ") + " }";
+    }
+    if (value instanceof Set) {
+      const items = [...value].map((v) => inspect(v, depth + 1, next));
+      return "Set(" + value.size + ") { " + items.join(", ") + " }";
+    }
+    if (value instanceof Date) return value.toISOString();
+    if (value instanceof RegExp) return StringCtor(value);
+    const proto = getProto(value);
+    const name = proto && proto !== Object.prototype && proto.constructor && proto.constructor.name;
+    const items = keys(value).map((k) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : stringify(k)) + ": " + inspect(value[k], depth + 1, next));
+    const body = items.length ? "{ " + items.join(", ") + " }" : "{}";
+    return name ? name + " " + body : body;
+  }
+  const format = (args) => args.map((a) => inspect(a, 0, [])).join(" ") + "\n";
+  const out = (...args) => { write(1, format(args)); };
+  const err = (...args) => { write(2, format(args)); };
+  const counts = new Map();
+  g.console = {
+    log: out, info: out, debug: out, trace: err, error: err, warn: err,
+    dir: (v) => write(1, inspect(v, 1, []) + "\n"),
+    table: out,
+    assert: (cond, ...args) => { if (!cond) err("Assertion failed:", ...args); },
+    count: (label = "default") => { const n = (counts.get(label) || 0) + 1; counts.set(label, n); out(label + ": " + n); },
+    time() {}, timeEnd() {}, group: out, groupEnd() {},
+  };
+
+  let exitCode = null;
+  class ExitSignal {}
+  const exit = (code) => {
+    exitCode = code === undefined ? 0 : (+code | 0);
+    throw new ExitSignal();
+  };
+  const stream = (fd) => ({ write: (chunk) => { write(fd, StringCtor(chunk)); return true; } });
+  g.process = {
+    exit, argv: [], env: {}, platform: "sandbox",
+    stdout: stream(1), stderr: stream(2),
+    exitCode: undefined,
+  };
+  g.Deno = {
+    exit, args: [],
+    env: { get: () => undefined, has: () => false, toObject: () => ({}) },
+  };
+
+  function timer(repeat) {
+    return (fn, ms, ...args) => {
+      if (typeof fn !== "function") throw new TypeError("Callback must be a function");
+      // An error escaping a timer ends the run, as it would end a process.
+      return setTimer(() => {
+        try { fn(...args); } catch (e) { done(undefined, !(e instanceof ExitSignal), e); }
+      }, +ms || 0, repeat);
+    };
+  }
+  const clear = (id) => { clearTimer(+id || 0); };
+  g.setTimeout = timer(false);
+  g.setInterval = timer(true);
+  g.clearTimeout = clear;
+  g.clearInterval = clear;
+  g.setImmediate = (fn, ...args) => g.setTimeout(fn, 0, ...args);
+
+  g.performance = { now: () => now() };
+  g.crypto = {
+    randomUUID: () => randomUUID(),
+    getRandomValues: (array) => { fillRandom(array); return array; },
+  };
+  g.btoa = (s) => base64Encode(StringCtor(s));
+  g.atob = (s) => base64Decode(StringCtor(s));
+
+  g.INPUT = parse(inputJson);
+  g.STDIN = stdin;
+  const MISSING = {};
+  let ret = MISSING;
+  g.return_val = (value) => { ret = value; };
+
+  function toText(value) {
+    if (value === undefined || value === null) return "";
+    if (typeof value === "string") return value;
+    try {
+      const text = stringify(value);
+      if (typeof text === "string") return text;
+    } catch {}
+    try { return StringCtor(value); } catch { return ""; }
+  }
+
+  function errorText(e) {
+    if (e instanceof ErrorCtor || (e && typeof e.stack === "string")) {
+      const lines = StringCtor(e.stack).split("\n");
+      const kept = [lines[0]];
+      for (let i = 1; i < lines.length; i++) {
+        const line = lines[i];
+        if (/user\.[jt]s:/.test(line) && !line.includes(":" + wrapperLine + ":")) kept.push(line);
+      }
+      return "Uncaught " + kept.join("\n") + "\n";
+    }
+    return "Uncaught " + inspect(e, 1, []) + "\n";
+  }
+
+  function exitedCode() {
+    if (exitCode !== null) return exitCode;
+    const code = g.process && g.process.exitCode;
+    return code === undefined || code === null ? null : (+code | 0);
+  }
+
+  function done(value, failed, error) {
+    const code = exitedCode();
+    const explicit = ret !== MISSING;
+    if (code !== null) {
+      finish(code === 0 ? "success" : "error", explicit ? toText(ret) : "", explicit, code);
+    } else if (failed) {
+      write(2, errorText(error));
+      finish("error", "", false, 1);
+    } else {
+      const result = explicit ? ret : value;
+      finish("success", toText(result), explicit || result !== undefined, 0);
+    }
+  }
+
+  return function start(promise) {
+    promise.then(
+      (value) => done(value, false, undefined),
+      (error) => done(undefined, !(error instanceof ExitSignal), error),
+    );
+  };
+})`;

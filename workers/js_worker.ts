@@ -1,0 +1,236 @@
+/// <reference lib="deno.worker" />
+/**
+ * Worker entry for a JavaScript/TypeScript instance: every run gets a fresh
+ * `node:vm` context whose globals the prelude builds, so runs share no
+ * globals or intrinsics.
+ */
+import vm from "node:vm";
+import { stripTypeScriptTypes } from "node:module";
+import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
+import { JS_PRELUDE, JS_PRELUDE_FILENAME } from "./js_prelude.ts";
+import { OutputBuffer } from "./output_buffer.ts";
+import { type InitMessage, keepWorkerAlive, type PortMessage } from "./worker_common.ts";
+
+type Status = RunOutcome["status"];
+type Install = (
+  host: HostApi,
+  inputJson: string,
+  stdin: string,
+  wrapperLine: number,
+) => (p: unknown) => void;
+
+/** A new context with the prelude evaluated, ready for one run. */
+interface Fresh {
+  ctx: vm.Context;
+  install: Install;
+}
+
+/** Functions the prelude captures; they take and return primitives only. */
+interface HostApi {
+  write(fd: unknown, text: unknown): void;
+  setTimer(cb: () => void, ms: number, repeat: boolean): number;
+  clearTimer(id: number): void;
+  finish(status: unknown, retVal: unknown, retValSet: unknown, exitCode: unknown): void;
+  now(): number;
+  randomUUID(): string;
+  fillRandom(array: unknown): boolean;
+  btoa(text: string): string | null;
+  atob(text: string): string | null;
+}
+
+const STATUSES = new Set<unknown>(["success", "error"]);
+const WRAP_OPEN = "(async function () {\n";
+const WRAP_CLOSE = "\n})()";
+
+keepWorkerAlive();
+
+self.onmessage = (event: MessageEvent<InitMessage>) => {
+  self.onmessage = null;
+  const { port } = event.data;
+  const post = port.postMessage.bind(port);
+  const prelude = new vm.Script(JS_PRELUDE, { filename: JS_PRELUDE_FILENAME });
+  let spare: Fresh | undefined;
+  let current: ActiveRun | undefined;
+
+  function fresh(): Fresh {
+    const ctx = vm.createContext();
+    return { ctx, install: prelude.runInContext(ctx) as Install };
+  }
+
+  port.onmessage = (e: MessageEvent<PortMessage>) => {
+    const msg = e.data;
+    if (msg.t === "cancel") {
+      if (current?.id === msg.id) current.complete("timeout", "", false, 1);
+      return;
+    }
+    const context = spare ?? fresh();
+    spare = undefined;
+    current = new ActiveRun(msg, context, (outcome) => {
+      current = undefined;
+      post({ t: "result", ...outcome });
+      // Build the next context while idle rather than on the next request.
+      setTimeout(() => {
+        if (!current && !spare) spare = fresh();
+      }, 0);
+    });
+  };
+  post({ t: "ready" });
+};
+
+/** One run: its context, output, timers and deadline. */
+class ActiveRun {
+  readonly id: number;
+  #out: OutputBuffer;
+  #err: OutputBuffer;
+  #timers = new Set<number>();
+  #started = performance.now();
+  #deadline: ReturnType<typeof setTimeout>;
+  #done = false;
+  #report: (outcome: RunOutcome) => void;
+
+  constructor(msg: RunMessage, context: Fresh, report: (outcome: RunOutcome) => void) {
+    this.id = msg.id;
+    this.#report = report;
+    this.#out = new OutputBuffer(msg.maxOutputBytes);
+    this.#err = new OutputBuffer(msg.maxOutputBytes);
+    // Async work the vm timeout cannot see ends here, unless it spins, in
+    // which case the server kills the host.
+    this.#deadline = setTimeout(
+      () => this.complete("timeout", "", false, 1),
+      msg.timeoutMs,
+    );
+    let script: vm.Script;
+    try {
+      script = compile(msg);
+    } catch (e) {
+      this.#err.write(compileErrorText(e, msg));
+      this.complete("error", "", false, 1);
+      return;
+    }
+    const lastLine = msg.code.split("\n").length + 1;
+    const start = context.install(this.#hostApi(), msg.input, msg.stdin, lastLine);
+    let promise: unknown;
+    try {
+      promise = script.runInContext(context.ctx, { timeout: msg.timeoutMs });
+    } catch (e) {
+      if ((e as { code?: string }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+        this.complete("timeout", "", false, 1);
+      } else {
+        this.#err.write(`Uncaught ${String(e)}\n`);
+        this.complete("error", "", false, 1);
+      }
+      return;
+    }
+    start(promise);
+  }
+
+  #hostApi(): HostApi {
+    return {
+      write: (fd, text) => {
+        if (this.#done || typeof text !== "string") return;
+        (fd === 2 ? this.#err : this.#out).write(text);
+      },
+      setTimer: (cb, ms, repeat) => {
+        if (this.#done) return 0;
+        const id = Number((repeat ? setInterval : setTimeout)(() => {
+          if (!repeat) this.#timers.delete(id);
+          cb();
+        }, ms));
+        this.#timers.add(id);
+        return id;
+      },
+      clearTimer: (id) => {
+        if (this.#timers.delete(id)) clearTimeout(id);
+      },
+      finish: (status, retVal, retValSet, exitCode) => {
+        this.complete(
+          STATUSES.has(status) ? status as Status : "error",
+          typeof retVal === "string" ? retVal : "",
+          retValSet === true,
+          typeof exitCode === "number" ? exitCode : 1,
+        );
+      },
+      now: () => performance.now() - this.#started,
+      randomUUID: () => crypto.randomUUID(),
+      fillRandom: (array) => {
+        try {
+          crypto.getRandomValues(array as Uint8Array);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      btoa: (text) => attempt(() => btoa(text)),
+      atob: (text) => attempt(() => atob(text)),
+    };
+  }
+
+  /** Ends the run once; later calls (a late timer, a second finish) are ignored. */
+  complete(status: Status, retVal: string, retValSet: boolean, exitCode: number): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#deadline);
+    for (const id of this.#timers) clearTimeout(id);
+    this.#timers.clear();
+    const outcome: RunOutcome = {
+      id: this.id,
+      status,
+      stdout: this.#out.text(),
+      stderr: this.#err.text(),
+      retVal,
+      retValSet,
+      exitCode,
+      truncated: this.#out.truncated || this.#err.truncated,
+      durationMs: performance.now() - this.#started,
+    };
+    // Report from a macrotask: microtask chains the run left behind finish
+    // first, or spin here and the run times out instead of the next one.
+    setTimeout(() => this.#report(outcome), 0);
+  }
+}
+
+function attempt(fn: () => string): string | null {
+  try {
+    return fn();
+  } catch {
+    return null;
+  }
+}
+
+function compile(msg: RunMessage): vm.Script {
+  let source = WRAP_OPEN + msg.code + WRAP_CLOSE;
+  if (msg.language === "typescript") {
+    try {
+      source = stripTypeScriptTypes(source, { mode: "strip" });
+    } catch {
+      // Enums and namespaces need code, not just erasure.
+      source = stripTypeScriptTypes(source, { mode: "transform" });
+    }
+  }
+  const ext = msg.language === "typescript" ? "ts" : "js";
+  return new vm.Script(source, { filename: `user.${ext}`, lineOffset: -1 });
+}
+
+/**
+ * V8 reports no position for a syntax error in a vm script; the TypeScript
+ * parser does, so its message is preferred, with positions made relative to
+ * the user's code.
+ */
+function compileErrorText(e: unknown, msg: RunMessage): string {
+  const file = msg.language === "typescript" ? "user.ts" : "user.js";
+  let detail = e instanceof Error ? e.message : String(e);
+  let where = detail.match(PARSER_POSITION);
+  if (msg.language !== "typescript") {
+    try {
+      stripTypeScriptTypes(WRAP_OPEN + msg.code + WRAP_CLOSE, { mode: "strip" });
+    } catch (parseError) {
+      where = (parseError as Error).message.match(PARSER_POSITION);
+    }
+  } else {
+    detail = detail.replace(/^SyntaxError: /, "").split("\n")[0];
+  }
+  const at = where ? `\n    at ${file}:${Number(where[1]) - 1}:${where[2]}` : ` (in ${file})`;
+  return `SyntaxError: ${detail}${at}\n`;
+}
+
+const PARSER_POSITION = /at file:\/\/\/stripTypeScriptTypes\.ts:(\d+):(\d+)\s*$/;

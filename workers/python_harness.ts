@@ -1,0 +1,191 @@
+/**
+ * Python side of the Python worker: runs one snippet and puts the interpreter
+ * back as it was at start. Kept as a string so the worker needs no read
+ * permission beyond the three Pyodide files.
+ *
+ * The module is installed as `_faas_harness`; `setup()` must run once after
+ * every preload so its snapshot covers everything later runs may touch.
+ */
+export const PYTHON_HARNESS = String.raw`
+import ast, builtins, inspect, io, json, os, random, sys, traceback
+from pyodide.code import CodeRunner
+
+_USER_FILE = "<exec>"
+_dumps = json.dumps
+_repr = repr
+_Runner = CodeRunner
+_CO_COROUTINE = inspect.CO_COROUTINE
+_TOP_LEVEL_AWAIT = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+_TracebackException = traceback.TracebackException
+_StackSummary = traceback.StackSummary
+_StringIO = io.StringIO
+_MISSING = object()
+
+_snapshot = None
+
+
+class _State:
+    """Per-run state the predefined return_val() writes into."""
+
+    def __init__(self):
+        self.ret = _MISSING
+
+
+_state = _State()
+
+
+def _return_val(value):
+    """Set the run's ret_val explicitly."""
+    _state.ret = value
+
+
+def _sleep(seconds):
+    # time.sleep would block the worker beyond the interrupt's reach: wait on
+    # the interrupt buffer instead so a soft stop lands within milliseconds.
+    seconds = float(seconds)
+    if seconds < 0:
+        raise ValueError("sleep length must be non-negative")
+    if _wait_ms(seconds * 1000.0):
+        raise KeyboardInterrupt
+
+
+_wait_ms = None
+_interrupted = None
+
+
+def setup(wait_ms, interrupted, home):
+    """Patch what must be patched, then snapshot the interpreter."""
+    global _wait_ms, _interrupted, _snapshot
+    _wait_ms = wait_ms
+    _interrupted = interrupted
+    import time
+    time.sleep = _sleep
+    os.chdir(home)
+    modules = dict(sys.modules)
+    _snapshot = (
+        modules,
+        [(m.__dict__, dict(m.__dict__)) for m in modules.values() if hasattr(m, "__dict__")],
+        list(sys.path),
+        dict(os.environ),
+        home,
+        sys.getrecursionlimit(),
+    )
+
+
+def _format_exception(exc):
+    te = _TracebackException.from_exception(exc)
+    # Drop the harness frames that lead into the user's code.
+    frames = list(te.stack)
+    for i, frame in enumerate(frames):
+        if frame.filename == _USER_FILE:
+            te.stack = _StackSummary.from_list(frames[i:])
+            break
+    else:
+        te.stack = _StackSummary.from_list([])
+    return "".join(te.format())
+
+
+def _to_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    try:
+        return _dumps(value, ensure_ascii=False)
+    except Exception:
+        try:
+            return _repr(value)
+        except Exception:
+            return ""
+
+
+def _outcome(status, value, exit_code, ret_set):
+    text = _to_text(value) if ret_set else ""
+    return (status, text, exit_code, ret_set)
+
+
+def _finish_value(value):
+    if _state.ret is not _MISSING:
+        return _outcome("success", _state.ret, 0, True)
+    return _outcome("success", value, 0, value is not None)
+
+
+def _finish_error(exc, interrupted):
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        if code is None:
+            exit_code = 0
+        elif isinstance(code, int):
+            exit_code = code
+        else:
+            sys.stderr.write(str(code) + "\n")
+            exit_code = 1
+        status = "success" if exit_code == 0 else "error"
+        if _state.ret is not _MISSING:
+            return _outcome(status, _state.ret, exit_code, True)
+        return _outcome(status, None, exit_code, False)
+    if isinstance(exc, KeyboardInterrupt) and interrupted():
+        return _outcome("timeout", None, 1, False)
+    sys.stderr.write(_format_exception(exc))
+    return _outcome("error", None, 1, False)
+
+
+def start(code, input_json, stdin):
+    """Run one snippet. Returns an outcome tuple, or a coroutine for code
+    with top-level await (the caller awaits it and gets the tuple)."""
+    _state.ret = _MISSING
+    sys.stdin = _StringIO(stdin)
+    scope = {
+        "__name__": "__main__",
+        "__builtins__": builtins,
+        "INPUT": json.loads(input_json),
+        "return_val": _return_val,
+    }
+    try:
+        runner = _Runner(code, filename=_USER_FILE, flags=_TOP_LEVEL_AWAIT).compile()
+    except BaseException as exc:
+        sys.stderr.write("".join(traceback.format_exception_only(exc)))
+        return _outcome("error", None, 1, False)
+    if runner.code is not None and runner.code.co_flags & _CO_COROUTINE:
+        return _start_async(runner, scope)
+    try:
+        return _finish_value(runner.run(scope))
+    except BaseException as exc:
+        return _finish_error(exc, _interrupted)
+
+
+async def _start_async(runner, scope):
+    try:
+        return _finish_value(await runner.run_async(scope))
+    except BaseException as exc:
+        return _finish_error(exc, _interrupted)
+
+
+def reset():
+    """Put the interpreter back to its state at setup()."""
+    modules, dicts, path, environ, home, recursion = _snapshot
+    sys.settrace(None)
+    sys.setprofile(None)
+    try:
+        import asyncio
+        for task in asyncio.all_tasks(asyncio.get_event_loop()):
+            task.cancel()
+    except Exception:
+        pass
+    for d, saved in dicts:
+        d.clear()
+        d.update(saved)
+    current = sys.modules
+    for name in [n for n in current if n not in modules]:
+        del current[name]
+    current.update(modules)
+    sys.path[:] = path
+    if dict(os.environ) != environ:
+        os.environ.clear()
+        os.environ.update(environ)
+    os.chdir(home)
+    sys.setrecursionlimit(recursion)
+    random.seed()
+    sys.stdout.flush()
+    sys.stderr.flush()
+`;

@@ -1,0 +1,188 @@
+/// <reference lib="deno.worker" />
+/**
+ * Worker entry for a Python instance: loads Pyodide once, then runs one
+ * snippet at a time from its private port and resets the interpreter after
+ * each run.
+ */
+import { loadPyodide, type PyodideAPI } from "pyodide";
+import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
+import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
+import { OutputBuffer } from "./output_buffer.ts";
+import { PYTHON_HARNESS } from "./python_harness.ts";
+import {
+  type InitMessage,
+  keepWorkerAlive,
+  type PortMessage,
+  runFinished,
+  runStarted,
+} from "./worker_common.ts";
+
+/** Modules most snippets use, imported at start so runs need not import them. */
+const PRELOAD = [
+  "asyncio",
+  "base64",
+  "bisect",
+  "collections",
+  "copy",
+  "csv",
+  "dataclasses",
+  "datetime",
+  "decimal",
+  "difflib",
+  "enum",
+  "fractions",
+  "functools",
+  "hashlib",
+  "heapq",
+  "itertools",
+  "json",
+  "math",
+  "operator",
+  "random",
+  "re",
+  "statistics",
+  "string",
+  "textwrap",
+  "time",
+  "typing",
+  "unicodedata",
+  "uuid",
+];
+
+const HOME = "/home/pyodide";
+
+interface Harness {
+  start(code: string, input: string, stdin: string): PyProxyLike;
+  reset(): void;
+}
+
+interface PyProxyLike {
+  type: string;
+  toJs(): unknown;
+  destroy(): void;
+  then?: unknown;
+}
+
+keepWorkerAlive();
+
+self.onmessage = async (event: MessageEvent<InitMessage>) => {
+  self.onmessage = null;
+  const init = event.data;
+  const post = init.port.postMessage.bind(init.port);
+  capWasmMemory(init.memoryLimitBytes);
+  const ctl = new Int32Array(init.control);
+  let out = new OutputBuffer(0);
+  let err = new OutputBuffer(0);
+
+  const pyodide: PyodideAPI = await loadPyodide({
+    indexURL: init.indexURL,
+    packageCacheDir: init.indexURL,
+    stdout: undefined,
+    env: { HOME },
+  });
+  pyodide.setStdout({ write: (b: Uint8Array) => (out.writeBytes(b), b.length) });
+  pyodide.setStderr({ write: (b: Uint8Array) => (err.writeBytes(b), b.length) });
+  pyodide.setInterruptBuffer(new Int32Array(init.control, 0, 1));
+  await pyodide.loadPackagesFromImports("import " + PRELOAD.join(", "));
+  pyodide.runPython("import " + PRELOAD.join(", "));
+  pyodide.FS.mkdirTree(HOME);
+  const journal = new FsJournal(pyodide.FS as unknown as EmscriptenFs);
+  const module = pyodide.runPython(
+    `import sys, types\n_m = types.ModuleType("_faas_harness")\nexec(_src, _m.__dict__)\n_m`,
+    { globals: pyodide.toPy({ _src: PYTHON_HARNESS }) },
+  );
+  const harness = module as unknown as Harness & {
+    setup(wait: unknown, interrupted: unknown, home: string): void;
+  };
+  harness.setup(
+    // Sleep on the interrupt slot so a soft stop wakes it; consume the
+    // interrupt here and let Python raise it, as the eval loop would.
+    (ms: number) => {
+      if (Atomics.wait(ctl, 0, 0, Math.max(0, ms)) === "timed-out") return false;
+      Atomics.store(ctl, 0, 0);
+      return true;
+    },
+    () => Atomics.load(ctl, 2) === -1,
+    HOME,
+  );
+
+  let cancel: (() => void) | undefined;
+
+  async function run(msg: RunMessage): Promise<RunOutcome> {
+    out = new OutputBuffer(msg.maxOutputBytes);
+    err = new OutputBuffer(msg.maxOutputBytes);
+    const started = performance.now();
+    let status: RunOutcome["status"] = "error";
+    let retVal = "";
+    let retValSet = false;
+    let exitCode = 1;
+    runStarted(ctl, msg.id);
+    try {
+      let result = harness.start(msg.code, msg.input, msg.stdin);
+      if (result.type === "coroutine") {
+        const stopped = new Promise<"stopped">((resolve) => {
+          cancel = () => resolve("stopped");
+        });
+        const settled = await Promise.race([result as unknown as Promise<PyProxyLike>, stopped]);
+        if (settled === "stopped") {
+          result.destroy();
+          throw new StoppedError();
+        }
+        result.destroy();
+        result = settled;
+      }
+      const tuple = result.toJs() as [RunOutcome["status"], string, number, boolean];
+      result.destroy();
+      [status, retVal, exitCode, retValSet] = tuple;
+    } catch (e) {
+      if (e instanceof StoppedError || Atomics.load(ctl, 2) === -1) {
+        status = "timeout";
+      } else {
+        err.write(`Internal error: ${(e as Error).message}\n`);
+      }
+    } finally {
+      cancel = undefined;
+      runFinished(ctl, msg.id);
+    }
+    const durationMs = performance.now() - started;
+    harness.reset();
+    journal.restore();
+    return {
+      id: msg.id,
+      status,
+      stdout: out.text(),
+      stderr: err.text(),
+      retVal,
+      retValSet,
+      exitCode,
+      truncated: out.truncated || err.truncated,
+      durationMs,
+    };
+  }
+
+  init.port.onmessage = async (e: MessageEvent<PortMessage>) => {
+    const msg = e.data;
+    if (msg.t === "cancel") {
+      cancel?.();
+      return;
+    }
+    post({ t: "result", ...(await run(msg)) });
+  };
+  post({ t: "ready" });
+};
+
+class StoppedError extends Error {}
+
+/**
+ * Makes wasm memory growth fail past the cap, so a runaway allocation raises
+ * MemoryError inside Python instead of taking the whole host down.
+ */
+function capWasmMemory(limitBytes: number): void {
+  const grow = WebAssembly.Memory.prototype.grow;
+  WebAssembly.Memory.prototype.grow = function (this: WebAssembly.Memory, delta: number) {
+    if (this.buffer.byteLength + delta * 65536 > limitBytes) {
+      throw new RangeError(`Memory limit of ${limitBytes} bytes reached`);
+    }
+    return grow.call(this, delta);
+  };
+}

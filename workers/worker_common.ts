@@ -1,0 +1,74 @@
+/// <reference lib="deno.worker" />
+/**
+ * What both worker kinds share: the init message, the port messages and the
+ * control slots a host uses to interrupt a busy worker.
+ *
+ * Control slots (Int32Array over a SharedArrayBuffer):
+ * - 0: Pyodide's interrupt slot; the host stores 2 (SIGINT) to interrupt.
+ * - 1: 1 once the host's interrupt has been stored in slot 0.
+ * - 2: the id of the run in progress, 0 between runs, -1 once the host
+ *   claimed it for interruption. Both sides claim with compare-and-exchange,
+ *   so an interrupt never lands on the next run or on the reset between runs.
+ */
+import type { CancelMessage, RunMessage } from "../sandbox/protocol.ts";
+
+/** Bytes of the control buffer a host shares with its worker. */
+export const CONTROL_BYTES = 12;
+
+/** The first message a worker gets from its host. */
+export interface InitMessage {
+  /** Private channel for runs and results. */
+  port: MessagePort;
+  /** Control slots, see the module comment. */
+  control: SharedArrayBuffer;
+  /** Directory holding Pyodide's files (Python workers). */
+  indexURL: string;
+  /** Cap on the instance's wasm memory (Python workers). */
+  memoryLimitBytes: number;
+}
+
+/** What a host sends its worker over the private port. */
+export type PortMessage = RunMessage | CancelMessage;
+
+/** Marks run `id` as in progress, so the host may interrupt it. */
+export function runStarted(ctl: Int32Array, id: number): void {
+  Atomics.store(ctl, 0, 0);
+  Atomics.store(ctl, 1, 0);
+  Atomics.store(ctl, 2, id);
+}
+
+/**
+ * Marks the run over. When the host is halfway through interrupting it,
+ * waits for its store to land, then clears it so the reset and the next run
+ * are not interrupted.
+ */
+export function runFinished(ctl: Int32Array, id: number): void {
+  if (Atomics.compareExchange(ctl, 2, id, 0) !== id) {
+    Atomics.wait(ctl, 1, 0, 1000);
+  }
+  Atomics.store(ctl, 0, 0);
+  Atomics.store(ctl, 1, 0);
+  Atomics.store(ctl, 2, 0);
+}
+
+/**
+ * Claims run `id` for interruption from the host side. Returns false when the
+ * run already finished (or another one started).
+ */
+export function interruptRun(ctl: Int32Array, id: number): boolean {
+  if (Atomics.compareExchange(ctl, 2, id, -1) !== id) return false;
+  Atomics.store(ctl, 0, 2);
+  Atomics.notify(ctl, 0);
+  Atomics.store(ctl, 1, 1);
+  Atomics.notify(ctl, 1);
+  return true;
+}
+
+/**
+ * Stops user errors and rejections that escape a run from ending the worker:
+ * the run that caused them has already been reported or will time out.
+ */
+export function keepWorkerAlive(): void {
+  self.addEventListener("unhandledrejection", (e) => e.preventDefault());
+  self.addEventListener("error", (e) => e.preventDefault());
+}
