@@ -1,0 +1,195 @@
+/**
+ * Resource faults: memory bombs, CPU burners and floods each get a clean
+ * status, while a stream of innocent runs alongside keeps succeeding.
+ */
+import assert from "node:assert/strict";
+import { startServer, type TestServer } from "./helpers/server.ts";
+
+/** Sum of RSS over the service's host processes, in MiB. */
+async function hostsRssMb(): Promise<number> {
+  const out = await new Deno.Command("ps", { args: ["-eo", "rss=,args="] }).output();
+  let kb = 0;
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    if (line.includes("host_main.ts")) kb += Number(line.trim().split(/\s+/)[0]);
+  }
+  return kb / 1024;
+}
+
+/** Runs small Python and JS programs until stopped; collects failures. */
+function innocentTraffic(
+  server: TestServer,
+): { stop: () => Promise<{ runs: number; failures: string[] }> } {
+  let running = true;
+  let runs = 0;
+  const failures: string[] = [];
+  const loop = async (language: string, code: string, expected: string) => {
+    while (running) {
+      const n = Math.floor(Math.random() * 1000);
+      const { status, body } = await server.run({ language, code, input: n, priority: "high" });
+      runs++;
+      const want = expected.replace("N", String(n + 1));
+      if (status !== 200 || body.metadata.status !== "success" || body.output.ret_val !== want) {
+        failures.push(`${language}: ${status} ${JSON.stringify(body).slice(0, 300)}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const loops = [
+    loop("python", "INPUT + 1", "N"),
+    loop("javascript", "return INPUT + 1", "N"),
+  ];
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return { runs, failures };
+    },
+  };
+}
+
+Deno.test({
+  name: "resource faults get a clean status and spare innocent runs",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const server = await startServer({
+      FAAS_POOL_SIZE: "4",
+      FAAS_MAX_INSTANCES: "6",
+      FAAS_MEMORY_LIMIT_MB: "256",
+    });
+    const idleRss = await hostsRssMb();
+    const traffic = innocentTraffic(server);
+
+    await t.step("python allocation loop stops at the cap, not at 4 GiB", async () => {
+      const started = performance.now();
+      const { body } = await server.run({
+        language: "python",
+        code: "xs = []\nwhile True:\n    xs.append(bytearray(1024 * 1024))",
+        timeout: 20000,
+      });
+      assert.ok(
+        body.metadata.status === "memory_limit" ||
+          (body.metadata.status === "error" && body.output.stderr.includes("MemoryError")),
+        JSON.stringify(body).slice(0, 400),
+      );
+      assert.ok(performance.now() - started < 10000, "stopped quickly");
+    });
+
+    await t.step("python interpreter stays usable after a MemoryError", async () => {
+      const { body } = await server.run({ language: "python", code: "len([0] * 1000)" });
+      assert.equal(body.output.ret_val, "1000");
+    });
+
+    await t.step("JS heap bomb gets memory_limit and the host is replaced", async () => {
+      const { body } = await server.run({
+        language: "javascript",
+        code: "const xs = []; while (true) xs.push({ a: Math.random(), b: [1, 2, 3] });",
+        timeout: 30000,
+      });
+      assert.equal(body.metadata.status, "memory_limit", JSON.stringify(body).slice(0, 400));
+      assert.ok(body.error);
+    });
+
+    await t.step("JS typed-array bomb gets memory_limit", async () => {
+      const { body } = await server.run({
+        language: "javascript",
+        code: "const xs = []; while (true) xs.push(new Uint8Array(16 * 1024 * 1024).fill(1));",
+        timeout: 30000,
+      });
+      assert.equal(body.metadata.status, "memory_limit", JSON.stringify(body).slice(0, 400));
+    });
+
+    await t.step("deep recursion is an error and the instance stays usable", async () => {
+      const py = await server.run({ language: "python", code: "def f(n): return f(n + 1)\nf(0)" });
+      assert.equal(py.body.metadata.status, "error");
+      assert.match(py.body.output.stderr, /RecursionError/);
+      const js = await server.run({ language: "js", code: "const f = (n) => f(n + 1); f(0);" });
+      assert.equal(js.body.metadata.status, "error");
+      assert.match(js.body.output.stderr, /RangeError/);
+      const after = await server.run({ language: "js", code: "return 1" });
+      assert.equal(after.body.output.ret_val, "1");
+    });
+
+    const cpu: Record<string, [string, string]> = {
+      "JS loop after await": ["js", "await null; while (true) {}"],
+      "JS loop in a timer": [
+        "js",
+        "setTimeout(() => { while (true) {} }, 0); await new Promise(() => {});",
+      ],
+      "JS microtask chain": [
+        "js",
+        "const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {});",
+      ],
+      "JS Atomics.wait": ["js", "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);"],
+      "JS wasm loop": [
+        "js",
+        // (module (func (export "f") (loop (br 0))))
+        "const bytes = new Uint8Array([0,97,115,109,1,0,0,0,1,4,1,96,0,0,3,2,1,0,7,5,1,1,102,0,0,10,9,1,7,0,3,64,12,0,11,11]);" +
+        "const m = await WebAssembly.instantiate(bytes); m.instance.exports.f();",
+      ],
+      "JS catastrophic regex": ["js", "return /^(a+)+$/.test('a'.repeat(40) + 'b');"],
+      "Python catastrophic regex": ["python", "import re\nre.match(r'^(a+)+$', 'a' * 40 + 'b')"],
+      "Python loop in asyncio task": [
+        "python",
+        "import asyncio\nasync def spin():\n    while True: pass\nawait asyncio.create_task(spin())",
+      ],
+    };
+    for (const [name, [language, code]] of Object.entries(cpu)) {
+      await t.step(`${name} times out in time`, async () => {
+        const started = performance.now();
+        const { body } = await server.run({ language, code, timeout: 1000 });
+        const elapsed = performance.now() - started;
+        assert.equal(body.metadata.status, "timeout", JSON.stringify(body).slice(0, 300));
+        assert.ok(elapsed < 2000 + 500, `answered after ${elapsed} ms`);
+      });
+    }
+
+    await t.step("stdout flood is capped with truncated", async () => {
+      const py = await server.run({
+        language: "python",
+        code: "while True: print('x' * 1000)",
+        timeout: 1000,
+      });
+      assert.equal(py.body.metadata.status, "timeout");
+      assert.equal(py.body.metadata.truncated, true);
+      assert.ok(py.body.output.stdout.length <= server.config.maxOutputBytes);
+      const js = await server.run({
+        language: "js",
+        code: "console.log('y'.repeat(50 * 1024 * 1024)); return 1",
+      });
+      assert.equal(js.body.metadata.truncated, true);
+      assert.ok(js.body.output.stdout.length <= server.config.maxOutputBytes);
+    });
+
+    await t.step("millions of promises and timers end with a clear status", async () => {
+      const promises = await server.run({
+        language: "js",
+        code: "const ps = []; for (let i = 0; i < 3e6; i++) ps.push(new Promise((r) => r(i))); " +
+          "return (await Promise.all(ps)).length",
+        timeout: 10000,
+      });
+      assert.ok(["success", "memory_limit", "timeout"].includes(promises.body.metadata.status));
+      const timers = await server.run({
+        language: "js",
+        code: "for (let i = 0; i < 1e6; i++) setTimeout(() => {}, 100000); return 'armed'",
+        timeout: 10000,
+      });
+      assert.ok(["success", "memory_limit", "timeout"].includes(timers.body.metadata.status));
+    });
+
+    await t.step("innocent runs alongside all succeeded", async () => {
+      const { runs, failures } = await traffic.stop();
+      assert.ok(runs > 20, `only ${runs} innocent runs`);
+      assert.deepEqual(failures, []);
+    });
+
+    await t.step("host memory returns to its idle level", async () => {
+      // Replaced hosts need a moment to start and settle.
+      await new Promise((r) => setTimeout(r, 3000));
+      const rss = await hostsRssMb();
+      assert.ok(rss < idleRss * 1.5 + 100, `idle ${idleRss} MiB, now ${rss} MiB`);
+    });
+
+    await server.close();
+  },
+});
