@@ -170,6 +170,11 @@ export class Instance {
     }
   }
 
+  /** Process id of the host. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** Sends one run; resolves when it finished or the host died. */
   run(msg: RunMessage): Promise<RunResult> {
     if (this.state !== "idle" || !this.#conn) {

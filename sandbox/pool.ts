@@ -62,6 +62,11 @@ export class Pool {
     for (let i = 0; i < this.warm; i++) this.#spawn("warm");
   }
 
+  /** The live instances (for inspection; the scheduler uses takeIdle). */
+  instances(): Instance[] {
+    return [...this.#instances];
+  }
+
   /** Counts by state. */
   counts(): PoolCounts {
     const counts = { total: 0, idle: 0, busy: 0, starting: 0 };
