@@ -22,8 +22,6 @@ _StringIO = io.StringIO
 _MISSING = object()
 
 _snapshot = None
-
-
 class _State:
     """Per-run state the predefined return_val() writes into."""
 
@@ -32,6 +30,60 @@ class _State:
 
 
 _state = _State()
+
+_HEAPTYPE = 1 << 9
+# Heap classes of the modules present at setup, with their attributes then.
+_classes = []
+# Indexes into _classes whose version tag cannot be watched: compared in full.
+_untagged = []
+_changed_classes = None
+_accept_class = None
+
+
+def _restore_class(cls, saved):
+    current = cls.__dict__
+    for name in [n for n in current if n not in saved]:
+        try:
+            delattr(cls, name)
+        except Exception:
+            pass
+    for name, value in saved.items():
+        if current.get(name, _MISSING) is not value:
+            try:
+                setattr(cls, name, value)
+            except Exception:
+                pass
+
+
+def _tag(cls):
+    # Looking up a missing attribute goes through the type cache, which
+    # gives the class a version tag to watch.
+    getattr(cls, "_faas_no_such_attribute", None)
+
+
+def _restore_classes():
+    for i in _changed_classes():
+        cls, saved = _classes[i]
+        _restore_class(cls, saved)
+        _tag(cls)
+        _accept_class(i)
+    for i in _untagged:
+        cls, saved = _classes[i]
+        if dict(cls.__dict__) != saved:
+            _restore_class(cls, saved)
+
+
+def class_ids():
+    """Addresses of the tracked classes, for the tag watcher."""
+    return [id(cls) for cls, _ in _classes]
+
+
+def watch_classes(tagged, changed, accept):
+    """Hands over the tag watcher once it has read every class's tag."""
+    global _changed_classes, _accept_class, _untagged
+    _changed_classes = changed
+    _accept_class = accept
+    _untagged = [i for i, ok in enumerate(tagged) if not ok]
 
 
 def _return_val(value):
@@ -62,6 +114,13 @@ def setup(wait_ms, interrupted, home):
     time.sleep = _sleep
     os.chdir(home)
     modules = dict(sys.modules)
+    seen = set()
+    for m in modules.values():
+        for value in list(getattr(m, "__dict__", {}).values()):
+            if isinstance(value, type) and value.__flags__ & _HEAPTYPE and id(value) not in seen:
+                seen.add(id(value))
+                _tag(value)
+                _classes.append((value, dict(value.__dict__)))
     _snapshot = (
         modules,
         [(m.__dict__, dict(m.__dict__)) for m in modules.values() if hasattr(m, "__dict__")],
@@ -172,6 +231,7 @@ def reset():
             task.cancel()
     except Exception:
         pass
+    _restore_classes()
     for d, saved in dicts:
         d.clear()
         d.update(saved)

@@ -6,9 +6,11 @@
  */
 import { loadPyodide, type PyodideAPI } from "pyodide";
 import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
+import { ClassGuard } from "./class_guard.ts";
 import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { PYTHON_HARNESS } from "./python_harness.ts";
+import { lockDownRealm } from "./realm_lockdown.ts";
 import {
   type InitMessage,
   keepWorkerAlive,
@@ -54,6 +56,8 @@ const HOME = "/home/pyodide";
 interface Harness {
   start(code: string, input: string, stdin: string): PyProxyLike;
   reset(): void;
+  class_ids(): PyProxyLike;
+  watch_classes(tagged: boolean[], changed: () => number[], accept: (i: number) => void): void;
 }
 
 interface PyProxyLike {
@@ -105,7 +109,13 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     () => Atomics.load(ctl, 2) === -1,
     HOME,
   );
+  const guard = new ClassGuard(pyodide);
+  const ids = harness.class_ids();
+  guard.track(ids.toJs() as number[]);
+  ids.destroy();
+  harness.watch_classes(guard.tagged(), () => guard.changed(), (i: number) => guard.accept(i));
 
+  const restoreRealm = lockDownRealm();
   let cancel: (() => void) | undefined;
 
   async function run(msg: RunMessage): Promise<RunOutcome> {
@@ -138,7 +148,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       if (e instanceof StoppedError || Atomics.load(ctl, 2) === -1) {
         status = "timeout";
       } else {
-        err.write(`Internal error: ${(e as Error).message}\n`);
+        err.write(`Internal error: ${e instanceof Error ? e.message : String(e)}\n`);
       }
     } finally {
       cancel = undefined;
@@ -147,6 +157,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     const durationMs = performance.now() - started;
     harness.reset();
     journal.restore();
+    restoreRealm();
     return {
       id: msg.id,
       status,
