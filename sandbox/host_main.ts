@@ -31,7 +31,7 @@ const memoryLimitBytes = Number(memoryMb) * 1024 * 1024;
 const rssLimitBytes = memoryLimitBytes + 256 * 1024 * 1024;
 
 const conn = await Deno.connect({ transport: "unix", path: socketPath });
-const writer = new LineWriter(conn.writable, () => Deno.exit(0));
+const writer = new LineWriter(conn, () => Deno.exit(0));
 const send = (message: HostMessage) => writer.send(message);
 send({ t: "hello", token });
 
@@ -85,7 +85,7 @@ setInterval(() => {
   }
 }, 50);
 
-for await (const line of readLines(conn.readable)) {
+for await (const line of readLines(conn)) {
   const msg = JSON.parse(line) as ServerMessage;
   if (msg.t === "cancel") interruptRun(ctl, msg.id);
   channel.port1.postMessage(msg);

@@ -3,7 +3,6 @@
  * server. It starts the host, sends it runs, enforces deadlines (a soft stop
  * first, then SIGKILL) and turns a dying host into a clean status.
  */
-import { LineWriter } from "./ndjson.ts";
 import {
   type HostMessage,
   MEMORY_EXIT_CODE,
@@ -297,5 +296,3 @@ function hostEnv(): Record<string, string> {
   }
   return env;
 }
-
-export type { LineWriter };

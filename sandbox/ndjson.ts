@@ -1,58 +1,70 @@
-/** Newline-delimited JSON framing for the server–host socket. */
+/**
+ * Newline-delimited JSON framing for the server–host socket. Reads and
+ * writes go straight to the connection rather than through web streams,
+ * which costs a fraction of a millisecond less per message.
+ */
 
 const encoder = new TextEncoder();
 
-/** Yields each line of a byte stream, without its newline. */
-export async function* readLines(
-  stream: ReadableStream<Uint8Array>,
-): AsyncGenerator<string> {
+/** Yields each line read from `conn`, without its newline, until EOF. */
+export async function* readLines(conn: Deno.Conn): AsyncGenerator<string> {
   const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const chunk of stream) {
-    buffer += decoder.decode(chunk, { stream: true });
+  const buf = new Uint8Array(256 * 1024);
+  let pending = "";
+  while (true) {
+    const n = await conn.read(buf);
+    if (n === null) return;
+    pending += decoder.decode(buf.subarray(0, n), { stream: true });
     let start = 0;
     let end: number;
-    while ((end = buffer.indexOf("\n", start)) !== -1) {
-      yield buffer.slice(start, end);
+    while ((end = pending.indexOf("\n", start)) !== -1) {
+      yield pending.slice(start, end);
       start = end + 1;
     }
-    buffer = buffer.slice(start);
+    pending = start === 0 ? pending : pending.slice(start);
   }
 }
 
 /**
- * Writes JSON messages one per line. Messages written in the same tick are
- * sent as one write, which keeps syscalls down under load.
+ * Writes JSON messages one per line. Messages sent in the same tick go out
+ * as one write, which keeps syscalls down under load.
  */
 export class LineWriter {
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #conn: Deno.Conn;
   #pending: string[] = [];
-  #scheduled = false;
+  #flushing = false;
+  #failed = false;
   #onError: (err: unknown) => void;
 
   /** @param onError called once writing fails (the peer went away). */
-  constructor(stream: WritableStream<Uint8Array>, onError: (err: unknown) => void) {
-    this.#writer = stream.getWriter();
+  constructor(conn: Deno.Conn, onError: (err: unknown) => void) {
+    this.#conn = conn;
     this.#onError = onError;
   }
 
   /** Queues one message. */
   send(message: unknown): void {
+    if (this.#failed) return;
     this.#pending.push(JSON.stringify(message));
-    if (this.#scheduled) return;
-    this.#scheduled = true;
+    if (this.#flushing) return;
+    this.#flushing = true;
     queueMicrotask(() => this.#flush());
   }
 
-  #flush(): void {
-    this.#scheduled = false;
-    const text = this.#pending.join("\n") + "\n";
-    this.#pending = [];
-    this.#writer.write(encoder.encode(text)).catch(this.#onError);
-  }
-
-  /** Closes the stream, ignoring a peer that is already gone. */
-  async close(): Promise<void> {
-    await this.#writer.close().catch(() => {});
+  async #flush(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const bytes = encoder.encode(this.#pending.join("\n") + "\n");
+        this.#pending = [];
+        for (let off = 0; off < bytes.length;) {
+          off += await this.#conn.write(bytes.subarray(off));
+        }
+      }
+    } catch (err) {
+      this.#failed = true;
+      this.#onError(err);
+    } finally {
+      this.#flushing = false;
+    }
   }
 }

@@ -50,7 +50,7 @@ export class SocketHub {
   }
 
   async #greet(conn: Deno.Conn): Promise<void> {
-    const messages = readLines(conn.readable);
+    const messages = readLines(conn);
     const close = () => {
       try {
         conn.close();
@@ -64,7 +64,7 @@ export class SocketHub {
       const resolve = hello?.t === "hello" ? this.#waiting.get(hello.token) : undefined;
       if (!resolve || hello?.t !== "hello") return close();
       this.#waiting.delete(hello.token);
-      resolve({ messages, writer: new LineWriter(conn.writable, close), close });
+      resolve({ messages, writer: new LineWriter(conn, close), close });
     } catch {
       close();
     }

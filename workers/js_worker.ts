@@ -9,7 +9,12 @@ import { stripTypeScriptTypes } from "node:module";
 import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
 import { JS_PRELUDE, JS_PRELUDE_FILENAME } from "./js_prelude.ts";
 import { OutputBuffer } from "./output_buffer.ts";
-import { type InitMessage, keepWorkerAlive, type PortMessage } from "./worker_common.ts";
+import {
+  type InitMessage,
+  keepWorkerAlive,
+  macrotasks,
+  type PortMessage,
+} from "./worker_common.ts";
 
 type Status = RunOutcome["status"];
 type Install = (
@@ -43,6 +48,7 @@ const WRAP_OPEN = "(async function () {\n";
 const WRAP_CLOSE = "\n})()";
 
 keepWorkerAlive();
+const later = macrotasks();
 
 self.onmessage = (event: MessageEvent<InitMessage>) => {
   self.onmessage = null;
@@ -69,9 +75,9 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       current = undefined;
       post({ t: "result", ...outcome });
       // Build the next context while idle rather than on the next request.
-      setTimeout(() => {
+      later(() => {
         if (!current && !spare) spare = fresh();
-      }, 0);
+      });
     });
   };
   post({ t: "ready" });
@@ -185,7 +191,7 @@ class ActiveRun {
     };
     // Report from a macrotask: microtask chains the run left behind finish
     // first, or spin here and the run times out instead of the next one.
-    setTimeout(() => this.#report(outcome), 0);
+    later(() => this.#report(outcome));
   }
 }
 

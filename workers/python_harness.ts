@@ -9,6 +9,7 @@
 export const PYTHON_HARNESS = String.raw`
 import ast, builtins, inspect, io, json, os, random, sys, traceback
 from pyodide.code import CodeRunner
+from _pyodide._base import EvalCodeResultException as _EvalResult
 
 _USER_FILE = "<exec>"
 _dumps = json.dumps
@@ -22,6 +23,7 @@ _StringIO = io.StringIO
 _MISSING = object()
 
 _snapshot = None
+_streams = ()
 class _State:
     """Per-run state the predefined return_val() writes into."""
 
@@ -113,6 +115,8 @@ def setup(wait_ms, interrupted, home):
     import time
     time.sleep = _sleep
     os.chdir(home)
+    global _streams
+    _streams = (sys.stdout, sys.stderr)
     modules = dict(sys.modules)
     seen = set()
     for m in modules.values():
@@ -189,9 +193,18 @@ def _finish_error(exc, interrupted):
     return _outcome("error", None, 1, False)
 
 
+def compile_source(source):
+    """Compile a snippet: a code object, None for an empty one, or the
+    error text (a str) when it does not compile."""
+    try:
+        return _Runner(source, filename=_USER_FILE, flags=_TOP_LEVEL_AWAIT).compile().code
+    except BaseException as exc:
+        return "".join(traceback.format_exception_only(exc))
+
+
 def start(code, input_json, stdin):
-    """Run one snippet. Returns an outcome tuple, or a coroutine for code
-    with top-level await (the caller awaits it and gets the tuple)."""
+    """Run one compiled snippet. Returns an outcome tuple, or a coroutine for
+    code with top-level await (the caller awaits it and gets the tuple)."""
     _state.ret = _MISSING
     sys.stdin = _StringIO(stdin)
     scope = {
@@ -200,24 +213,38 @@ def start(code, input_json, stdin):
         "INPUT": json.loads(input_json),
         "return_val": _return_val,
     }
+    if code is None:
+        return _finish_value(None)
+    if code.co_flags & _CO_COROUTINE:
+        return _start_async(code, scope)
     try:
-        runner = _Runner(code, filename=_USER_FILE, flags=_TOP_LEVEL_AWAIT).compile()
-    except BaseException as exc:
-        sys.stderr.write("".join(traceback.format_exception_only(exc)))
-        return _outcome("error", None, 1, False)
-    if runner.code is not None and runner.code.co_flags & _CO_COROUTINE:
-        return _start_async(runner, scope)
-    try:
-        return _finish_value(runner.run(scope))
+        eval(code, scope)
+        return _finish_value(None)
+    except _EvalResult as result:
+        # Pyodide's compiler turns a final expression into this raise.
+        return _finish_value(result.value)
     except BaseException as exc:
         return _finish_error(exc, _interrupted)
 
 
-async def _start_async(runner, scope):
+async def _start_async(code, scope):
     try:
-        return _finish_value(await runner.run_async(scope))
+        await eval(code, scope)
+        return _finish_value(None)
+    except _EvalResult as result:
+        return _finish_value(result.value)
     except BaseException as exc:
         return _finish_error(exc, _interrupted)
+
+
+def flush():
+    """Flush the captured streams (as set up at start, whatever the run did
+    to sys.stdout), so output without a trailing newline is not lost."""
+    for stream in _streams:
+        try:
+            stream.flush()
+        except Exception:
+            pass
 
 
 def reset():
@@ -246,6 +273,4 @@ def reset():
     os.chdir(home)
     sys.setrecursionlimit(recursion)
     random.seed()
-    sys.stdout.flush()
-    sys.stderr.flush()
 `;

@@ -52,10 +52,13 @@ const PRELOAD = [
 ];
 
 const HOME = "/home/pyodide";
+const CODE_CACHE_SIZE = 256;
 
 interface Harness {
-  start(code: string, input: string, stdin: string): PyProxyLike;
+  compile_source(source: string): unknown;
+  start(code: PyProxyLike | null, input: string, stdin: string): PyProxyLike;
   reset(): void;
+  flush(): void;
   class_ids(): PyProxyLike;
   watch_classes(tagged: boolean[], changed: () => number[], accept: (i: number) => void): void;
 }
@@ -118,6 +121,28 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   const restoreRealm = lockDownRealm();
   let cancel: (() => void) | undefined;
 
+  // Compiled code by source: evaluators send the same snippet again and
+  // again, and compiling is most of a trivial run's cost. The map lives
+  // here, out of Python's reach (code objects themselves are immutable).
+  const cache = new Map<string, PyProxyLike | null>();
+  function compiled(source: string): PyProxyLike | null | string {
+    const hit = cache.get(source);
+    if (hit !== undefined) {
+      cache.delete(source);
+      cache.set(source, hit);
+      return hit;
+    }
+    const code = harness.compile_source(source) as PyProxyLike | string | undefined;
+    if (typeof code === "string") return code;
+    if (cache.size >= CODE_CACHE_SIZE) {
+      const [oldest, proxy] = cache.entries().next().value!;
+      cache.delete(oldest);
+      proxy?.destroy();
+    }
+    cache.set(source, code ?? null);
+    return code ?? null;
+  }
+
   async function run(msg: RunMessage): Promise<RunOutcome> {
     out = new OutputBuffer(msg.maxOutputBytes);
     err = new OutputBuffer(msg.maxOutputBytes);
@@ -128,7 +153,12 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     let exitCode = 1;
     runStarted(ctl, msg.id);
     try {
-      let result = harness.start(msg.code, msg.input, msg.stdin);
+      const code = compiled(msg.code);
+      if (typeof code === "string") {
+        err.write(code);
+        throw new CompileError();
+      }
+      let result = harness.start(code, msg.input, msg.stdin);
       if (result.type === "coroutine") {
         const stopped = new Promise<"stopped">((resolve) => {
           cancel = () => resolve("stopped");
@@ -145,7 +175,9 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       result.destroy();
       [status, retVal, exitCode, retValSet] = tuple;
     } catch (e) {
-      if (e instanceof StoppedError || Atomics.load(ctl, 2) === -1) {
+      if (e instanceof CompileError) {
+        // Reported on stderr already.
+      } else if (e instanceof StoppedError || Atomics.load(ctl, 2) === -1) {
         status = "timeout";
       } else {
         err.write(`Internal error: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -155,9 +187,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       runFinished(ctl, msg.id);
     }
     const durationMs = performance.now() - started;
-    harness.reset();
-    journal.restore();
-    restoreRealm();
+    harness.flush();
     return {
       id: msg.id,
       status,
@@ -178,11 +208,16 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       return;
     }
     post({ t: "result", ...(await run(msg)) });
+    // The caller has its answer; clean up before the next message is read.
+    harness.reset();
+    journal.restore();
+    restoreRealm();
   };
   post({ t: "ready" });
 };
 
 class StoppedError extends Error {}
+class CompileError extends Error {}
 
 /**
  * Makes wasm memory growth fail past the cap, so a runaway allocation raises
