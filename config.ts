@@ -38,6 +38,7 @@ const schema = z.object({
   FAAS_SHUTDOWN_GRACE_MS: int("FAAS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
   FAAS_WORKER_COUNT: int("FAAS_WORKER_COUNT", 0, 0, 256),
   FAAS_WORKSPACE: z.string().optional(),
+  FAAS_PYODIDE_DIR: z.string().optional(),
 });
 
 /** The validated configuration. */
@@ -74,6 +75,8 @@ export interface Config {
   readonly killGraceMs: number;
   /** Time in-flight runs get to finish on shutdown, ms. */
   readonly shutdownGraceMs: number;
+  /** Directory holding Pyodide's files; undefined for the bundled package. */
+  readonly pyodideDir?: string;
 }
 
 /** Thrown when the environment holds an invalid value. */
@@ -123,5 +126,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     memoryLimitMb: v.FAAS_MEMORY_LIMIT_MB,
     killGraceMs: v.FAAS_KILL_GRACE_MS,
     shutdownGraceMs: v.FAAS_SHUTDOWN_GRACE_MS,
+    pyodideDir: v.FAAS_PYODIDE_DIR?.trim() || undefined,
   });
 }

@@ -34,6 +34,21 @@ export function splitPool(size: number): Record<Runtime, number> {
   return { python, javascript: size - python };
 }
 
+/**
+ * The directory with Pyodide's files, as a real path (worker read
+ * permissions are checked against real paths). A directory that does not
+ * exist is passed on as given: its hosts fail to start and are retried with
+ * backoff, which /health and the metrics report.
+ */
+function resolvePyodideDir(configured: string | undefined): string {
+  const dir = configured ?? new URL("./node_modules/pyodide", import.meta.url).pathname;
+  try {
+    return Deno.realPathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
 /** Builds and starts a service from its configuration. */
 export function createService(config: Config): Service {
   const hub = SocketHub.open();
@@ -42,7 +57,7 @@ export function createService(config: Config): Service {
     memoryLimitMb: config.memoryLimitMb,
     killGraceMs: config.killGraceMs,
     startTimeoutMs: 60_000,
-    pyodideDir: Deno.realPathSync(new URL("./node_modules/pyodide", import.meta.url)),
+    pyodideDir: resolvePyodideDir(config.pyodideDir),
     configPath: new URL("./deno.json", import.meta.url).pathname,
   };
   const metrics = new Metrics();
@@ -112,10 +127,13 @@ export function createService(config: Config): Service {
       started: () => scheduler.started,
       pools: () => {
         const all = poolCounts();
-        return {
-          python: { ...all.python, warm: pools.python.warm },
-          javascript: { ...all.javascript, warm: pools.javascript.warm },
-        };
+        const health = (runtime: Runtime) => ({
+          ...all[runtime],
+          warm: pools[runtime].warm,
+          startFailures: pools[runtime].startFailures,
+          lastStartError: pools[runtime].lastStartError,
+        });
+        return { python: health("python"), javascript: health("javascript") };
       },
       scheduler: () => scheduler.stats(),
     },

@@ -7,23 +7,31 @@ import type { Runtime } from "../sandbox/protocol.ts";
 /** Overall state the health route reports. */
 export type HealthStatus = "healthy" | "degraded" | "starting" | "draining";
 
+/** A pool's counts plus what /health reports about its start-up. */
+export interface PoolHealth extends PoolCounts {
+  warm: number;
+  startFailures: number;
+  lastStartError: string;
+}
+
 /** What the health routes read. */
 export interface HealthSources {
   version: string;
   startedAt: number;
   accepting(): boolean;
   started(): boolean;
-  pools(): Record<Runtime, PoolCounts & { warm: number }>;
+  pools(): Record<Runtime, PoolHealth>;
   scheduler(): SchedulerStats;
 }
 
 /** Decides the health status from pool state. */
 export function healthStatus(src: HealthSources): HealthStatus {
   if (!src.accepting()) return "draining";
-  const pools = Object.values(src.pools());
+  if (!src.started()) return "starting";
+  // After start-up a pool below its warm size (a host being replaced) still
+  // takes runs: they queue until the replacement is up.
   const ready = (p: PoolCounts) => p.idle + p.busy;
-  if (!src.started() || pools.some((p) => ready(p) === 0)) return "starting";
-  return pools.some((p) => ready(p) < p.warm) ? "degraded" : "healthy";
+  return Object.values(src.pools()).some((p) => ready(p) < p.warm) ? "degraded" : "healthy";
 }
 
 /** The health routes. */
@@ -40,6 +48,8 @@ export function healthRoutes(src: HealthSources): Hono {
         busy: p.busy,
         starting: p.starting,
         warm_target: p.warm,
+        start_failures: p.startFailures,
+        ...(p.startFailures > 0 ? { last_start_error: p.lastStartError } : {}),
       }]),
     );
     const body = {

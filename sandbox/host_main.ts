@@ -38,30 +38,37 @@ send({ t: "hello", token });
 const control = new SharedArrayBuffer(CONTROL_BYTES);
 const ctl = new Int32Array(control);
 const channel = new MessageChannel();
-const worker = new Worker(
-  new URL(
-    runtime === "python" ? "../workers/python_worker.ts" : "../workers/js_worker.ts",
-    import.meta.url,
-  ),
-  {
-    type: "module",
-    name: runtime,
-    deno: {
-      permissions: {
-        env: false,
-        ffi: false,
-        import: false,
-        net: false,
-        read: runtime === "python"
-          ? PYODIDE_FILES.map((f) => Deno.realPathSync(`${pyodideDir}/${f}`))
-          : false,
-        run: false,
-        sys: false,
-        write: false,
+let worker: Worker;
+try {
+  worker = new Worker(
+    new URL(
+      runtime === "python" ? "../workers/python_worker.ts" : "../workers/js_worker.ts",
+      import.meta.url,
+    ),
+    {
+      type: "module",
+      name: runtime,
+      deno: {
+        permissions: {
+          env: false,
+          ffi: false,
+          import: false,
+          net: false,
+          read: runtime === "python"
+            ? PYODIDE_FILES.map((f) => Deno.realPathSync(`${pyodideDir}/${f}`))
+            : false,
+          run: false,
+          sys: false,
+          write: false,
+        },
       },
     },
-  },
-);
+  );
+} catch (err) {
+  // One line: the server reports the last line of a host's stderr.
+  console.error(`Host start failed: ${(err as Error).message}`);
+  Deno.exit(1);
+}
 worker.onerror = (e) => {
   e.preventDefault();
   console.error(`Worker failed: ${e.message}`);

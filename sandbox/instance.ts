@@ -90,6 +90,7 @@ export class Instance {
   #conn?: HostConnection;
   #pending?: Pending;
   #exitReason?: ExitReason;
+  #stderrDone: Promise<void>;
 
   constructor(runtime: Runtime, settings: InstanceSettings) {
     this.id = `${runtime === "python" ? "py" : "js"}-${nextInstance++}`;
@@ -119,7 +120,7 @@ export class Instance {
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    this.#collectStderr(this.#child.stderr);
+    this.#stderrDone = this.#collectStderr(this.#child.stderr);
     this.exited = this.#child.status.then((status) => this.#onExit(status));
     this.ready = this.#connect();
     // The caller observes failures through `exited`; keep this one quiet.
@@ -151,7 +152,10 @@ export class Instance {
     } catch (err) {
       this.#settings.hub.forget(this.#token);
       this.kill("failed_start");
-      throw err;
+      // The host's own account of the failure is its last stderr line.
+      await Promise.race([this.#stderrDone, new Promise((r) => setTimeout(r, 500))]);
+      const reason = this.stderrTail.trim().split("\n").pop();
+      throw new Error(`${(err as Error).message}${reason ? `: ${reason}` : ""}`);
     } finally {
       clearTimeout(timer);
     }
@@ -244,6 +248,7 @@ export class Instance {
   }
 
   #onExit(status: Deno.CommandStatus): ExitReason {
+    if (this.state === "starting") this.#exitReason ??= "failed_start";
     this.state = "stopped";
     this.#conn?.close();
     if (status.code === MEMORY_EXIT_CODE || status.code === V8_OOM_EXIT_CODE) {

@@ -36,12 +36,15 @@ export class Pool {
   #hooks: PoolHooks;
   #maxRuns: number;
   #instances = new Set<Instance>();
-  #failures = 0;
   #retryAt = 0;
   #retryTimer?: ReturnType<typeof setTimeout>;
   #closed = false;
   /** Whether an instance of this pool was ever ready. */
   everReady = false;
+  /** Host starts that failed in a row (0 once one succeeds). */
+  startFailures = 0;
+  /** Why the last failed start failed. */
+  lastStartError = "";
 
   constructor(
     runtime: Runtime,
@@ -147,14 +150,15 @@ export class Pool {
     this.#instances.add(instance);
     this.#hooks.onStart(this.runtime, reason);
     instance.ready.then(() => {
-      this.#failures = 0;
+      this.startFailures = 0;
       this.everReady = true;
       this.#hooks.onIdle(this.runtime);
-    }, () => {
+    }, (err: Error) => {
       // Back off so a host that cannot start (assets unreadable, say) is
       // not restarted in a hot loop.
-      this.#failures++;
-      const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** (this.#failures - 1));
+      this.startFailures++;
+      this.lastStartError = err.message;
+      const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** (this.startFailures - 1));
       this.#retryAt = performance.now() + delay;
     });
     instance.exited.then((reason) => {

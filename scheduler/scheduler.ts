@@ -118,12 +118,16 @@ export class Scheduler {
       this.#hooks.onRejected?.("unavailable");
       return Promise.reject(new UnavailableError("Service is shutting down"));
     }
-    if (!this.started) {
+    const runtime = runtimeOf(request.language);
+    // A runtime that never came up (its hosts keep failing to start) must
+    // not hold back the other one.
+    if (!this.#pools[runtime].everReady) {
       this.#hooks.onRejected?.("unavailable");
-      return Promise.reject(new UnavailableError("Service is starting; no instance is warm yet"));
+      return Promise.reject(
+        new UnavailableError(`Service is starting; no ${runtime} instance is warm yet`),
+      );
     }
     if (signal?.aborted) return Promise.reject(new ClientGoneError());
-    const runtime = runtimeOf(request.language);
     const queue = this.#queues[runtime];
     if (this.#queuedTotal() >= this.#limits.maxQueue && !this.#pools[runtime].takeIdle()) {
       this.#hooks.onRejected?.("queue_full");

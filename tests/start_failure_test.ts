@@ -1,0 +1,71 @@
+/**
+ * A runtime whose hosts cannot start (Pyodide's files unreadable) is retried
+ * with backoff, not in a hot loop, and reported; the other runtime serves.
+ */
+import assert from "node:assert/strict";
+import { loadConfig } from "../config.ts";
+import { createService } from "../service.ts";
+
+Deno.test({
+  name: "hosts that fail to start are retried with backoff and reported",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const empty = Deno.makeTempDirSync({ prefix: "no-pyodide-" });
+    const service = createService(loadConfig({
+      FAAS_POOL_SIZE: "2",
+      FAAS_PYODIDE_DIR: empty,
+    }));
+    const health = async () => {
+      const res = await service.app.request("/health");
+      return { code: res.status, body: await res.json() };
+    };
+
+    await t.step("JavaScript still serves while Python cannot start", async () => {
+      const deadline = performance.now() + 15000;
+      while (!service.pools.javascript.everReady && performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const res = await service.app.request("/run_code", {
+        method: "POST",
+        body: JSON.stringify({ language: "js", code: "return 1" }),
+      });
+      assert.equal(res.status, 200);
+      assert.equal((await res.json()).output.ret_val, "1");
+    });
+
+    await t.step("Python runs get 503 with Retry-After", async () => {
+      const res = await service.app.request("/run_code", {
+        method: "POST",
+        body: JSON.stringify({ language: "python", code: "1" }),
+      });
+      assert.equal(res.status, 503);
+      assert.ok(res.headers.get("retry-after"));
+      assert.match((await res.json()).error, /python/);
+    });
+
+    await t.step("starts back off instead of looping hot", async () => {
+      await new Promise((r) => setTimeout(r, 3000));
+      const text = await (await service.app.request("/metrics")).text();
+      const starts = Number(
+        text.match(/faas_instance_starts_total\{language="python",reason="\w+"\} (\d+)/g)
+          ?.map((line) => Number(line.split(" ").pop()))
+          .reduce((a, b) => a + b, 0),
+      );
+      // 100, 200, 400, 800, 1600 ms backoff: a handful of tries in ~4 s,
+      // where a hot loop would have made dozens.
+      assert.ok(starts >= 2 && starts <= 8, `python host starts: ${starts}`);
+    });
+
+    await t.step("/health reports the failing starts", async () => {
+      const { code, body } = await health();
+      assert.equal(code, 503);
+      assert.equal(body.status, "starting");
+      assert.ok(body.pools.python.start_failures >= 2);
+      assert.match(body.pools.python.last_start_error, /exited before it was ready/);
+    });
+
+    await service.shutdown(0);
+    Deno.removeSync(empty, { recursive: true });
+  },
+});
