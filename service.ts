@@ -19,6 +19,8 @@ export interface Service {
   scheduler: Scheduler;
   pools: Record<Runtime, Pool>;
   metrics: Metrics;
+  /** Path of the hosts' socket; every host's command line contains it. */
+  hubPath: string;
   /** Resolves once every runtime has a warm instance. */
   ready(): Promise<void>;
   /** Drains runs for up to `graceMs`, then stops every host. */
@@ -145,6 +147,7 @@ export function createService(config: Config): Service {
     scheduler,
     pools,
     metrics,
+    hubPath: hub.path,
     ready: () =>
       scheduler.started ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve)),
     async shutdown(graceMs: number) {

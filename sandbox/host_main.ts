@@ -81,7 +81,11 @@ worker.postMessage({
   memoryLimitBytes,
 }, [channel.port2]);
 
-channel.port1.onmessage = (e: MessageEvent<HostMessage>) => send(e.data);
+channel.port1.onmessage = (e: MessageEvent<HostMessage>) => {
+  send(e.data);
+  // Let the socket carry the result first.
+  if (e.data.t === "retire") setTimeout(() => Deno.exit(0), 50);
+};
 
 setInterval(() => {
   const rss = Deno.memoryUsage().rss;

@@ -167,6 +167,7 @@ export class Instance {
         const msg = JSON.parse(line) as HostMessage;
         if (msg.t === "result") this.#onResult(msg);
         else if (msg.t === "memory") this.#exitReason ??= "memory_limit";
+        else if (msg.t === "retire") this.#exitReason ??= "recycled";
       }
     } catch {
       // The socket broke; the exit handler reports the run.

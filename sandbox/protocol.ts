@@ -88,12 +88,22 @@ export interface MemoryMessage {
   rssBytes: number;
 }
 
+/**
+ * The worker can no longer guarantee a clean next run (say, a filesystem
+ * change it could not undo): the host exits once the result is sent.
+ */
+export interface RetireMessage {
+  t: "retire";
+  reason: string;
+}
+
 /** What a host sends the server. */
 export type HostMessage =
   | HelloMessage
   | ReadyMessage
   | ResultMessage
-  | MemoryMessage;
+  | MemoryMessage
+  | RetireMessage;
 
 /** Exit code a host uses when its memory watchdog fires. */
 export const MEMORY_EXIT_CODE = 86;

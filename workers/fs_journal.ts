@@ -12,7 +12,7 @@ export interface EmscriptenFs {
   rename(from: string, to: string): void;
   mkdir(path: string, mode?: number): unknown;
   symlink(target: string, link: string): unknown;
-  truncate(path: string, len: number): void;
+  truncate(path: string | object, len: number): void;
   lstat(path: string): { mode: number };
   readFile(path: string): Uint8Array;
   writeFile(path: string, data: Uint8Array): void;
@@ -85,8 +85,21 @@ export class FsJournal {
     return this.#saved.length > 0;
   }
 
-  #save(path: string): void {
-    if (this.#restoring) return;
+  /** Whether a change could not be journaled: the instance must be replaced. */
+  broken = false;
+
+  #save(path: unknown): void {
+    // Emscripten passes a node, not a path, when it truncates a file it is
+    // opening; the open itself was journaled already.
+    if (this.#restoring || typeof path !== "string") return;
+    try {
+      this.#saveUnchecked(path);
+    } catch {
+      this.broken = true;
+    }
+  }
+
+  #saveUnchecked(path: string): void {
     const abs = absolute(this.#fs.cwd(), path);
     if (this.#seen.has(abs)) return;
     this.#seen.add(abs);

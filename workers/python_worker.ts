@@ -210,6 +210,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     post({ t: "result", ...(await run(msg)) });
     // The caller has its answer; clean up before the next message is read.
     harness.reset();
+    if (journal.broken) post({ t: "retire", reason: "filesystem change could not be undone" });
     journal.restore();
     restoreRealm();
   };

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "./config.ts";
+
+Deno.test("config", async (t) => {
+  await t.step("defaults apply to an empty environment", () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 8000);
+    assert.equal(c.host, "0.0.0.0");
+    assert.equal(c.poolSize, 4);
+    assert.equal(c.maxInstances, 8);
+    assert.equal(c.defaultTimeoutMs, 30000);
+    assert.equal(c.maxOutputBytes, 1024 * 1024);
+    assert.equal(c.maxBodyBytes, 1024 * 1024);
+    assert.equal(c.memoryLimitMb, 256);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  await t.step("reads every variable", () => {
+    const c = loadConfig({
+      FAAS_PORT: "9000",
+      FAAS_HOST: "127.0.0.1",
+      FAAS_POOL_SIZE: "6",
+      FAAS_MAX_INSTANCES: "10",
+      FAAS_TIMEOUT: "5000",
+      FAAS_MAX_TIMEOUT: "60000",
+      FAAS_MAX_QUEUE: "7",
+      FAAS_MAX_RUNS: "3",
+      FAAS_MAX_OUTPUT_BYTES: "100",
+    });
+    assert.deepEqual(
+      [c.port, c.host, c.poolSize, c.maxInstances, c.defaultTimeoutMs, c.maxTimeoutMs],
+      [9000, "127.0.0.1", 6, 10, 5000, 60000],
+    );
+    assert.deepEqual([c.maxQueue, c.maxRuns, c.maxOutputBytes], [7, 3, 100]);
+  });
+
+  for (
+    const [name, value] of [
+      ["FAAS_PORT", "http"],
+      ["FAAS_PORT", "70000"],
+      ["FAAS_POOL_SIZE", "1"],
+      ["FAAS_TIMEOUT", "-5"],
+      ["FAAS_TIMEOUT", "1.5"],
+      ["FAAS_MAX_QUEUE", "lots"],
+      ["FAAS_MEMORY_LIMIT_MB", "0"],
+    ]
+  ) {
+    await t.step(`rejects ${name}=${value} naming the variable`, () => {
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (e: unknown) => e instanceof ConfigError && e.message.includes(name),
+      );
+    });
+  }
+
+  await t.step("rejects a pool larger than the instance cap", () => {
+    assert.throws(
+      () => loadConfig({ FAAS_POOL_SIZE: "6", FAAS_MAX_INSTANCES: "4" }),
+      /FAAS_MAX_INSTANCES \(4\) must be at least FAAS_POOL_SIZE \(6\)/,
+    );
+  });
+
+  await t.step("rejects a default timeout above the maximum", () => {
+    assert.throws(
+      () => loadConfig({ FAAS_TIMEOUT: "9000", FAAS_MAX_TIMEOUT: "1000" }),
+      /FAAS_TIMEOUT/,
+    );
+  });
+
+  await t.step("takes FAAS_WORKER_COUNT as the pool size when FAAS_POOL_SIZE is unset", () => {
+    assert.equal(loadConfig({ FAAS_WORKER_COUNT: "6" }).poolSize, 6);
+    assert.equal(loadConfig({ FAAS_WORKER_COUNT: "6", FAAS_POOL_SIZE: "2" }).poolSize, 2);
+  });
+
+  await t.step("accepts and ignores FAAS_WORKSPACE", () => {
+    assert.equal(loadConfig({ FAAS_WORKSPACE: "/srv/work" }).poolSize, 4);
+  });
+});

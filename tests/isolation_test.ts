@@ -1,0 +1,168 @@
+/**
+ * Every run starts clean: what one run changes is gone for the next, on a
+ * pool of one instance per runtime so the runs share it.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "./helpers/server.ts";
+
+/** A poisoning program and a probe whose ret_val must equal `clean`. */
+type Pair = [language: string, poison: string, probe: string, clean: string];
+
+const pairs: Record<string, Pair> = {
+  "python globals": ["python", "leak = 1", "'leak' in globals()", "false"],
+  "python builtins": [
+    "python",
+    "import builtins\nbuiltins.leak = 1\nbuiltins.len = lambda x: -1",
+    "[hasattr(__builtins__, 'leak'), len('ab')]",
+    "[false, 2]",
+  ],
+  "python stdlib function": [
+    "python",
+    "import json\njson.dumps = lambda *a, **k: 'PATCHED'",
+    "import json\njson.dumps([1])",
+    "[1]",
+  ],
+  "python stdlib class attribute": [
+    "python",
+    "import json.decoder\njson.decoder.JSONDecoder.decode = lambda self, s: 'PATCHED'",
+    "import json\njson.loads('[1]')",
+    "[1]",
+  ],
+  "python sys.modules": [
+    "python",
+    "import sys, types\nsys.modules['evil'] = types.ModuleType('evil')",
+    "import sys\n'evil' in sys.modules",
+    "false",
+  ],
+  "python sys.path": [
+    "python",
+    "import sys\nsys.path.insert(0, '/evil')",
+    "import sys\n'/evil' in sys.path",
+    "false",
+  ],
+  "python os.environ": [
+    "python",
+    "import os\nos.environ['LEAK'] = '1'",
+    "import os\nos.environ.get('LEAK', 'clean')",
+    "clean",
+  ],
+  "python cwd": [
+    "python",
+    "import os\nos.makedirs('/tmp/elsewhere', exist_ok=True)\nos.chdir('/tmp/elsewhere')",
+    "import os\nos.getcwd()",
+    "/home/pyodide",
+  ],
+  "python files in /tmp and home": [
+    "python",
+    "open('/tmp/leak.txt', 'w').write('x')\nopen('note.txt', 'w').write('x')",
+    "import os\n[os.path.exists('/tmp/leak.txt'), os.path.exists('note.txt')]",
+    "[false, false]",
+  ],
+  "python site-packages files": [
+    "python",
+    "import os, site\np = os.path.join(site.getsitepackages()[0], 'evil_mod.py')\nopen(p, 'w').write('X = 1')",
+    "import importlib.util\nimportlib.util.find_spec('evil_mod') is None",
+    "true",
+  ],
+  "python removed stdlib archive": [
+    "python",
+    "import os\nos.remove('/lib/python314.zip')",
+    "import os, calendar, zipfile\n[os.path.getsize('/lib/python314.zip') > 1000000, calendar.isleap(2024)]",
+    "[true, true]",
+  ],
+  "python overwritten stdlib archive": [
+    "python",
+    "open('/lib/python314.zip', 'wb').write(b'garbage')",
+    "import os, calendar, zipfile\n[os.path.getsize('/lib/python314.zip') > 1000000, calendar.isleap(2024)]",
+    "[true, true]",
+  ],
+  "python trace hooks": [
+    "python",
+    "import sys\nsys.settrace(lambda *a: None)\nsys.setprofile(lambda *a: None)",
+    "import sys\n[sys.gettrace() is None, sys.getprofile() is None]",
+    "[true, true]",
+  ],
+  "python recursion limit": [
+    "python",
+    "import sys\nsys.setrecursionlimit(50)",
+    "import sys\nsys.getrecursionlimit() > 50",
+    "true",
+  ],
+  "javascript globals": [
+    "javascript",
+    "globalThis.leak = 1; var leak2 = 2;",
+    "return [typeof leak, typeof leak2]",
+    '["undefined","undefined"]',
+  ],
+  "javascript prototype pollution": [
+    "javascript",
+    "Object.prototype.polluted = 1; Array.prototype.extra = () => 1;",
+    "return [({}).polluted, [].extra]",
+    "[null,null]",
+  ],
+  "javascript patched intrinsics": [
+    "javascript",
+    "JSON.stringify = () => 'PATCHED'; Array.prototype.map = function () { return 'PATCHED' }; Math.max = () => -1;",
+    "return [[1, 2].map((x) => x * 2), Math.max(1, 2)]",
+    "[[2,4],2]",
+  ],
+  "javascript console": [
+    "javascript",
+    "console.log = () => {};",
+    "console.log('seen'); return 'ok'",
+    "ok",
+  ],
+  "typescript globals": [
+    "typescript",
+    "(globalThis as any).leak = 1;",
+    "return typeof (globalThis as any).leak",
+    "undefined",
+  ],
+};
+
+Deno.test({
+  name: "every run starts clean",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const server = await startServer({ FAAS_POOL_SIZE: "2", FAAS_MAX_INSTANCES: "2" });
+    const run = async (language: string, code: string) =>
+      (await server.run({ language, code })).body;
+
+    for (const [name, [language, poison, probe, clean]] of Object.entries(pairs)) {
+      await t.step(`${name} do not carry over`, async () => {
+        const instances = new Set<unknown>();
+        for (let i = 0; i < 3; i++) {
+          const p = await run(language, poison);
+          assert.ok(["success", "error"].includes(p.metadata.status), JSON.stringify(p));
+          instances.add(p.metadata.instance_id);
+        }
+        for (let i = 0; i < 3; i++) {
+          const body = await run(language, probe);
+          instances.add(body.metadata.instance_id);
+          assert.equal(body.metadata.status, "success", JSON.stringify(body).slice(0, 400));
+          assert.equal(body.output.ret_val, clean);
+          // A probe that passed on another instance would prove nothing.
+          if (language !== "typescript") assert.equal(instances.size, 1);
+        }
+      });
+    }
+
+    for (const language of ["python", "javascript"]) {
+      await t.step(`${language}: random state differs between runs`, async () => {
+        const code = language === "python"
+          ? "import random\nrandom.seed(1)\nrandom.random()"
+          : "return Math.random()";
+        const probe = language === "python"
+          ? "import random\nrandom.random()"
+          : "return Math.random()";
+        const seeded = await run(language, code);
+        const values = new Set([seeded.output.ret_val]);
+        for (let i = 0; i < 3; i++) values.add((await run(language, probe)).output.ret_val);
+        assert.equal(values.size, 4, [...values].join(" "));
+      });
+    }
+
+    await server.close();
+  },
+});
