@@ -70,7 +70,7 @@ const cases: Record<string, Case> = {
     code: "def f():\n    raise ValueError('bad value')\nf()",
     status: "error",
     stderr:
-      /^Traceback \(most recent call last\):\n  File "<exec>", line 3, in <module>\n  File "<exec>", line 2, in f\nValueError: bad value\n$/,
+      /^Traceback \(most recent call last\):\n {2}File "<exec>", line 3, in <module>\n {2}File "<exec>", line 2, in f\nValueError: bad value\n$/,
     exit: 1,
   },
   "python syntax error": {
@@ -176,7 +176,7 @@ const cases: Record<string, Case> = {
     language: "js",
     code: "function f() {\n  throw new TypeError('bad');\n}\nf();",
     status: "error",
-    stderr: /^Uncaught TypeError: bad\n    at f \(user\.js:2:9\)\n    at user\.js:4:1\n$/,
+    stderr: /^Uncaught TypeError: bad\n {4}at f \(user\.js:2:9\)\n {4}at user\.js:4:1\n$/,
     exit: 1,
   },
   "javascript throws a non-error": {
@@ -258,13 +258,13 @@ const cases: Record<string, Case> = {
     language: "ts",
     code: "const f = (x: number): never => { throw new Error(`x=${x}`) };\nf(1)",
     status: "error",
-    stderr: /Uncaught Error: x=1\n    at f \(user\.ts:1/,
+    stderr: /Uncaught Error: x=1\n {4}at f \(user\.ts:1/,
   },
   "typescript syntax error": {
     language: "ts",
     code: "let y: = 3",
     status: "error",
-    stderr: /SyntaxError.*\n    at user\.ts:1:8/,
+    stderr: /SyntaxError.*\n {4}at user\.ts:1:8/,
   },
   "typescript await and INPUT": {
     language: "TS",
