@@ -3,6 +3,12 @@ import { z } from "zod";
 import type { Language } from "../sandbox/protocol.ts";
 import { PRIORITIES, type Priority } from "../scheduler/priority_queue.ts";
 
+/** A value for an error message: quoted, and cut when long. */
+export function quote(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}..."` : text;
+}
+
 /** Accepted spellings of each language, lower case. */
 export const LANGUAGE_ALIASES: Record<string, Language> = {
   python: "python",
@@ -24,7 +30,7 @@ export const runRequestSchema = z.looseObject({
     if (!language) {
       ctx.addIssue({
         code: "custom",
-        message: `Unsupported language "${value}"; use one of ${
+        message: `Unsupported language ${quote(value)}; use one of ${
           Object.keys(LANGUAGE_ALIASES).join(", ")
         }`,
       });
@@ -43,7 +49,7 @@ export const runRequestSchema = z.looseObject({
       if (!Number.isFinite(ms) || ms <= 0) {
         ctx.addIssue({
           code: "custom",
-          message: `Must be a positive number of milliseconds, got ${JSON.stringify(value)}`,
+          message: `Must be a positive number of milliseconds, got ${quote(value)}`,
         });
         return z.NEVER;
       }
@@ -56,7 +62,7 @@ export const runRequestSchema = z.looseObject({
       if (!PRIORITIES.includes(p)) {
         ctx.addIssue({
           code: "custom",
-          message: `Unsupported priority "${value}"; use one of ${PRIORITIES.join(", ")}`,
+          message: `Unsupported priority ${quote(value)}; use one of ${PRIORITIES.join(", ")}`,
         });
         return z.NEVER;
       }
