@@ -81,10 +81,12 @@ worker.postMessage({
   memoryLimitBytes,
 }, [channel.port2]);
 
+let retiring = false;
 channel.port1.onmessage = (e: MessageEvent<HostMessage>) => {
   send(e.data);
-  // Let the socket carry the result first.
-  if (e.data.t === "retire") setTimeout(() => Deno.exit(0), 50);
+  if (e.data.t === "retire") retiring = true;
+  // The result follows the retire notice; let the socket carry it, then go.
+  if (retiring && e.data.t === "result") setTimeout(() => Deno.exit(0), 50);
 };
 
 setInterval(() => {

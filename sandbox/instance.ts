@@ -31,7 +31,7 @@ export interface InstanceSettings {
 }
 
 /** Lifecycle state of an instance. */
-export type InstanceState = "starting" | "idle" | "busy" | "stopped";
+export type InstanceState = "starting" | "idle" | "busy" | "retiring" | "stopped";
 
 /** Why an instance's host went away. */
 export type ExitReason =
@@ -91,6 +91,7 @@ export class Instance {
   #pending?: Pending;
   #exitReason?: ExitReason;
   #stderrDone: Promise<void>;
+  #retiring = false;
 
   constructor(runtime: Runtime, settings: InstanceSettings) {
     this.id = `${runtime === "python" ? "py" : "js"}-${nextInstance++}`;
@@ -167,7 +168,7 @@ export class Instance {
         const msg = JSON.parse(line) as HostMessage;
         if (msg.t === "result") this.#onResult(msg);
         else if (msg.t === "memory") this.#exitReason ??= "memory_limit";
-        else if (msg.t === "retire") this.#exitReason ??= "recycled";
+        else if (msg.t === "retire") this.#retiring = true;
       }
     } catch {
       // The socket broke; the exit handler reports the run.
@@ -216,10 +217,16 @@ export class Instance {
     if (!pending || outcome.id !== pending.msg.id) return;
     const result: RunResult = { ...outcome, instanceId: this.id };
     if (outcome.status === "timeout") result.error = timeoutError(pending.msg.timeoutMs);
-    this.#settle(pending, result);
     this.runs++;
-    this.state = "idle";
-    this.idleSince = performance.now();
+    if (this.#retiring) {
+      // The host exits once the result is out; take no more runs.
+      this.state = "retiring";
+      this.#exitReason ??= "recycled";
+    } else {
+      this.state = "idle";
+      this.idleSince = performance.now();
+    }
+    this.#settle(pending, result);
   }
 
   #settle(pending: Pending, result: RunResult): void {

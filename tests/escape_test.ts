@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "./helpers/server.ts";
+import { innocentTraffic } from "./helpers/traffic.ts";
 
 const CANARY_ENV = "FAAS_ESCAPE_CANARY";
 const secret = `canary-${crypto.randomUUID()}`;
@@ -49,7 +50,8 @@ Deno.test({
     Deno.writeTextFileSync(canaryFile, fileSecret);
     const writeTarget = `${dir}/written-by-sandbox`;
     const listener = canaryListener();
-    const server: TestServer = await startServer({ FAAS_POOL_SIZE: "2", FAAS_MAX_INSTANCES: "4" });
+    const server: TestServer = await startServer({ FAAS_POOL_SIZE: "4", FAAS_MAX_INSTANCES: "6" });
+    const traffic = innocentTraffic(server);
     const servicePort = new URL(server.url).port;
     const source = new URL("../config.ts", import.meta.url).pathname;
     const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
@@ -182,6 +184,12 @@ return new Error().stack[0].length`,
     await t.step("nothing reached the canary listener and no host file was written", () => {
       assert.equal(listener.connections(), 0);
       assert.throws(() => Deno.statSync(writeTarget));
+    });
+
+    await t.step("innocent runs alongside all succeeded", async () => {
+      const { runs, failures } = await traffic.stop();
+      assert.ok(runs > 20, `only ${runs} innocent runs`);
+      assert.deepEqual(failures, []);
     });
 
     await t.step("the service still runs code correctly afterwards", async () => {

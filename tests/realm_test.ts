@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { startServer } from "./helpers/server.ts";
+import { innocentTraffic } from "./helpers/traffic.ts";
 
 Deno.test({
   name: "worker realm tampering neither forges results nor leaks into later runs",
@@ -14,6 +15,8 @@ Deno.test({
   async fn(t) {
     // One instance per runtime, so every run below shares it.
     const server = await startServer({ FAAS_POOL_SIZE: "2", FAAS_MAX_INSTANCES: "2" });
+    // Innocent runs interleave with the attacks on the same two instances.
+    const traffic = innocentTraffic(server);
     const py = (code: string, extra: Record<string, unknown> = {}) =>
       server.run({ language: "python", code, timeout: 3000, ...extra });
     const js = (code: string) => server.run({ language: "javascript", code, timeout: 3000 });
@@ -133,6 +136,12 @@ js.BroadcastChannel.new("x").postMessage("hi")
         assert.equal(body.output.ret_val, '["undefined","undefined",null,"{\\"a\\":1}"]');
       },
     );
+
+    await t.step("innocent runs in between all got their own correct results", async () => {
+      const { runs, failures } = await traffic.stop();
+      assert.ok(runs > 5, `only ${runs} innocent runs`);
+      assert.deepEqual(failures, []);
+    });
 
     await server.close();
   },

@@ -3,48 +3,17 @@
  * status, while a stream of innocent runs alongside keeps succeeding.
  */
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "./helpers/server.ts";
+import { startServer } from "./helpers/server.ts";
+import { innocentTraffic } from "./helpers/traffic.ts";
 
-/** Sum of RSS over the service's host processes, in MiB. */
-async function hostsRssMb(): Promise<number> {
+/** Sum of RSS over the host processes whose command line has `pattern`, MiB. */
+async function hostsRssMb(pattern: string): Promise<number> {
   const out = await new Deno.Command("ps", { args: ["-eo", "rss=,args="] }).output();
   let kb = 0;
   for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
-    if (line.includes("host_main.ts")) kb += Number(line.trim().split(/\s+/)[0]);
+    if (line.includes(pattern)) kb += Number(line.trim().split(/\s+/)[0]);
   }
   return kb / 1024;
-}
-
-/** Runs small Python and JS programs until stopped; collects failures. */
-function innocentTraffic(
-  server: TestServer,
-): { stop: () => Promise<{ runs: number; failures: string[] }> } {
-  let running = true;
-  let runs = 0;
-  const failures: string[] = [];
-  const loop = async (language: string, code: string, expected: string) => {
-    while (running) {
-      const n = Math.floor(Math.random() * 1000);
-      const { status, body } = await server.run({ language, code, input: n, priority: "high" });
-      runs++;
-      const want = expected.replace("N", String(n + 1));
-      if (status !== 200 || body.metadata.status !== "success" || body.output.ret_val !== want) {
-        failures.push(`${language}: ${status} ${JSON.stringify(body).slice(0, 300)}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const loops = [
-    loop("python", "INPUT + 1", "N"),
-    loop("javascript", "return INPUT + 1", "N"),
-  ];
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      return { runs, failures };
-    },
-  };
 }
 
 Deno.test({
@@ -57,7 +26,8 @@ Deno.test({
       FAAS_MAX_INSTANCES: "6",
       FAAS_MEMORY_LIMIT_MB: "256",
     });
-    const idleRss = await hostsRssMb();
+    const hosts = `host_main.ts ${server.service.hubPath}`;
+    const idleRss = await hostsRssMb(hosts);
     const traffic = innocentTraffic(server);
 
     await t.step("python allocation loop stops at the cap, not at 4 GiB", async () => {
@@ -75,9 +45,21 @@ Deno.test({
       assert.ok(performance.now() - started < 10000, "stopped quickly");
     });
 
-    await t.step("python interpreter stays usable after a MemoryError", async () => {
-      const { body } = await server.run({ language: "python", code: "len([0] * 1000)" });
-      assert.equal(body.output.ret_val, "1000");
+    await t.step("an instance inflated past half its cap is replaced, not reused", async () => {
+      const first = await server.run({
+        language: "python",
+        code: "xs = [bytearray(1024 * 1024) for _ in range(180)]\nlen(xs)",
+      });
+      assert.equal(first.body.output.ret_val, "180");
+      const next = await server.run({ language: "python", code: "len([0] * 1000)" });
+      assert.equal(next.body.metadata.status, "success");
+      assert.equal(next.body.output.ret_val, "1000");
+      assert.notEqual(next.body.metadata.instance_id, first.body.metadata.instance_id);
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(
+        text,
+        /faas_instance_recycles_total\{language="python",reason="recycled"\} [1-9]/,
+      );
     });
 
     await t.step("JS heap bomb gets memory_limit and the host is replaced", async () => {
@@ -186,7 +168,7 @@ Deno.test({
     await t.step("host memory returns to its idle level", async () => {
       // Replaced hosts need a moment to start and settle.
       await new Promise((r) => setTimeout(r, 3000));
-      const rss = await hostsRssMb();
+      const rss = await hostsRssMb(hosts);
       assert.ok(rss < idleRss * 1.5 + 100, `idle ${idleRss} MiB, now ${rss} MiB`);
     });
 

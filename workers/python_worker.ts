@@ -93,6 +93,8 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   await pyodide.loadPackagesFromImports("import " + PRELOAD.join(", "));
   pyodide.runPython("import " + PRELOAD.join(", "));
   pyodide.FS.mkdirTree(HOME);
+  const heap = (pyodide as unknown as { _module: { HEAP8: Int8Array } })._module;
+  const wasmBytes = () => heap.HEAP8.length;
   const journal = new FsJournal(pyodide.FS as unknown as EmscriptenFs);
   const module = pyodide.runPython(
     `import sys, types\n_m = types.ModuleType("_faas_harness")\nexec(_src, _m.__dict__)\n_m`,
@@ -207,10 +209,18 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       cancel?.();
       return;
     }
-    post({ t: "result", ...(await run(msg)) });
+    const outcome = await run(msg);
+    // Announced before the result, so the server never hands this instance
+    // another run: a change the journal could not record cannot be undone,
+    // and wasm memory never shrinks, so an inflated instance is replaced.
+    if (journal.broken) {
+      post({ t: "retire", reason: "filesystem change could not be undone" });
+    } else if (wasmBytes() > init.memoryLimitBytes / 2) {
+      post({ t: "retire", reason: "wasm memory grew past half the limit" });
+    }
+    post({ t: "result", ...outcome });
     // The caller has its answer; clean up before the next message is read.
     harness.reset();
-    if (journal.broken) post({ t: "retire", reason: "filesystem change could not be undone" });
     journal.restore();
     restoreRealm();
   };
