@@ -1,0 +1,246 @@
+/**
+ * `deno task bench`: starts the service as a user would, drives it with wrk
+ * on loopback, measures two naive baselines in the same run, and writes
+ * bench/results/latest.{md,json}. `--quick` runs every scenario for about a
+ * second (the CI smoke run; it asserts nothing about timings).
+ */
+import { processTree, TreeMonitor } from "./proc_stats.ts";
+import { type ServerProcess, startServer } from "./server_process.ts";
+import { ensureWrk, type LoadResult, runWrk } from "./wrk.ts";
+import { EVALUATOR, evaluatorInput, FIB } from "./scenarios.ts";
+
+const quick = Deno.args.includes("--quick");
+const SECONDS = quick ? 1 : 5;
+const SERVICE_FLAGS = [
+  "--no-prompt",
+  "--cached-only",
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-sys",
+];
+const POOL_SIZE = 4;
+
+interface Row extends Partial<LoadResult> {
+  scenario: string;
+  connections?: number;
+  cpuSeconds?: number;
+  cpuPerWall?: number;
+  peakRssMb?: number;
+  baselineRatio?: number;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const body = (language: string, code: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ language, code, ...extra });
+
+async function measure(
+  server: ServerProcess,
+  scenario: string,
+  payload: string,
+  connections: number,
+): Promise<Row> {
+  const monitor = new TreeMonitor(server.pid);
+  const load = await runWrk(`${server.url}/run_code`, payload, connections, SECONDS);
+  const { cpuSeconds, peakRssBytes } = monitor.stop();
+  const row: Row = {
+    scenario,
+    connections,
+    ...load,
+    cpuSeconds,
+    cpuPerWall: cpuSeconds / load.seconds,
+    peakRssMb: peakRssBytes / 2 ** 20,
+  };
+  rows.push(row);
+  console.error(`${scenario} c=${connections}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50Ms} ms`);
+  return row;
+}
+
+async function health(url: string) {
+  return await (await fetch(`${url}/health`)).json();
+}
+
+function hosts(root: number): { pid: number; runtime: string; rssMb: number }[] {
+  const out = [];
+  for (const [pid, s] of processTree(root)) {
+    let cmd = "";
+    try {
+      cmd = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").join(" ");
+    } catch {
+      continue;
+    }
+    if (!cmd.includes("host_main.ts")) continue;
+    out.push({ pid, runtime: cmd.trim().split(" ").pop()!, rssMb: s.rssBytes / 2 ** 20 });
+  }
+  return out;
+}
+
+/** Kills one host of `runtime`; ms until the pool is back to its warm size. */
+async function replacement(server: ServerProcess, runtime: string): Promise<number> {
+  const victim = hosts(server.pid).find((h) => h.runtime === runtime);
+  if (!victim) throw new Error(`no ${runtime} host to kill`);
+  const warm = (await health(server.url)).pools[runtime].warm_target;
+  const started = performance.now();
+  Deno.kill(victim.pid, "SIGKILL");
+  await new Promise((r) => setTimeout(r, 20));
+  while (performance.now() - started < 60_000) {
+    const pool = (await health(server.url)).pools[runtime];
+    if (pool.idle + pool.busy >= warm && pool.starting === 0) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return performance.now() - started;
+}
+
+/** Urgent runs every 50 ms while low-priority traffic overloads the pool. */
+async function priorityUnderOverload(server: ServerProcess): Promise<void> {
+  const low = runWrk(
+    `${server.url}/run_code`,
+    body("python", "print(1)", { priority: "low" }),
+    64,
+    SECONDS + 1,
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + SECONDS * 1000;
+  while (performance.now() < end) {
+    const t = performance.now();
+    const res = await fetch(`${server.url}/run_code`, {
+      method: "POST",
+      body: body("python", "print(1)", { priority: "urgent" }),
+    });
+    const j = await res.json();
+    if (j.metadata?.status !== "success") errors++;
+    latencies.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const lowResult = await low;
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
+  rows.push({
+    scenario: "urgent python under low-priority overload",
+    connections: 1,
+    requests: latencies.length,
+    rps: latencies.length / SECONDS,
+    p50Ms: q(0.5),
+    p95Ms: q(0.95),
+    p99Ms: q(0.99),
+    errors,
+    note: `low traffic: ${lowResult.rps.toFixed(0)} req/s, p50 ${lowResult.p50Ms} ms`,
+  });
+}
+
+await ensureWrk();
+const date = new Date().toISOString();
+
+// The service.
+const service = await startServer("main.ts", SERVICE_FLAGS, {
+  FAAS_POOL_SIZE: String(POOL_SIZE),
+  FAAS_MAX_INSTANCES: String(POOL_SIZE),
+  FAAS_MAX_QUEUE: "10000",
+}, "/health");
+rows.push({ scenario: "service start to ready (ms)", p50Ms: service.startMs });
+const idle = hosts(service.pid);
+for (const runtime of ["python", "javascript"]) {
+  const mine = idle.filter((h) => h.runtime === runtime);
+  rows.push({
+    scenario: `idle RSS per ${runtime} instance (MB)`,
+    peakRssMb: mine.reduce((a, h) => a + h.rssMb, 0) / mine.length,
+  });
+}
+// Warm the compile caches and JITs.
+await runWrk(`${service.url}/run_code`, body("python", "print(1)"), 4, 1);
+await runWrk(`${service.url}/run_code`, body("javascript", "console.log(1)"), 4, 1);
+
+const trivial: Record<string, [string, string]> = {
+  "trivial python": ["python", "print(1)"],
+  "trivial js": ["javascript", "console.log(1)"],
+  "trivial ts": ["typescript", "const x: number = 1;\nconsole.log(x);"],
+};
+const at16: Record<string, Row> = {};
+for (const [name, [language, code]] of Object.entries(trivial)) {
+  for (const c of [1, 16, 64]) {
+    const row = await measure(service, name, body(language, code), c);
+    if (c === 16) at16[name] = row;
+  }
+}
+const input = evaluatorInput();
+await measure(
+  service,
+  "evaluator python (5 KB input)",
+  body("python", EVALUATOR.python, { input }),
+  16,
+);
+await measure(
+  service,
+  "evaluator js (5 KB input)",
+  body("javascript", EVALUATOR.javascript, { input }),
+  16,
+);
+await measure(service, "fib(27) python", body("python", FIB.python), 4);
+await measure(service, "fib(27) js", body("javascript", FIB.javascript), 4);
+await priorityUnderOverload(service);
+for (const runtime of ["python", "javascript"]) {
+  rows.push({
+    scenario: `replacement of a killed ${runtime} host (ms)`,
+    p50Ms: await replacement(service, runtime),
+  });
+}
+await service.stop();
+
+// The yardsticks.
+const inline = await startServer("bench/baselines/pyodide_inline.ts", ["-A"], {}, "/");
+const baseA = await measure(
+  inline,
+  "baseline (a): in-process Pyodide",
+  body("python", "print(1)"),
+  16,
+);
+await inline.stop();
+const perProcess = await startServer("bench/baselines/process_per_request.ts", ["-A"], {}, "/");
+const baseB = await measure(
+  perProcess,
+  "baseline (b): process per JS request",
+  body("javascript", "console.log(1)"),
+  16,
+);
+await perProcess.stop();
+at16["trivial python"].baselineRatio = at16["trivial python"].rps! / baseA.rps!;
+at16["trivial js"].baselineRatio = at16["trivial js"].rps! / baseB.rps!;
+
+// Report.
+const cpuModel = Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
+const memGb = Number(Deno.readTextFileSync("/proc/meminfo").match(/MemTotal:\s*(\d+)/)?.[1]) /
+  2 ** 20;
+const machine = `${navigator.hardwareConcurrency} cores (${cpuModel}), ${memGb.toFixed(0)} GiB, ` +
+  `Deno ${Deno.version.deno}, ${
+    quick ? "quick" : "full"
+  } run of ${SECONDS} s per scenario, ${date}`;
+const fmt = (n: number | undefined, digits = 1) => n === undefined ? "" : n.toFixed(digits);
+const lines = [
+  `Machine: ${machine}`,
+  "",
+  "| scenario | conns | req/s | p50 ms | p95 ms | p99 ms | errors | CPU s | CPU/wall | peak RSS MB | vs baseline |",
+  "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+  ...rows.map((r) =>
+    `| ${r.scenario}${r.note ? ` (${r.note})` : ""} | ${r.connections ?? ""} | ${
+      fmt(r.rps, 0)
+    } | ` +
+    `${fmt(r.p50Ms, 2)} | ${fmt(r.p95Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${r.errors ?? ""} | ` +
+    `${fmt(r.cpuSeconds)} | ${fmt(r.cpuPerWall, 2)} | ${fmt(r.peakRssMb, 0)} | ` +
+    `${r.baselineRatio ? `${r.baselineRatio.toFixed(1)}×` : ""} |`
+  ),
+];
+const table = lines.join("\n") + "\n";
+const dir = new URL("./results/", import.meta.url).pathname;
+Deno.mkdirSync(dir, { recursive: true });
+Deno.writeTextFileSync(`${dir}latest.md`, table);
+Deno.writeTextFileSync(
+  `${dir}latest.json`,
+  JSON.stringify({ machine, date, quick, rows }, null, 2),
+);
+console.log(table);
