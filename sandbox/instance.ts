@@ -249,6 +249,8 @@ export class Instance {
   /** Ends an idle host by closing its socket; it exits on its own. */
   retire(reason: ExitReason): void {
     this.#exitReason ??= reason;
+    // Never hand it another run while it goes.
+    if (this.state === "idle") this.state = "retiring";
     if (this.#conn) this.#conn.close();
     else this.kill(reason);
     // A host that does not leave on its own is made to.

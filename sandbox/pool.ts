@@ -106,11 +106,20 @@ export class Pool {
   /** Takes back an instance after a run, replacing it at its run limit. */
   release(instance: Instance): void {
     if (instance.state !== "idle") return;
-    if (instance.runs >= this.#maxRuns) {
+    if (instance.runs >= this.#runLimit(instance)) {
       instance.retire("recycled");
       return;
     }
     this.#hooks.onIdle(this.runtime);
+  }
+
+  /**
+   * An instance's run limit, spread by up to 10 % per instance so that
+   * instances started together are not all replaced at the same moment.
+   */
+  #runLimit(instance: Instance): number {
+    const spread = [...instance.id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1000, 7) / 10000;
+    return Math.max(1, Math.round(this.#maxRuns * (1 - spread)));
   }
 
   /** Stops one idle instance beyond the warm count, to make room elsewhere. */
