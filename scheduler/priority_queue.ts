@@ -39,6 +39,16 @@ export class PriorityQueue<T extends Queued> {
     return this.#lanes.get(priority)!.length - this.#heads.get(priority)!;
   }
 
+  /** When the longest-waiting entry was queued, or undefined when empty. */
+  oldestEnqueuedAt(): number | undefined {
+    let oldest: number | undefined;
+    for (const priority of PRIORITIES) {
+      const head = this.#peek(priority);
+      if (head && (oldest === undefined || head.enqueuedAt < oldest)) oldest = head.enqueuedAt;
+    }
+    return oldest;
+  }
+
   /** Adds an entry at the back of its class. */
   push(entry: T): void {
     this.#lanes.get(entry.priority)!.push(entry);

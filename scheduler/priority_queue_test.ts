@@ -62,6 +62,14 @@ Deno.test("priority queue", async (t) => {
     assert.equal(q.pop(0), undefined);
   });
 
+  await t.step("reports when its longest-waiting entry was queued", () => {
+    const q = new PriorityQueue<Entry>(1000);
+    assert.equal(q.oldestEnqueuedAt(), undefined);
+    q.push(entry("later-urgent", "urgent", 50));
+    q.push(entry("early-low", "low", 10));
+    assert.equal(q.oldestEnqueuedAt(), 10);
+  });
+
   await t.step("stays correct across many pushes and pops", () => {
     const q = new PriorityQueue<Entry>(1_000_000);
     for (let i = 0; i < 5000; i++) q.push(entry(String(i), "normal", i));

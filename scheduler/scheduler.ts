@@ -70,6 +70,9 @@ export interface SchedulerStats {
 
 let nextRun = 1;
 
+/** How long the oldest queued run waits before the pool grows, ms. */
+const GROW_AFTER_MS = 50;
+
 /** Priority scheduler in front of the pools. */
 export class Scheduler {
   #pools: Record<Runtime, Pool>;
@@ -83,6 +86,10 @@ export class Scheduler {
   #totalExecMs = 0;
   #shrinkTimer: ReturnType<typeof setInterval>;
   #idleWaiters: (() => void)[] = [];
+  #growTimers: Record<Runtime, ReturnType<typeof setTimeout> | undefined> = {
+    python: undefined,
+    javascript: undefined,
+  };
 
   constructor(pools: Record<Runtime, Pool>, limits: SchedulerLimits, hooks: SchedulerHooks = {}) {
     this.#pools = pools;
@@ -186,7 +193,18 @@ export class Scheduler {
       const job = queue.pop(performance.now())!;
       this.#dispatch(job, instance, pool);
     }
-    if (queue.size > 0) this.#growFor(runtime);
+    if (queue.size === 0) return;
+    // Short runs queue for a few ms under load, and more processes than
+    // cores would only slow them down: grow only once a run has waited.
+    const waited = performance.now() - queue.oldestEnqueuedAt()!;
+    if (waited >= GROW_AFTER_MS) {
+      this.#growFor(runtime);
+    } else if (!this.#growTimers[runtime]) {
+      this.#growTimers[runtime] = setTimeout(() => {
+        this.#growTimers[runtime] = undefined;
+        this.#pump(runtime);
+      }, GROW_AFTER_MS - waited);
+    }
   }
 
   /** Starts another instance when runs wait and none is on its way. */
@@ -280,6 +298,7 @@ export class Scheduler {
   async drain(graceMs: number): Promise<void> {
     this.#accepting = false;
     clearInterval(this.#shrinkTimer);
+    for (const timer of Object.values(this.#growTimers)) clearTimeout(timer);
     if (this.#running.size > 0 || this.#queuedTotal() > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
