@@ -4,6 +4,7 @@
  * the variable at fault.
  */
 import { z } from "zod";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
 
 const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.string().optional().transform((raw, ctx) => {
@@ -39,6 +40,25 @@ const schema = z.object({
   FAAS_WORKER_COUNT: int("FAAS_WORKER_COUNT", 0, 0, 256),
   FAAS_WORKSPACE: z.string().optional(),
   FAAS_PYODIDE_DIR: z.string().optional(),
+  FAAS_LOG_FORMAT: z.string().optional().transform((v, ctx) => {
+    const format = (v?.trim() || "text").toLowerCase();
+    if (format !== "json" && format !== "text") {
+      ctx.addIssue({ code: "custom", message: `FAAS_LOG_FORMAT must be json or text, got "${v}"` });
+      return z.NEVER;
+    }
+    return format as LogFormat;
+  }),
+  FAAS_LOG_LEVEL: z.string().optional().transform((v, ctx) => {
+    const level = (v?.trim() || "info").toLowerCase() as LogLevel;
+    if (!LOG_LEVELS.includes(level)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `FAAS_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${v}"`,
+      });
+      return z.NEVER;
+    }
+    return level;
+  }),
 });
 
 /** The validated configuration. */
@@ -77,6 +97,10 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Directory holding Pyodide's files; undefined for the bundled package. */
   readonly pyodideDir?: string;
+  /** Log line format. */
+  readonly logFormat: LogFormat;
+  /** Least severe level logged. */
+  readonly logLevel: LogLevel;
 }
 
 /** Thrown when the environment holds an invalid value. */
@@ -127,5 +151,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     killGraceMs: v.FAAS_KILL_GRACE_MS,
     shutdownGraceMs: v.FAAS_SHUTDOWN_GRACE_MS,
     pyodideDir: v.FAAS_PYODIDE_DIR?.trim() || undefined,
+    logFormat: v.FAAS_LOG_FORMAT,
+    logLevel: v.FAAS_LOG_LEVEL,
   });
 }

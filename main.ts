@@ -15,22 +15,23 @@ try {
 }
 
 const service = createService(config);
+const log = service.logger;
 const server = Deno.serve({
   hostname: config.host,
   port: config.port,
-  onListen: ({ hostname, port }) => console.log(`Listening on http://${hostname}:${port}`),
+  onListen: ({ hostname, port }) => log.info("listening", { url: `http://${hostname}:${port}` }),
 }, service.app.fetch);
 
-service.ready().then(() => console.log("All runtimes warm; ready"));
+service.ready().then(() => log.info("ready: every runtime has a warm instance"));
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.log(`${signal} received; draining for up to ${config.shutdownGraceMs} ms`);
+  log.info(`${signal} received; draining`, { grace_ms: config.shutdownGraceMs });
   await service.shutdown(config.shutdownGraceMs);
   await server.shutdown();
-  console.log("Stopped");
+  log.info("stopped");
   Deno.exit(0);
 }
 Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));

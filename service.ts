@@ -6,6 +6,8 @@ import type { Hono } from "hono";
 import type { Config } from "./config.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { createApp } from "./routes/app.ts";
+import type { AppEnv } from "./routes/run_code.ts";
+import { Logger } from "./log.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import type { InstanceSettings } from "./sandbox/instance.ts";
 import { Pool, type PoolCounts } from "./sandbox/pool.ts";
@@ -15,7 +17,8 @@ import { VERSION } from "./version.ts";
 
 /** A built service. */
 export interface Service {
-  app: Hono;
+  app: Hono<AppEnv>;
+  logger: Logger;
   scheduler: Scheduler;
   pools: Record<Runtime, Pool>;
   metrics: Metrics;
@@ -52,7 +55,10 @@ function resolvePyodideDir(configured: string | undefined): string {
 }
 
 /** Builds and starts a service from its configuration. */
-export function createService(config: Config): Service {
+export function createService(
+  config: Config,
+  logger = new Logger(config.logLevel, config.logFormat),
+): Service {
   const hub = SocketHub.open();
   const settings: InstanceSettings = {
     hub,
@@ -77,7 +83,7 @@ export function createService(config: Config): Service {
       metrics.instanceExits.inc({ language: instance.runtime, reason });
       if (reason === "crashed" || reason === "failed_start") {
         const tail = instance.stderrTail.trim().split("\n").slice(-3).join(" | ");
-        console.error(`Instance ${instance.id} ended (${reason})${tail ? `: ${tail}` : ""}`);
+        logger.warn("instance ended", { instance: instance.id, reason, stderr: tail || undefined });
       }
     },
   };
@@ -107,6 +113,7 @@ export function createService(config: Config): Service {
   metrics.setSources({ queuedByPriority: () => scheduler.queuedByPriority(), poolCounts });
   const startedAt = Date.now();
   const app = createApp({
+    logger,
     scheduler,
     metrics,
     maxBodyBytes: config.maxBodyBytes,
@@ -144,6 +151,7 @@ export function createService(config: Config): Service {
   pools.javascript.start();
   return {
     app,
+    logger,
     scheduler,
     pools,
     metrics,

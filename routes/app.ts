@@ -8,7 +8,7 @@ import { PayloadTooLargeError } from "../errors.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { errorResponse } from "./errors.ts";
 import { healthRoutes, type HealthSources } from "./health.ts";
-import { type RunCodeDeps, runCodeHandler } from "./run_code.ts";
+import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 
 /** Everything the routes need. */
 export interface AppDeps extends RunCodeDeps {
@@ -16,6 +16,8 @@ export interface AppDeps extends RunCodeDeps {
   health: HealthSources;
   maxBodyBytes: number;
 }
+
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 const ROUTES: Record<string, string> = {
   "/run_code": "POST",
@@ -25,8 +27,17 @@ const ROUTES: Record<string, string> = {
 };
 
 /** Builds the app. */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  // A caller's request id (printable, at most 128 characters) is kept for
+  // tracing across services; otherwise one is made. Echoed either way.
+  app.use(async (c, next) => {
+    const given = c.req.header("x-request-id");
+    const id = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    c.set("requestId", id);
+    await next();
+    c.res.headers.set("X-Request-Id", id);
+  });
   app.use(async (c, next) => {
     await next();
     const route = ROUTES[c.req.path] ? c.req.path : "unmatched";

@@ -1,14 +1,24 @@
 /** `POST /run_code`: validate, schedule, answer. */
+import { createHash } from "node:crypto";
 import type { Context } from "hono";
+import type { Logger } from "../log.ts";
 import { BadRequestError, ClientGoneError, type FieldIssue } from "../errors.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { PoolCounts } from "../sandbox/pool.ts";
 import { runRequestSchema } from "./run_request.ts";
 import { toRunResponse } from "./run_response.ts";
+import type { RunResult } from "../sandbox/instance.ts";
+import type { LogFields } from "../log.ts";
 import { errorResponse } from "./errors.ts";
+
+/** Hono environment of the app: the request id set by its middleware. */
+export interface AppEnv {
+  Variables: { requestId: string };
+}
 
 /** What the handler needs. */
 export interface RunCodeDeps {
+  logger: Logger;
   scheduler: Scheduler;
   /** Instance counts over all pools, for `pool_stats`. */
   poolCounts(): PoolCounts;
@@ -57,7 +67,8 @@ export function validate(body: unknown) {
 
 /** Builds the handler. */
 export function runCodeHandler(deps: RunCodeDeps) {
-  return async (c: Context): Promise<Response> => {
+  return async (c: Context<AppEnv>): Promise<Response> => {
+    const requestId = c.get("requestId");
     try {
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       const req = validate(parseBody(bytes));
@@ -79,6 +90,13 @@ export function runCodeHandler(deps: RunCodeDeps) {
         timeoutMs,
         priority: req.priority,
       }, c.req.raw.signal);
+      logRun(deps.logger, requestId, req.code, req.input, result, {
+        task_id: taskId,
+        language: req.language,
+        priority: req.priority,
+        timeout_ms: timeoutMs,
+        queue_ms: Math.round(queueMs * 1000) / 1000,
+      });
       return c.json(toRunResponse(result, {
         taskId,
         language: req.language,
@@ -89,8 +107,54 @@ export function runCodeHandler(deps: RunCodeDeps) {
       }));
     } catch (err) {
       // Nobody is listening; answer something small for the log.
-      if (err instanceof ClientGoneError) return c.body(null, 499 as 400);
-      return errorResponse(c, err);
+      if (err instanceof ClientGoneError) {
+        deps.logger.info("run dropped: client disconnected", { request_id: requestId });
+        return c.body(null, 499 as 400);
+      }
+      const res = errorResponse(c, err);
+      const level = res.status >= 500 ? "warn" : "debug";
+      deps.logger[level]("run refused", {
+        request_id: requestId,
+        http_status: res.status,
+        reason: (err as Error).message,
+      });
+      return res;
     }
   };
+}
+
+/**
+ * One line per run. Code, input and output appear only at debug level: they
+ * are the caller's data, and may hold anything.
+ */
+function logRun(
+  logger: Logger,
+  requestId: string,
+  code: string,
+  input: unknown,
+  result: RunResult,
+  fields: LogFields,
+): void {
+  const debug = logger.enabled("debug");
+  logger.info("run finished", {
+    request_id: requestId,
+    ...fields,
+    status: result.status,
+    exit_code: result.exitCode,
+    duration_ms: Math.round(result.durationMs * 1000) / 1000,
+    instance: result.instanceId,
+    code_bytes: new TextEncoder().encode(code).length,
+    code_sha256: createHash("sha256").update(code).digest("hex").slice(0, 16),
+    truncated: result.truncated,
+    error: result.error,
+    ...(debug
+      ? {
+        code,
+        input: JSON.stringify(input ?? null),
+        stdout: result.stdout,
+        stderr: result.stderr,
+        ret_val: result.retVal,
+      }
+      : {}),
+  });
 }

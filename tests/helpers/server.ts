@@ -25,7 +25,12 @@ export interface RunBody {
 
 /** Starts a service with `env` over the defaults and waits until it is warm. */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const config = loadConfig({ FAAS_HOST: "127.0.0.1", FAAS_PORT: "0", ...env });
+  const config = loadConfig({
+    FAAS_HOST: "127.0.0.1",
+    FAAS_PORT: "0",
+    FAAS_LOG_LEVEL: "warn",
+    ...env,
+  });
   const service = createService(config);
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
