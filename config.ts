@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
+import { loadKeys } from "./routes/auth.ts";
 
 const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.string().optional().transform((raw, ctx) => {
@@ -40,6 +41,11 @@ const schema = z.object({
   FAAS_WORKER_COUNT: int("FAAS_WORKER_COUNT", 0, 0, 256),
   FAAS_WORKSPACE: z.string().optional(),
   FAAS_PYODIDE_DIR: z.string().optional(),
+  FAAS_API_KEYS: z.string().optional(),
+  FAAS_API_KEYS_FILE: z.string().optional(),
+  FAAS_OPEN_ROUTES: z.string().optional(),
+  FAAS_KEY_MAX_CONCURRENT: int("FAAS_KEY_MAX_CONCURRENT", 0, 0, 1_000_000),
+  FAAS_KEY_RUNS_PER_MINUTE: int("FAAS_KEY_RUNS_PER_MINUTE", 0, 0, 100_000_000),
   FAAS_LOG_FORMAT: z.string().optional().transform((v, ctx) => {
     const format = (v?.trim() || "text").toLowerCase();
     if (format !== "json" && format !== "text") {
@@ -97,6 +103,14 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Directory holding Pyodide's files; undefined for the bundled package. */
   readonly pyodideDir?: string;
+  /** Accepted API keys; empty means no authentication. */
+  readonly apiKeys: readonly string[];
+  /** Routes that need no key even when keys are set. */
+  readonly openRoutes: ReadonlySet<string>;
+  /** Runs in progress allowed per key; 0 for no limit. */
+  readonly keyMaxConcurrent: number;
+  /** Runs per minute allowed per key; 0 for no limit. */
+  readonly keyRunsPerMinute: number;
   /** Log line format. */
   readonly logFormat: LogFormat;
   /** Least severe level logged. */
@@ -106,6 +120,18 @@ export interface Config {
 /** Thrown when the environment holds an invalid value. */
 export class ConfigError extends Error {
   override name = "ConfigError";
+}
+
+function readKeys(list: string | undefined, file: string | undefined): string[] {
+  try {
+    return loadKeys(list, file);
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid configuration: FAAS_API_KEYS_FILE "${file}" cannot be read: ${
+        (err as Error).message
+      }`,
+    );
+  }
 }
 
 /** Reads and validates the configuration from `env`. */
@@ -151,6 +177,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     killGraceMs: v.FAAS_KILL_GRACE_MS,
     shutdownGraceMs: v.FAAS_SHUTDOWN_GRACE_MS,
     pyodideDir: v.FAAS_PYODIDE_DIR?.trim() || undefined,
+    apiKeys: Object.freeze(readKeys(v.FAAS_API_KEYS, v.FAAS_API_KEYS_FILE)),
+    openRoutes: new Set(
+      (v.FAAS_OPEN_ROUTES ?? "/health/live,/health,/metrics").split(",").map((r) => r.trim())
+        .filter(Boolean),
+    ),
+    keyMaxConcurrent: v.FAAS_KEY_MAX_CONCURRENT,
+    keyRunsPerMinute: v.FAAS_KEY_RUNS_PER_MINUTE,
     logFormat: v.FAAS_LOG_FORMAT,
     logLevel: v.FAAS_LOG_LEVEL,
   });

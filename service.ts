@@ -114,6 +114,9 @@ export function createService(
   const startedAt = Date.now();
   const app = createApp({
     logger,
+    apiKeys: config.apiKeys,
+    openRoutes: config.openRoutes,
+    keyLimits: { maxConcurrent: config.keyMaxConcurrent, runsPerMinute: config.keyRunsPerMinute },
     scheduler,
     metrics,
     maxBodyBytes: config.maxBodyBytes,

@@ -7,11 +7,15 @@ import { bodyLimit } from "hono/body-limit";
 import { PayloadTooLargeError } from "../errors.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { errorResponse } from "./errors.ts";
+import { apiKeyAuth, type KeyLimits } from "./auth.ts";
 import { healthRoutes, type HealthSources } from "./health.ts";
 import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 
 /** Everything the routes need. */
 export interface AppDeps extends RunCodeDeps {
+  apiKeys: readonly string[];
+  openRoutes: ReadonlySet<string>;
+  keyLimits: KeyLimits;
   metrics: Metrics;
   health: HealthSources;
   maxBodyBytes: number;
@@ -43,6 +47,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const route = ROUTES[c.req.path] ? c.req.path : "unmatched";
     deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
   });
+  app.use(apiKeyAuth(deps.apiKeys, deps.openRoutes, deps.keyLimits));
   app.post(
     "/run_code",
     bodyLimit({

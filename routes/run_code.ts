@@ -13,7 +13,7 @@ import { errorResponse } from "./errors.ts";
 
 /** Hono environment of the app: the request id set by its middleware. */
 export interface AppEnv {
-  Variables: { requestId: string };
+  Variables: { requestId: string; keyId?: string };
 }
 
 /** What the handler needs. */
@@ -91,6 +91,7 @@ export function runCodeHandler(deps: RunCodeDeps) {
         priority: req.priority,
       }, c.req.raw.signal);
       logRun(deps.logger, requestId, req.code, req.input, result, {
+        key_id: c.get("keyId"),
         task_id: taskId,
         language: req.language,
         priority: req.priority,
