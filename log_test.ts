@@ -31,6 +31,6 @@ Deno.test("logger", async (t) => {
   await t.step("writes readable text with quoted values where needed", () => {
     const { lines, log } = capture("debug", "text");
     log.info("run finished", { status: "success", error: "two words", skipped: undefined });
-    assert.match(lines[0], /^\S+ INFO  run finished status=success error="two words"$/);
+    assert.match(lines[0], /^\S+ INFO {2}run finished status=success error="two words"$/);
   });
 });
