@@ -179,7 +179,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pyodideDir: v.FAAS_PYODIDE_DIR?.trim() || undefined,
     apiKeys: Object.freeze(readKeys(v.FAAS_API_KEYS, v.FAAS_API_KEYS_FILE)),
     openRoutes: new Set(
-      (v.FAAS_OPEN_ROUTES ?? "/health/live,/health,/metrics").split(",").map((r) => r.trim())
+      (v.FAAS_OPEN_ROUTES ?? "/health/live,/health,/metrics,/openapi.json,/docs").split(",").map((
+        r,
+      ) => r.trim())
         .filter(Boolean),
     ),
     keyMaxConcurrent: v.FAAS_KEY_MAX_CONCURRENT,

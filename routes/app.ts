@@ -8,6 +8,8 @@ import { PayloadTooLargeError } from "../errors.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { errorResponse } from "./errors.ts";
 import { apiKeyAuth, type KeyLimits } from "./auth.ts";
+import { DOCS_PAGE } from "./docs_page.ts";
+import { openApiDocument } from "./openapi.ts";
 import { healthRoutes, type HealthSources } from "./health.ts";
 import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 
@@ -28,6 +30,8 @@ const ROUTES: Record<string, string> = {
   "/health": "GET, HEAD",
   "/health/live": "GET, HEAD",
   "/metrics": "GET, HEAD",
+  "/openapi.json": "GET, HEAD",
+  "/docs": "GET, HEAD",
 };
 
 /** Builds the app. */
@@ -61,6 +65,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header("Content-Type", deps.metrics.contentType);
     return c.body(await deps.metrics.render());
   });
+  const openapi = openApiDocument(deps.health.version, deps.apiKeys.length > 0);
+  app.get("/openapi.json", (c) => c.json(openapi));
+  app.get("/docs", (c) => c.html(DOCS_PAGE));
   for (const [path, allow] of Object.entries(ROUTES)) {
     app.all(path, (c) => {
       c.header("Allow", allow);

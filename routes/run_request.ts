@@ -25,7 +25,9 @@ export const LANGUAGE_ALIASES: Record<string, Language> = {
 export const runRequestSchema = z.looseObject({
   language: z.string({
     error: (i) => i.input === undefined ? "Field is required" : "Must be a string",
-  }).transform((value, ctx) => {
+  }).describe(
+    "Case-insensitive: python, py, python3, javascript, js, node, typescript, ts",
+  ).transform((value, ctx) => {
     const language = LANGUAGE_ALIASES[value.trim().toLowerCase()];
     if (!language) {
       ctx.addIssue({
@@ -40,8 +42,9 @@ export const runRequestSchema = z.looseObject({
   }),
   code: z.string({
     error: (i) => i.input === undefined ? "Field is required" : "Must be a string",
-  }).min(1, "Must not be empty"),
+  }).min(1, "Must not be empty").describe("The program; JS/TS run as an async function body"),
   timeout: z.union([z.number(), z.string()], { error: "Must be a number of milliseconds" })
+    .describe("Milliseconds; default FAAS_TIMEOUT, clamped to FAAS_MAX_TIMEOUT")
     .optional()
     .transform((value, ctx) => {
       if (value === undefined) return undefined;
@@ -55,7 +58,8 @@ export const runRequestSchema = z.looseObject({
       }
       return Math.ceil(ms);
     }),
-  priority: z.string({ error: `Must be one of ${PRIORITIES.join(", ")}` }).optional()
+  priority: z.string({ error: `Must be one of ${PRIORITIES.join(", ")}` })
+    .describe("urgent, high, normal (default) or low; case-insensitive").optional()
     .transform((value, ctx) => {
       if (value === undefined) return "normal" as Priority;
       const p = value.trim().toLowerCase() as Priority;
@@ -68,8 +72,9 @@ export const runRequestSchema = z.looseObject({
       }
       return p;
     }),
-  input: z.unknown().optional(),
-  stdin: z.string({ error: "Must be a string" }).optional(),
+  input: z.unknown().describe("Any JSON; the code sees it as the global INPUT").optional(),
+  stdin: z.string({ error: "Must be a string" }).describe("Standard input of the program")
+    .optional(),
 });
 
 /** A validated request. */

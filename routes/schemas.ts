@@ -1,0 +1,65 @@
+/**
+ * Schemas of what the service answers, for the OpenAPI document. The
+ * request schema is the one `/run_code` validates with (run_request.ts).
+ */
+import { z } from "zod";
+
+/** Body of every error response. */
+export const errorBodySchema = z.object({
+  error: z.string().describe("What went wrong, naming the value at fault"),
+  details: z.array(z.object({ field: z.string(), message: z.string() })).optional()
+    .describe("For 400 and 413: one entry per field at fault"),
+});
+
+/** The 200 response of `/run_code`. */
+export const runResponseSchema = z.object({
+  output: z.object({
+    stdout: z.string(),
+    stderr: z.string(),
+    ret_val: z.string().describe('The return value as text; "" when none'),
+  }),
+  metadata: z.object({
+    task_id: z.string(),
+    instance_id: z.string(),
+    language: z.enum(["python", "javascript", "typescript"]),
+    status: z.enum(["success", "error", "timeout", "memory_limit", "killed"]),
+    duration: z.number().describe("Run time inside the sandbox, ms"),
+    queue_ms: z.number(),
+    exit_code: z.number().int(),
+    truncated: z.boolean().describe("stdout or stderr was cut at FAAS_MAX_OUTPUT_BYTES"),
+    timeout_ms: z.number().int(),
+    timeout_clamped: z.boolean(),
+    pool_stats: z.object({
+      totalInstances: z.number().int(),
+      idleInstances: z.number().int(),
+      activeInstances: z.number().int(),
+    }),
+  }),
+  error: z.string().optional().describe("Only for timeout, memory_limit and killed"),
+});
+
+const poolSchema = z.object({
+  total: z.number().int(),
+  idle: z.number().int(),
+  busy: z.number().int(),
+  starting: z.number().int(),
+  warm_target: z.number().int(),
+  start_failures: z.number().int(),
+  last_start_error: z.string().optional(),
+});
+
+/** The `/health` document (the same with 200 and 503). */
+export const healthSchema = z.object({
+  status: z.enum(["healthy", "degraded", "starting", "draining"]),
+  timestamp: z.string(),
+  version: z.string(),
+  uptime_s: z.number(),
+  pools: z.object({ python: poolSchema, javascript: poolSchema }),
+  scheduler: z.object({
+    queued: z.object({ urgent: z.number(), high: z.number(), normal: z.number(), low: z.number() }),
+    running: z.number().int(),
+    completed: z.number().int(),
+    failed: z.number().int(),
+    mean_execution_ms: z.number(),
+  }),
+});

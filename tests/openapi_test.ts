@@ -1,0 +1,109 @@
+/**
+ * The OpenAPI document covers every route and every status the app really
+ * returns: each is triggered for real, then looked up in the document.
+ */
+import assert from "node:assert/strict";
+import { loadConfig } from "../config.ts";
+import { Logger } from "../log.ts";
+import { createService } from "../service.ts";
+
+const quiet = () => new Logger("error", "json", () => {});
+
+Deno.test({
+  name: "openapi.json documents every route and status the app returns",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const key = "k-" + crypto.randomUUID();
+    const service = createService(
+      loadConfig({
+        FAAS_POOL_SIZE: "2",
+        FAAS_MAX_INSTANCES: "2",
+        FAAS_MAX_QUEUE: "0",
+        FAAS_MAX_BODY_BYTES: "2048",
+        FAAS_API_KEYS: key,
+      }),
+      quiet(),
+    );
+    const starting = createService(loadConfig({ FAAS_POOL_SIZE: "2" }), quiet());
+    const seen: [string, number][] = [];
+    const hit = async (app: typeof service.app, path: string, init: RequestInit = {}) => {
+      const res = await app.request(path, init);
+      await res.body?.cancel();
+      seen.push([path, res.status]);
+      return res.status;
+    };
+    const run = (body: string, auth = true): RequestInit => ({
+      method: "POST",
+      body,
+      headers: auth ? { authorization: `Bearer ${key}` } : undefined,
+    });
+
+    await t.step("trigger every status", async () => {
+      assert.equal(await hit(starting.app, "/health"), 503);
+      assert.equal(await hit(starting.app, "/run_code", run('{"language":"py","code":"1"}')), 503);
+      await service.ready();
+      assert.equal(await hit(service.app, "/run_code", run('{"language":"py","code":"1"}')), 200);
+      assert.equal(await hit(service.app, "/run_code", run('{"language":"py"}')), 400);
+      assert.equal(
+        await hit(service.app, "/run_code", run('{"language":"py","code":"1"}', false)),
+        401,
+      );
+      assert.equal(await hit(service.app, "/run_code", run("x".repeat(4096))), 413);
+      assert.equal(
+        await hit(service.app, "/run_code", {
+          method: "GET",
+          headers: { authorization: `Bearer ${key}` },
+        }),
+        405,
+      );
+      const busy = service.app.request(
+        "/run_code",
+        run('{"language":"py","code":"import time\\ntime.sleep(0.3)"}'),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await hit(service.app, "/run_code", run('{"language":"py","code":"1"}')), 429);
+      await (await busy).body?.cancel();
+      for (const path of ["/health", "/health/live", "/metrics", "/openapi.json", "/docs"]) {
+        assert.equal(await hit(service.app, path), 200, path);
+      }
+    });
+
+    const res = await service.app.request("/openapi.json");
+    const doc = await res.json();
+
+    await t.step("the document is OpenAPI 3.1 and every $ref resolves", () => {
+      assert.equal(doc.openapi, "3.1.0");
+      const refs = JSON.stringify(doc).match(/"#\/components\/schemas\/(\w+)"/g) ?? [];
+      assert.ok(refs.length > 0);
+      for (const ref of refs) {
+        const name = ref.slice(ref.lastIndexOf("/") + 1, -1);
+        assert.ok(doc.components.schemas[name], name);
+      }
+      assert.deepEqual(doc.components.schemas.RunRequest.required, ["language", "code"]);
+      assert.ok(doc.components.securitySchemes.bearer);
+    });
+
+    await t.step("every route and status seen is documented", () => {
+      for (const [path, status] of seen) {
+        const ops = Object.values(doc.paths[path] ?? {}) as {
+          responses: Record<string, unknown>;
+        }[];
+        assert.ok(ops.length > 0, `${path} is not documented`);
+        assert.ok(
+          ops.some((op) => String(status) in op.responses),
+          `${path} answered ${status}, which is not documented`,
+        );
+      }
+    });
+
+    await t.step("the docs page loads the document and can run code", async () => {
+      const html = await (await service.app.request("/docs")).text();
+      assert.match(html, /fetch\("openapi.json"\)/);
+      assert.match(html, /fetch\("run_code"/);
+    });
+
+    await service.shutdown(0);
+    await starting.shutdown(0);
+  },
+});
