@@ -7,6 +7,8 @@
  * const { output, metadata } = await sandbox.run({ language: "python", code: "1 + 1" });
  * ```
  */
+import type { z } from "zod";
+import type { runResponseSchema } from "../routes/schemas.ts";
 
 /** Languages and their accepted aliases. */
 export type Language =
@@ -31,28 +33,11 @@ export interface RunRequest {
   stdin?: string;
 }
 
-/** How a run ended. */
-export type RunStatus = "success" | "error" | "timeout" | "memory_limit" | "killed";
+/** The 200 response of POST /run_code (the server's own schema). */
+export type RunResponse = z.infer<typeof runResponseSchema>;
 
-/** The 200 response of POST /run_code. */
-export interface RunResponse {
-  output: { stdout: string; stderr: string; ret_val: string };
-  metadata: {
-    task_id: string;
-    instance_id: string;
-    language: "python" | "javascript" | "typescript";
-    status: RunStatus;
-    duration: number;
-    queue_ms: number;
-    exit_code: number;
-    truncated: boolean;
-    timeout_ms: number;
-    timeout_clamped: boolean;
-    pool_stats: { totalInstances: number; idleInstances: number; activeInstances: number };
-  };
-  /** Set for timeout, memory_limit and killed. */
-  error?: string;
-}
+/** How a run ended. */
+export type RunStatus = RunResponse["metadata"]["status"];
 
 /** A non-200 answer from the service. */
 export class SandboxError extends Error {

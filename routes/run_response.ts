@@ -2,28 +2,14 @@
 import type { RunResult } from "../sandbox/instance.ts";
 import type { PoolCounts } from "../sandbox/pool.ts";
 import type { Language } from "../sandbox/protocol.ts";
+import type { z } from "zod";
+import type { runResponseSchema } from "./schemas.ts";
 
 const START = "__COZE_RETURN_VAL_START__";
 const END = "__COZE_RETURN_VAL_END__";
 
 /** The response body of a run. */
-export interface RunResponse {
-  output: { stdout: string; stderr: string; ret_val: string };
-  metadata: {
-    task_id: string;
-    instance_id: string;
-    language: Language;
-    status: RunResult["status"];
-    duration: number;
-    queue_ms: number;
-    exit_code: number;
-    truncated: boolean;
-    timeout_ms: number;
-    timeout_clamped: boolean;
-    pool_stats: { totalInstances: number; idleInstances: number; activeInstances: number };
-  };
-  error?: string;
-}
+export type RunResponse = z.infer<typeof runResponseSchema>;
 
 /**
  * Applies the compatibility rules for `ret_val`: a marker block in stdout
