@@ -13,6 +13,7 @@ import type { InstanceSettings } from "./sandbox/instance.ts";
 import { Pool, type PoolCounts } from "./sandbox/pool.ts";
 import type { Runtime } from "./sandbox/protocol.ts";
 import { SocketHub } from "./sandbox/socket_hub.ts";
+import { makePythonSnapshot } from "./sandbox/python_snapshot.ts";
 import { VERSION } from "./version.ts";
 
 /** A built service. */
@@ -150,8 +151,17 @@ export function createService(
       scheduler: () => scheduler.stats(),
     },
   });
-  pools.python.start();
   pools.javascript.start();
+  // Python hosts start from a memory snapshot made once here; without one
+  // (it failed) they load Pyodide themselves, only slower.
+  makePythonSnapshot(settings.pyodideDir, hub.dir, config.memoryLimitMb * 2 ** 20)
+    .then((path) => (settings.pythonSnapshot = path))
+    .catch((err) =>
+      logger.warn("no Python snapshot; hosts will load Pyodide", { reason: err.message })
+    )
+    .finally(() => {
+      if (scheduler.accepting) pools.python.start();
+    });
   return {
     app,
     logger,

@@ -73,9 +73,9 @@ function hosts(root: number): { pid: number; runtime: string; rssMb: number }[] 
       continue;
     }
     if (!cmd.includes("host_main.ts")) continue;
-    // Host arguments end with: socket, token, runtime, memory MiB, Pyodide dir.
-    const args = cmd.trim().split(" ");
-    out.push({ pid, runtime: args[args.length - 3], rssMb: s.rssBytes / 2 ** 20 });
+    // Host arguments: ... socket, token, runtime, memory MiB, Pyodide dir[, snapshot].
+    const runtime = cmd.split(" ").reverse().find((a) => a === "python" || a === "javascript");
+    out.push({ pid, runtime: runtime ?? "?", rssMb: s.rssBytes / 2 ** 20 });
   }
   return out;
 }

@@ -5,8 +5,9 @@
  * stop itself, and this process exits on its own past its memory cap or when
  * the server goes away.
  *
- * Arguments: socket path, token, runtime, memory limit in MiB, and for
- * Python the directory holding Pyodide's files.
+ * Arguments: socket path, token, runtime, memory limit in MiB, the directory
+ * holding Pyodide's files, and for Python the memory snapshot to start from
+ * ("" for none).
  */
 import {
   type HostMessage,
@@ -18,17 +19,19 @@ import { LineWriter, readLines } from "./ndjson.ts";
 import { CONTROL_BYTES, interruptRun } from "../workers/worker_common.ts";
 import { PYODIDE_FILES } from "./pyodide_files.ts";
 
-const [socketPath, token, runtime, memoryMb, pyodideDir] = Deno.args as [
+const [socketPath, token, runtime, memoryMb, pyodideDir, snapshotPath] = Deno.args as [
   string,
   string,
   Runtime,
   string,
   string,
+  string | undefined,
 ];
 const memoryLimitBytes = Number(memoryMb) * 1024 * 1024;
 // The process itself (V8, Pyodide's runtime, buffers) needs room beyond what
 // user code may allocate; past this the watchdog ends the host.
 const rssLimitBytes = memoryLimitBytes + 256 * 1024 * 1024;
+const softRssLimitBytes = memoryLimitBytes + 128 * 1024 * 1024;
 
 const conn = await Deno.connect({ transport: "unix", path: socketPath });
 const writer = new LineWriter(conn, () => Deno.exit(0));
@@ -74,19 +77,30 @@ worker.onerror = (e) => {
   console.error(`Worker failed: ${e.message}`);
   Deno.exit(1);
 };
+// The worker may not read files beyond Pyodide's own: hand it the snapshot.
+const snapshot = snapshotPath ? await Deno.readFile(snapshotPath) : undefined;
 worker.postMessage({
   port: channel.port2,
   control,
   indexURL: pyodideDir,
   memoryLimitBytes,
-}, [channel.port2]);
+  snapshot,
+}, snapshot ? [channel.port2, snapshot.buffer] : [channel.port2]);
 
 let retiring = false;
 channel.port1.onmessage = (e: MessageEvent<HostMessage>) => {
-  send(e.data);
-  if (e.data.t === "retire") retiring = true;
+  const msg = e.data;
+  // Between runs, a host that has grown past the soft limit retires
+  // gracefully (before its result, so no run is sent to it), long before
+  // the hard limit below would end it in the middle of one.
+  if (msg.t === "result" && !retiring && Deno.memoryUsage().rss > softRssLimitBytes) {
+    send({ t: "retire", reason: "host memory grew past its soft limit" });
+    retiring = true;
+  }
+  send(msg);
+  if (msg.t === "retire") retiring = true;
   // The result follows the retire notice; let the socket carry it, then go.
-  if (retiring && e.data.t === "result") setTimeout(() => Deno.exit(0), 50);
+  if (retiring && msg.t === "result") setTimeout(() => Deno.exit(0), 50);
 };
 
 setInterval(() => {

@@ -28,6 +28,8 @@ export interface InstanceSettings {
   pyodideDir: string;
   /** The deno.json the host runs with. */
   configPath: string;
+  /** Pyodide memory snapshot Python hosts start from, when there is one. */
+  pythonSnapshot?: string;
 }
 
 /** Lifecycle state of an instance. */
@@ -98,13 +100,16 @@ export class Instance {
     this.runtime = runtime;
     this.#settings = settings;
     const socket = settings.hub.path;
+    const snapshot = runtime === "python" ? settings.pythonSnapshot ?? "" : "";
     this.#child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
         "--no-prompt",
         "--cached-only",
         `--config=${settings.configPath}`,
-        `--allow-read=${settings.pyodideDir},${socket},${SOURCE_DIRS}`,
+        `--allow-read=${
+          [settings.pyodideDir, socket, SOURCE_DIRS, snapshot].filter(Boolean).join(",")
+        }`,
         `--allow-write=${socket}`,
         `--allow-net=unix:${socket}`,
         `--v8-flags=--max-old-space-size=${settings.memoryLimitMb}`,
@@ -114,6 +119,7 @@ export class Instance {
         runtime,
         String(settings.memoryLimitMb),
         settings.pyodideDir,
+        snapshot,
       ],
       clearEnv: true,
       env: hostEnv(),

@@ -16,12 +16,13 @@ export interface HostConnection {
 /** Accepts host connections and routes each to the instance that awaits it. */
 export class SocketHub {
   readonly path: string;
-  readonly #dir: string;
+  /** The private directory holding the socket (and the Python snapshot). */
+  readonly dir: string;
   #listener: Deno.Listener;
   #waiting = new Map<string, (conn: HostConnection) => void>();
 
   private constructor(dir: string, listener: Deno.Listener) {
-    this.#dir = dir;
+    this.dir = dir;
     this.path = `${dir}/hosts.sock`;
     this.#listener = listener;
     this.#accept();
@@ -77,6 +78,6 @@ export class SocketHub {
     } catch {
       // Already closed.
     }
-    Deno.removeSync(this.#dir, { recursive: true });
+    Deno.removeSync(this.dir, { recursive: true });
   }
 }

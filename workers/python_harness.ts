@@ -3,8 +3,10 @@
  * back as it was at start. Kept as a string so the worker needs no read
  * permission beyond the three Pyodide files.
  *
- * The module is installed as `_faas_harness`; `setup()` must run once after
- * every preload so its snapshot covers everything later runs may touch.
+ * The module is installed as `sys.modules["_faas_harness"]`; `prepare()` must
+ * run once after every preload so its snapshot covers everything later runs
+ * may touch, and `connect()` once per interpreter (also after a memory
+ * snapshot is restored).
  */
 export const PYTHON_HARNESS = String.raw`
 import ast, builtins, inspect, io, json, os, random, sys, traceback
@@ -107,15 +109,13 @@ _wait_ms = None
 _interrupted = None
 
 
-def setup(wait_ms, interrupted, home):
-    """Patch what must be patched, then snapshot the interpreter."""
-    global _wait_ms, _interrupted, _snapshot
-    _wait_ms = wait_ms
-    _interrupted = interrupted
+def prepare(home):
+    """Patch what must be patched, then snapshot the interpreter. Touches
+    nothing of JavaScript, so a memory snapshot can be taken right after."""
+    global _snapshot, _streams
     import time
     time.sleep = _sleep
     os.chdir(home)
-    global _streams
     _streams = (sys.stdout, sys.stderr)
     modules = dict(sys.modules)
     seen = set()
@@ -127,12 +127,25 @@ def setup(wait_ms, interrupted, home):
                 _classes.append((value, dict(value.__dict__)))
     _snapshot = (
         modules,
-        [(m.__dict__, dict(m.__dict__)) for m in modules.values() if hasattr(m, "__dict__")],
+        # The harness's own state is not reset between runs.
+        [
+            (m.__dict__, dict(m.__dict__))
+            for name, m in modules.items()
+            if hasattr(m, "__dict__") and name != "_faas_harness"
+        ],
         list(sys.path),
         dict(os.environ),
         home,
         sys.getrecursionlimit(),
     )
+
+
+def connect(wait_ms, interrupted):
+    """Hand over the JavaScript side: the interruptible wait and the check
+    whether the host is interrupting the run."""
+    global _wait_ms, _interrupted
+    _wait_ms = wait_ms
+    _interrupted = interrupted
 
 
 def _format_exception(exc):

@@ -54,7 +54,25 @@ const PRELOAD = [
 const HOME = "/home/pyodide";
 const CODE_CACHE_SIZE = 256;
 
+type LoadOptions = Parameters<typeof loadPyodide>[0];
+
+/** Loads Pyodide, preloads common modules and prepares the harness. */
+async function loadPrepared(indexURL: string, forSnapshot: boolean): Promise<PyodideAPI> {
+  const pyodide = await loadPyodide(
+    { indexURL, env: { HOME }, _makeSnapshot: forSnapshot } as LoadOptions,
+  );
+  pyodide.runPython("import " + PRELOAD.join(", "));
+  pyodide.FS.mkdirTree(HOME);
+  pyodide.runPython(
+    `import sys, types\n_m = types.ModuleType("_faas_harness")\nexec(_src, _m.__dict__)\n` +
+      `sys.modules["_faas_harness"] = _m\n_m.prepare(${JSON.stringify(HOME)})`,
+    { globals: pyodide.toPy({ _src: PYTHON_HARNESS }) },
+  );
+  return pyodide;
+}
+
 interface Harness {
+  connect(wait: unknown, interrupted: unknown): void;
   compile_source(source: string): unknown;
   start(code: PyProxyLike | null, input: string, stdin: string): PyProxyLike;
   reset(): void;
@@ -81,29 +99,31 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   let out = new OutputBuffer(0);
   let err = new OutputBuffer(0);
 
-  const pyodide: PyodideAPI = await loadPyodide({
-    indexURL: init.indexURL,
-    packageCacheDir: init.indexURL,
-    stdout: undefined,
-    env: { HOME },
-  });
+  // A memory snapshot skips loading, preloading and preparing (~3 s ->
+  // ~0.15 s); without one the worker does it all, and may make a snapshot.
+  const pyodide: PyodideAPI = init.snapshot
+    ? await loadPyodide({ indexURL: init.indexURL, _loadSnapshot: init.snapshot } as LoadOptions)
+    : await loadPrepared(init.indexURL, init.makeSnapshot === true);
+  // Keep no reference to the 30 MB snapshot once restored.
+  init.snapshot = undefined;
+  if (init.makeSnapshot) {
+    const bytes = (pyodide as unknown as { makeMemorySnapshot(): Uint8Array }).makeMemorySnapshot();
+    post({ t: "snapshot", bytes }, [bytes.buffer as ArrayBuffer]);
+    return;
+  }
+  const harness = pyodide.runPython(
+    `import sys\nsys.modules["_faas_harness"]`,
+  ) as unknown as Harness;
   pyodide.setStdout({ write: (b: Uint8Array) => (out.writeBytes(b), b.length) });
   pyodide.setStderr({ write: (b: Uint8Array) => (err.writeBytes(b), b.length) });
   pyodide.setInterruptBuffer(new Int32Array(init.control, 0, 1));
-  await pyodide.loadPackagesFromImports("import " + PRELOAD.join(", "));
-  pyodide.runPython("import " + PRELOAD.join(", "));
-  pyodide.FS.mkdirTree(HOME);
   const heap = (pyodide as unknown as { _module: { HEAP8: Int8Array } })._module;
   const wasmBytes = () => heap.HEAP8.length;
+  // Half the cap, but never so low that the interpreter's own ~30 MB
+  // would retire every instance after one run.
+  const retireAboveBytes = Math.max(init.memoryLimitBytes / 2, wasmBytes() + 64 * 2 ** 20);
   const journal = new FsJournal(pyodide.FS as unknown as EmscriptenFs);
-  const module = pyodide.runPython(
-    `import sys, types\n_m = types.ModuleType("_faas_harness")\nexec(_src, _m.__dict__)\n_m`,
-    { globals: pyodide.toPy({ _src: PYTHON_HARNESS }) },
-  );
-  const harness = module as unknown as Harness & {
-    setup(wait: unknown, interrupted: unknown, home: string): void;
-  };
-  harness.setup(
+  harness.connect(
     // Sleep on the interrupt slot so a soft stop wakes it; consume the
     // interrupt here and let Python raise it, as the eval loop would.
     (ms: number) => {
@@ -112,7 +132,6 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       return true;
     },
     () => Atomics.load(ctl, 2) === -1,
-    HOME,
   );
   const guard = new ClassGuard(pyodide);
   const ids = harness.class_ids();
@@ -215,7 +234,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     // and wasm memory never shrinks, so an inflated instance is replaced.
     if (journal.broken) {
       post({ t: "retire", reason: "filesystem change could not be undone" });
-    } else if (wasmBytes() > init.memoryLimitBytes / 2) {
+    } else if (wasmBytes() > retireAboveBytes) {
       post({ t: "retire", reason: "wasm memory grew past half the limit" });
     }
     post({ t: "result", ...outcome });

@@ -25,6 +25,10 @@ export interface InitMessage {
   indexURL: string;
   /** Cap on the instance's wasm memory (Python workers). */
   memoryLimitBytes: number;
+  /** A memory snapshot to start from instead of loading (Python workers). */
+  snapshot?: Uint8Array;
+  /** Make a memory snapshot, post it and stop (Python workers). */
+  makeSnapshot?: boolean;
 }
 
 /** What a host sends its worker over the private port. */
