@@ -1,8 +1,9 @@
 /// <reference lib="deno.worker" />
 /**
- * Worker entry for a Python instance: loads Pyodide once, then runs one
- * snippet at a time from its private port and resets the interpreter after
- * each run.
+ * Worker entry for a Python instance: restores Pyodide from the service's
+ * memory snapshot (or loads it), then runs one snippet at a time from its
+ * private port and resets the interpreter after each run. With
+ * `makeSnapshot` it only prepares an interpreter and posts its snapshot.
  */
 import { loadPyodide, type PyodideAPI } from "pyodide";
 import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
