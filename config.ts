@@ -41,6 +41,7 @@ const schema = z.object({
   FAAS_WORKER_COUNT: int("FAAS_WORKER_COUNT", 0, 0, 256),
   FAAS_WORKSPACE: z.string().optional(),
   FAAS_PYODIDE_DIR: z.string().optional(),
+  FAAS_SNAPSHOT_DIR: z.string().optional(),
   FAAS_API_KEYS: z.string().optional(),
   FAAS_API_KEYS_FILE: z.string().optional(),
   FAAS_OPEN_ROUTES: z.string().optional(),
@@ -103,6 +104,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Directory holding Pyodide's files; undefined for the bundled package. */
   readonly pyodideDir?: string;
+  /** Where Python memory snapshots are kept across starts; undefined for nowhere. */
+  readonly snapshotDir?: string;
   /** Accepted API keys; empty means no authentication. */
   readonly apiKeys: readonly string[];
   /** Routes that need no key even when keys are set. */
@@ -132,6 +135,15 @@ function readKeys(list: string | undefined, file: string | undefined): string[] 
       }`,
     );
   }
+}
+
+/** The default keeps snapshots beside the npm packages they are made from. */
+const DEFAULT_SNAPSHOT_DIR = new URL("./node_modules/.cache/faas", import.meta.url).pathname;
+
+function snapshotDir(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return DEFAULT_SNAPSHOT_DIR;
+  return value.toLowerCase() === "off" ? undefined : value;
 }
 
 /** Reads and validates the configuration from `env`. */
@@ -177,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     killGraceMs: v.FAAS_KILL_GRACE_MS,
     shutdownGraceMs: v.FAAS_SHUTDOWN_GRACE_MS,
     pyodideDir: v.FAAS_PYODIDE_DIR?.trim() || undefined,
+    snapshotDir: snapshotDir(v.FAAS_SNAPSHOT_DIR),
     apiKeys: Object.freeze(readKeys(v.FAAS_API_KEYS, v.FAAS_API_KEYS_FILE)),
     openRoutes: new Set(
       (v.FAAS_OPEN_ROUTES ?? "/health/live,/health,/metrics,/openapi.json,/docs").split(",").map((

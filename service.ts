@@ -13,7 +13,8 @@ import type { InstanceSettings } from "./sandbox/instance.ts";
 import { Pool, type PoolCounts } from "./sandbox/pool.ts";
 import type { Runtime } from "./sandbox/protocol.ts";
 import { SocketHub } from "./sandbox/socket_hub.ts";
-import { makePythonSnapshot } from "./sandbox/python_snapshot.ts";
+import { resolvePyodideDir } from "./sandbox/pyodide_files.ts";
+import { preparePythonSnapshot, type PythonSnapshot } from "./sandbox/python_snapshot.ts";
 import { VERSION } from "./version.ts";
 
 /** A built service. */
@@ -25,6 +26,8 @@ export interface Service {
   metrics: Metrics;
   /** Path of the hosts' socket; every host's command line contains it. */
   hubPath: string;
+  /** The snapshot Python hosts start from; rejects when there is none. */
+  pythonSnapshot: Promise<PythonSnapshot>;
   /** Resolves once every runtime has a warm instance. */
   ready(): Promise<void>;
   /** Drains runs for up to `graceMs`, then stops every host. */
@@ -38,21 +41,6 @@ export interface Service {
 export function splitPool(size: number): Record<Runtime, number> {
   const python = Math.ceil(size / 2);
   return { python, javascript: size - python };
-}
-
-/**
- * The directory with Pyodide's files, as a real path (worker read
- * permissions are checked against real paths). A directory that does not
- * exist is passed on as given: its hosts fail to start and are retried with
- * backoff, which /health and the metrics report.
- */
-function resolvePyodideDir(configured: string | undefined): string {
-  const dir = configured ?? new URL("./node_modules/pyodide", import.meta.url).pathname;
-  try {
-    return Deno.realPathSync(dir);
-  } catch {
-    return dir;
-  }
 }
 
 /** Builds and starts a service from its configuration. */
@@ -152,10 +140,29 @@ export function createService(
     },
   });
   pools.javascript.start();
-  // Python hosts start from a memory snapshot made once here; without one
-  // (it failed) they load Pyodide themselves, only slower.
-  makePythonSnapshot(settings.pyodideDir, hub.dir, config.memoryLimitMb * 2 ** 20)
-    .then((path) => (settings.pythonSnapshot = path))
+  // Python hosts start from a memory snapshot, cached or made once here;
+  // without one (it failed) they load Pyodide themselves, only slower.
+  const snapshotStarted = performance.now();
+  const snapshot = preparePythonSnapshot({
+    pyodideDir: settings.pyodideDir,
+    cacheDir: config.snapshotDir,
+    workDir: hub.dir,
+    memoryLimitBytes: config.memoryLimitMb * 2 ** 20,
+  });
+  snapshot
+    .then((made) => {
+      settings.pythonSnapshot = made.path;
+      logger.info(made.cached ? "python snapshot taken from cache" : "python snapshot made", {
+        path: made.path,
+        ms: Math.round(performance.now() - snapshotStarted),
+      });
+      if (made.storeError) {
+        logger.warn("python snapshot not cached; the next start makes it again", {
+          dir: config.snapshotDir,
+          reason: made.storeError,
+        });
+      }
+    })
     .catch((err) =>
       logger.warn("no Python snapshot; hosts will load Pyodide", { reason: err.message })
     )
@@ -169,6 +176,7 @@ export function createService(
     pools,
     metrics,
     hubPath: hub.path,
+    pythonSnapshot: snapshot,
     ready: () =>
       scheduler.started ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve)),
     async shutdown(graceMs: number) {

@@ -308,9 +308,16 @@ function timeoutError(ms: number): string {
   return `Run exceeded its timeout of ${ms} ms and was stopped`;
 }
 
-/** The environment a host gets: only what Deno needs to find its cache. */
+/** The environment a host gets: what Deno needs to find its cache, and allocator tuning. */
 function hostEnv(): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+  const env: Record<string, string> = {
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+    // A fixed threshold makes glibc give large buffers (the 30 MB snapshot,
+    // big outputs) back to the OS when freed; its default adapts upwards
+    // and then keeps them in the heap: ~20 MB more idle RSS per Python host.
+    MALLOC_MMAP_THRESHOLD_: "131072",
+  };
   for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "PATH"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) env[name] = value;

@@ -1,23 +1,69 @@
 /**
- * Makes the Pyodide memory snapshot that Python hosts start from: Pyodide
- * loaded, common modules imported and the harness prepared, once, in a
- * worker of the server with the same permissions a Python worker has. A host
- * restoring it is ready in ~0.3 s instead of ~3 s.
+ * The Pyodide memory snapshot that Python hosts start from: Pyodide loaded,
+ * common modules imported and the harness prepared, made once in a worker of
+ * the server with the same permissions a Python worker has, or taken from
+ * the snapshot cache (sandbox/snapshot_cache.ts). A host restoring it is
+ * ready in ~0.3 s instead of ~3 s.
  *
  * Snapshots are a private Pyodide API that only fits the exact build; the
  * version is pinned, and tests/python_snapshot_test.ts checks what we rely
  * on. Any failure here only means hosts load Pyodide the slow way.
  */
 import { PYODIDE_FILES } from "./pyodide_files.ts";
+import { findCachedSnapshot, snapshotKey, storeSnapshot } from "./snapshot_cache.ts";
 import { CONTROL_BYTES } from "../workers/worker_common.ts";
 
-/** Writes a snapshot into `dir`; resolves with its path. */
+/** Where the snapshot hosts start from came from. */
+export interface PythonSnapshot {
+  path: string;
+  /** True when it was taken from the cache rather than made by this start. */
+  cached: boolean;
+  /** Why it could not be stored in the cache, if it could not. */
+  storeError?: string;
+}
+
+/** What {@linkcode preparePythonSnapshot} needs. */
+export interface SnapshotOptions {
+  pyodideDir: string;
+  /** The snapshot cache; undefined to make a snapshot every start. */
+  cacheDir?: string;
+  /** A private directory for the snapshot when the cache cannot hold it. */
+  workDir: string;
+  memoryLimitBytes: number;
+  timeoutMs?: number;
+}
+
+/**
+ * A snapshot for Python hosts: a valid cached one, or a new one (stored in
+ * the cache when it is writable, else in `workDir`).
+ */
+export async function preparePythonSnapshot(options: SnapshotOptions): Promise<PythonSnapshot> {
+  const { pyodideDir, cacheDir, workDir, memoryLimitBytes, timeoutMs } = options;
+  const key = cacheDir ? await snapshotKey(pyodideDir) : "";
+  if (cacheDir) {
+    const found = await findCachedSnapshot(cacheDir, key).catch(() => undefined);
+    if (found) return { path: found, cached: true };
+  }
+  const bytes = await makePythonSnapshot(pyodideDir, memoryLimitBytes, timeoutMs);
+  let storeError: string | undefined;
+  if (cacheDir) {
+    try {
+      return { path: await storeSnapshot(cacheDir, key, bytes), cached: false };
+    } catch (err) {
+      storeError = (err as Error).message;
+    }
+  }
+  const path = `${workDir}/python.snapshot`;
+  await Deno.writeFile(path, bytes, { mode: 0o600 });
+  return storeError ? { path, cached: false, storeError } : { path, cached: false };
+}
+
+/** Makes a snapshot in a worker; resolves with its bytes. */
 export async function makePythonSnapshot(
   pyodideDir: string,
-  dir: string,
   memoryLimitBytes: number,
   timeoutMs = 60_000,
-): Promise<string> {
+): Promise<Uint8Array> {
   const worker = new Worker(new URL("../workers/python_worker.ts", import.meta.url), {
     type: "module",
     name: "python-snapshot",
@@ -37,7 +83,7 @@ export async function makePythonSnapshot(
   const channel = new MessageChannel();
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const bytes = await new Promise<Uint8Array>((resolve, reject) => {
+    return await new Promise<Uint8Array>((resolve, reject) => {
       timer = setTimeout(() => reject(new Error("Snapshot took too long")), timeoutMs);
       channel.port1.onmessage = (e) => {
         if (e.data?.t === "snapshot") resolve(e.data.bytes);
@@ -54,9 +100,6 @@ export async function makePythonSnapshot(
         makeSnapshot: true,
       }, [channel.port2]);
     });
-    const path = `${dir}/python.snapshot`;
-    await Deno.writeFile(path, bytes, { mode: 0o600 });
-    return path;
   } finally {
     clearTimeout(timer);
     channel.port1.close();

@@ -3,61 +3,150 @@
  * pinned to 314.0.7). This checks what the service relies on: the snapshot
  * is made, a restored interpreter has the preloaded modules and the prepared
  * harness, captures output, honours interrupts and resets between runs, and
- * a replacement host starts from it too.
+ * a replacement host starts from it too; and that the snapshot cache is
+ * used when valid and never when stale or altered.
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { startServer } from "./helpers/server.ts";
+import { startServer, type TestServer } from "./helpers/server.ts";
+
+/** Asserts a server's Python hosts behave like a freshly loaded interpreter. */
+async function check(server: TestServer): Promise<void> {
+  const { body } = await server.run({
+    language: "python",
+    code: "import sys\nprint('out')\n['json' in sys.modules, '_faas_harness' in sys.modules]",
+  });
+  assert.equal(body.output.stdout, "out\n");
+  assert.equal(body.output.ret_val, "[true, true]");
+  const slept = await server.run({
+    language: "python",
+    code: "import time\ntime.sleep(30)",
+    timeout: 500,
+  });
+  assert.equal(slept.body.metadata.status, "timeout");
+  assert.ok(Number(slept.body.metadata.exit_code) !== 137, "stopped softly, not killed");
+  await server.run({ language: "python", code: "leak = 1\nimport os\nos.environ['X'] = '1'" });
+  const probe = await server.run({
+    language: "python",
+    code: "import os\n['leak' in globals(), os.environ.get('X')]",
+  });
+  assert.equal(probe.body.output.ret_val, "[false, null]");
+}
+
+/** How many Python hosts of `server` were started from `snapshot`. */
+async function hostsUsing(server: TestServer, snapshot: string): Promise<number> {
+  const out = await new Deno.Command("ps", { args: ["-eo", "args="] }).output();
+  return new TextDecoder().decode(out.stdout).split("\n")
+    .filter((l) =>
+      l.includes("host_main.ts") && l.includes(server.service.hubPath) && l.includes(snapshot)
+    ).length;
+}
 
 Deno.test({
   name: "python hosts start from a memory snapshot that behaves like a fresh load",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const server = await startServer({ FAAS_POOL_SIZE: "2", FAAS_MAX_INSTANCES: "2" });
+    const server = await startServer({
+      FAAS_POOL_SIZE: "2",
+      FAAS_MAX_INSTANCES: "2",
+      FAAS_SNAPSHOT_DIR: "off",
+    });
     const snapshot = `${dirname(server.service.hubPath)}/python.snapshot`;
+    assert.deepEqual(await server.service.pythonSnapshot, { path: snapshot, cached: false });
 
     await t.step("the snapshot was written and hosts were given it", async () => {
       assert.ok(Deno.statSync(snapshot).size > 10 * 2 ** 20);
-      const out = await new Deno.Command("ps", { args: ["-eo", "args="] }).output();
-      const hosts = new TextDecoder().decode(out.stdout).split("\n")
-        .filter((l) => l.includes("host_main.ts") && l.includes(snapshot));
-      assert.equal(hosts.length, 1, "the Python host's arguments name the snapshot");
+      assert.equal(await hostsUsing(server, snapshot), 1, "the Python host's arguments name it");
     });
 
-    const check = async () => {
-      const { body } = await server.run({
-        language: "python",
-        code: "import sys\nprint('out')\n['json' in sys.modules, '_faas_harness' in sys.modules]",
-      });
-      assert.equal(body.output.stdout, "out\n");
-      assert.equal(body.output.ret_val, "[true, true]");
-      const slept = await server.run({
-        language: "python",
-        code: "import time\ntime.sleep(30)",
-        timeout: 500,
-      });
-      assert.equal(slept.body.metadata.status, "timeout");
-      assert.ok(Number(slept.body.metadata.exit_code) !== 137, "stopped softly, not killed");
-      await server.run({ language: "python", code: "leak = 1\nimport os\nos.environ['X'] = '1'" });
-      const probe = await server.run({
-        language: "python",
-        code: "import os\n['leak' in globals(), os.environ.get('X')]",
-      });
-      assert.equal(probe.body.output.ret_val, "[false, null]");
-    };
-
-    await t.step("a restored interpreter runs, interrupts and resets", check);
+    await t.step("a restored interpreter runs, interrupts and resets", () => check(server));
 
     await t.step("a replacement host starts from the snapshot too", async () => {
       const [instance] = server.service.pools.python.instances();
       Deno.kill(instance.pid, "SIGKILL");
       await instance.exited;
-      await check();
+      await check(server);
       const [replacement] = server.service.pools.python.instances();
       assert.notEqual(replacement.id, instance.id);
     });
 
     await server.close();
+  },
+});
+
+const hex = (digest: ArrayBuffer) =>
+  Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+
+Deno.test({
+  name: "python snapshot cache is used when valid and remade when altered",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "faas-snapshot-cache-" });
+    const env = { FAAS_POOL_SIZE: "2", FAAS_MAX_INSTANCES: "2", FAAS_SNAPSHOT_DIR: dir };
+    let path = "";
+    const digestOf = async (file: string) =>
+      hex(await crypto.subtle.digest("SHA-256", await Deno.readFile(file)));
+    const recorded = async (file: string) =>
+      (await Deno.readTextFile(file.replace(/\.snapshot$/, ".sha256"))).trim();
+
+    await t.step("a first start makes the snapshot and stores it with its digest", async () => {
+      const server = await startServer(env);
+      try {
+        const made = await server.service.pythonSnapshot;
+        assert.equal(made.cached, false);
+        assert.equal(made.storeError, undefined);
+        assert.match(made.path, new RegExp(`^${dir}/python-[0-9a-f]{32}\\.snapshot$`));
+        path = made.path;
+        assert.equal(await recorded(path), await digestOf(path));
+        assert.equal(await hostsUsing(server, path), 1);
+        await check(server);
+      } finally {
+        await server.close();
+      }
+    });
+
+    await t.step("a second start takes it from the cache and its hosts run from it", async () => {
+      const server = await startServer(env);
+      try {
+        assert.deepEqual(await server.service.pythonSnapshot, { path, cached: true });
+        assert.equal(await hostsUsing(server, path), 1);
+        await check(server);
+      } finally {
+        await server.close();
+      }
+    });
+
+    await t.step("an altered snapshot is not used: a new one replaces it", async () => {
+      const bytes = await Deno.readFile(path);
+      bytes[bytes.length - 1] ^= 0xff;
+      await Deno.writeFile(path, bytes);
+      const altered = await digestOf(path);
+      const server = await startServer(env);
+      try {
+        assert.deepEqual(await server.service.pythonSnapshot, { path, cached: false });
+        assert.notEqual(await digestOf(path), altered);
+        assert.equal(await recorded(path), await digestOf(path));
+        await check(server);
+      } finally {
+        await server.close();
+      }
+    });
+
+    await t.step("an unwritable cache falls back to a private snapshot", async () => {
+      const file = `${dir}/not-a-dir`;
+      await Deno.writeTextFile(file, "");
+      const server = await startServer({ ...env, FAAS_SNAPSHOT_DIR: file });
+      try {
+        const made = await server.service.pythonSnapshot;
+        assert.equal(made.path, `${dirname(server.service.hubPath)}/python.snapshot`);
+        assert.ok(made.storeError, "the reason it was not cached is reported");
+        await check(server);
+      } finally {
+        await server.close();
+      }
+    });
+    await Deno.remove(dir, { recursive: true });
   },
 });

@@ -105,8 +105,14 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   const pyodide: PyodideAPI = init.snapshot
     ? await loadPyodide({ indexURL: init.indexURL, _loadSnapshot: init.snapshot } as LoadOptions)
     : await loadPrepared(init.indexURL, init.makeSnapshot === true);
-  // Keep no reference to the 30 MB snapshot once restored.
-  init.snapshot = undefined;
+  // Free the 30 MB snapshot now: detaching releases its memory at once,
+  // where dropping the reference would leave it to a GC an idle worker
+  // may never run.
+  if (init.snapshot) {
+    const snap = init.snapshot as Uint8Array;
+    (snap.buffer as ArrayBuffer).transfer(0);
+    init.snapshot = undefined;
+  }
   if (init.makeSnapshot) {
     const bytes = (pyodide as unknown as { makeMemorySnapshot(): Uint8Array }).makeMemorySnapshot();
     post({ t: "snapshot", bytes }, [bytes.buffer as ArrayBuffer]);

@@ -1,0 +1,81 @@
+/**
+ * A directory of Python memory snapshots kept across service starts, so a
+ * restart (or a container built with `deno task snapshot`) skips the ~3 s of
+ * making one. A snapshot is only valid for the exact Deno, Pyodide files and
+ * worker sources it was made with: its file name carries a hash of all of
+ * them, and its contents are checked against a recorded SHA-256 before use,
+ * so a stale, truncated or altered file is never handed to a host.
+ */
+
+const WORKERS_DIR = new URL("../workers/", import.meta.url);
+const PYODIDE_INPUTS = ["pyodide.asm.wasm", "pyodide.asm.mjs", "python_stdlib.zip"];
+
+async function sha256Hex(data: Uint8Array | string): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The cache key of a snapshot: a hash of everything that shapes its memory
+ * (Deno's version, Pyodide's runtime files and the worker sources).
+ */
+export async function snapshotKey(pyodideDir: string): Promise<string> {
+  const parts = [`deno ${Deno.version.deno}`];
+  for (const file of PYODIDE_INPUTS) {
+    parts.push(`${file} ${await sha256Hex(await Deno.readFile(`${pyodideDir}/${file}`))}`);
+  }
+  const sources = [...Deno.readDirSync(WORKERS_DIR)]
+    .map((e) => e.name)
+    .filter((n) => n.endsWith(".ts") && !n.endsWith("_test.ts"))
+    .sort();
+  for (const name of sources) {
+    parts.push(`${name} ${await sha256Hex(await Deno.readFile(new URL(name, WORKERS_DIR)))}`);
+  }
+  return (await sha256Hex(parts.join("\n"))).slice(0, 32);
+}
+
+/** Paths of the snapshot stored under `key` and of its recorded digest. */
+function paths(dir: string, key: string): { snapshot: string; digest: string } {
+  return { snapshot: `${dir}/python-${key}.snapshot`, digest: `${dir}/python-${key}.sha256` };
+}
+
+/**
+ * The path of a valid cached snapshot for `key`, or undefined when there is
+ * none or it does not match its recorded digest.
+ */
+export async function findCachedSnapshot(dir: string, key: string): Promise<string | undefined> {
+  const { snapshot, digest } = paths(dir, key);
+  try {
+    const [bytes, recorded] = await Promise.all([
+      Deno.readFile(snapshot),
+      Deno.readTextFile(digest),
+    ]);
+    return (await sha256Hex(bytes)) === recorded.trim() ? snapshot : undefined;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Stores `bytes` as the snapshot for `key`. Each file is written under a
+ * temporary name and renamed, so readers never see a partial file; the
+ * digest goes last, so a snapshot without one is never used.
+ */
+export async function storeSnapshot(dir: string, key: string, bytes: Uint8Array): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  const { snapshot, digest } = paths(dir, key);
+  const suffix = `.${crypto.randomUUID()}.tmp`;
+  await Deno.writeFile(snapshot + suffix, bytes, { mode: 0o644 });
+  await Deno.rename(snapshot + suffix, snapshot);
+  await Deno.writeTextFile(digest + suffix, (await sha256Hex(bytes)) + "\n", { mode: 0o644 });
+  await Deno.rename(digest + suffix, digest);
+  // Snapshots of older versions are dead weight (30 MB each).
+  for (const entry of Deno.readDirSync(dir)) {
+    if (entry.name.startsWith("python-") && !entry.name.startsWith(`python-${key}.`)) {
+      await Deno.remove(`${dir}/${entry.name}`).catch(() => {});
+    }
+  }
+  return snapshot;
+}

@@ -1,0 +1,38 @@
+/**
+ * `deno task snapshot`: makes the Python memory snapshot and stores it in
+ * the snapshot cache (FAAS_SNAPSHOT_DIR), so the next service start skips
+ * making it. Run it where the cache is writable, e.g. while building an
+ * image whose file system is read-only at run time. Exits 1 when the
+ * snapshot cannot be made or stored.
+ */
+import { ConfigError, loadConfig } from "../config.ts";
+import { preparePythonSnapshot } from "./python_snapshot.ts";
+import { resolvePyodideDir } from "./pyodide_files.ts";
+
+function fail(message: string): never {
+  console.error(message);
+  Deno.exit(1);
+}
+
+let cacheDir: string | undefined;
+let memoryLimitMb: number;
+let pyodideDir: string | undefined;
+try {
+  ({ snapshotDir: cacheDir, memoryLimitMb, pyodideDir } = loadConfig(Deno.env.toObject()));
+} catch (err) {
+  if (err instanceof ConfigError) fail(err.message);
+  throw err;
+}
+if (!cacheDir) fail("FAAS_SNAPSHOT_DIR is off: there is no snapshot cache to fill");
+
+const workDir = await Deno.makeTempDir({ prefix: "faas-snapshot-" });
+const made = await preparePythonSnapshot({
+  pyodideDir: resolvePyodideDir(pyodideDir),
+  cacheDir,
+  workDir,
+  memoryLimitBytes: memoryLimitMb * 2 ** 20,
+}).catch((err: Error) => err);
+await Deno.remove(workDir, { recursive: true });
+if (made instanceof Error) fail(`Could not make the Python snapshot: ${made.message}`);
+if (made.storeError) fail(`Could not store the snapshot in ${cacheDir}: ${made.storeError}`);
+console.log(`${made.cached ? "Snapshot already cached" : "Snapshot made"}: ${made.path}`);
