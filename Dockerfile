@@ -13,8 +13,11 @@ COPY deno.json deno.lock ./
 COPY . .
 # Fetch npm packages (Pyodide included) and compile every entry point into the
 # cache: at run time the service runs with --cached-only and needs no network.
+# Then bake the Python memory snapshot into the image (node_modules/.cache/faas),
+# so a container is ready in about a second instead of making it at each start.
 RUN deno task install \
  && deno cache main.ts sandbox/host_main.ts workers/python_worker.ts workers/js_worker.ts \
+ && deno task snapshot \
  && chown -R root:root /app && chmod -R a+rX /app
 
 # The image's unprivileged user; nothing under /app is writable by it.

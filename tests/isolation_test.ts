@@ -8,6 +8,18 @@ import { startServer } from "./helpers/server.ts";
 /** A poisoning program and a probe whose ret_val must equal `clean`. */
 type Pair = [language: string, poison: string, probe: string, clean: string];
 
+/** Reports what an earlier run of itself left, then leaves the same. */
+const SAME_JS = `const tag = (s) => s;
+const proto = Object.getPrototypeOf(tag\`x\`);
+const seen = [proto.seen ?? null, globalThis.seen ?? null, typeof counter];
+proto.seen = 1; globalThis.seen = 1; var counter = 1;
+return seen;`;
+const SAME_PY = `import sys
+r = [getattr(sys, "seen", None), "counter" in globals()]
+sys.seen = 1
+counter = 1
+r`;
+
 const pairs: Record<string, Pair> = {
   "python globals": ["python", "leak = 1", "'leak' in globals()", "false"],
   "python builtins": [
@@ -112,6 +124,14 @@ const pairs: Record<string, Pair> = {
     "console.log('seen'); return 'ok'",
     "ok",
   ],
+  // The same source twice: the second run reuses the compiled script.
+  "javascript cached script": [
+    "javascript",
+    SAME_JS,
+    SAME_JS,
+    '[null,null,"undefined"]',
+  ],
+  "python cached code": ["python", SAME_PY, SAME_PY, "[null, false]"],
   "typescript globals": [
     "typescript",
     "(globalThis as any).leak = 1;",

@@ -8,6 +8,7 @@ import vm from "node:vm";
 import { stripTypeScriptTypes } from "node:module";
 import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
 import { JS_PRELUDE, JS_PRELUDE_FILENAME } from "./js_prelude.ts";
+import { CodeCache } from "./code_cache.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import {
   type InitMessage,
@@ -107,7 +108,7 @@ class ActiveRun {
     );
     let script: vm.Script;
     try {
-      script = compile(msg);
+      script = compiled(msg);
     } catch (e) {
       this.#err.write(compileErrorText(e, msg));
       this.complete("error", "", false, 1);
@@ -201,6 +202,22 @@ function attempt(fn: () => string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Compiled scripts by language and source. A vm.Script is bound to no
+ * context, so one compiled for an earlier run carries nothing of it.
+ */
+const scripts = new CodeCache<vm.Script>(256, 64 * 1024);
+
+function compiled(msg: RunMessage): vm.Script {
+  const key = `${msg.language}\n${msg.code}`;
+  let script = scripts.get(key);
+  if (!script) {
+    script = compile(msg);
+    scripts.set(key, script);
+  }
+  return script;
 }
 
 function compile(msg: RunMessage): vm.Script {

@@ -9,6 +9,7 @@ import { loadPyodide, type PyodideAPI } from "pyodide";
 import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
 import { ClassGuard } from "./class_guard.ts";
 import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
+import { CodeCache } from "./code_cache.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { PYTHON_HARNESS } from "./python_harness.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
@@ -54,6 +55,8 @@ const PRELOAD = [
 
 const HOME = "/home/pyodide";
 const CODE_CACHE_SIZE = 256;
+/** Longer sources are compiled for each run rather than kept. */
+const CACHEABLE_SOURCE_CHARS = 64 * 1024;
 
 type LoadOptions = Parameters<typeof loadPyodide>[0];
 
@@ -149,25 +152,21 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   const restoreRealm = lockDownRealm();
   let cancel: (() => void) | undefined;
 
-  // Compiled code by source: evaluators send the same snippet again and
-  // again, and compiling is most of a trivial run's cost. The map lives
-  // here, out of Python's reach (code objects themselves are immutable).
-  const cache = new Map<string, PyProxyLike | null>();
+  const cache = new CodeCache<PyProxyLike | null>(
+    CODE_CACHE_SIZE,
+    CACHEABLE_SOURCE_CHARS,
+    (proxy) => proxy?.destroy(),
+  );
+  // Compiled code for `source`, a compile error's text, or null for empty
+  // code. `oneOff` is set when the code was too long to keep and must be
+  // freed after its run.
+  let oneOff: PyProxyLike | undefined;
   function compiled(source: string): PyProxyLike | null | string {
     const hit = cache.get(source);
-    if (hit !== undefined) {
-      cache.delete(source);
-      cache.set(source, hit);
-      return hit;
-    }
+    if (hit !== undefined) return hit;
     const code = harness.compile_source(source) as PyProxyLike | string | undefined;
     if (typeof code === "string") return code;
-    if (cache.size >= CODE_CACHE_SIZE) {
-      const [oldest, proxy] = cache.entries().next().value!;
-      cache.delete(oldest);
-      proxy?.destroy();
-    }
-    cache.set(source, code ?? null);
+    if (!cache.set(source, code ?? null)) oneOff = code ?? undefined;
     return code ?? null;
   }
 
@@ -212,6 +211,8 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       }
     } finally {
       cancel = undefined;
+      oneOff?.destroy();
+      oneOff = undefined;
       runFinished(ctl, msg.id);
     }
     const durationMs = performance.now() - started;
