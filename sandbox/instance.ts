@@ -101,6 +101,10 @@ export class Instance {
     this.#settings = settings;
     const socket = settings.hub.path;
     const snapshot = runtime === "python" ? settings.pythonSnapshot ?? "" : "";
+    const v8Flags = [`--max-old-space-size=${settings.memoryLimitMb}`];
+    // Python's JS side allocates little per run: a 1 MB young generation
+    // saves ~7 MB of RSS per host.
+    if (runtime === "python") v8Flags.push("--max-semi-space-size=1");
     this.#child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -112,7 +116,7 @@ export class Instance {
         }`,
         `--allow-write=${socket}`,
         `--allow-net=unix:${socket}`,
-        `--v8-flags=--max-old-space-size=${settings.memoryLimitMb}`,
+        `--v8-flags=${v8Flags.join(",")}`,
         HOST_MAIN,
         socket,
         this.#token,

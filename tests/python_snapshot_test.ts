@@ -60,6 +60,24 @@ Deno.test({
       assert.equal(await hostsUsing(server, snapshot), 1, "the Python host's arguments name it");
     });
 
+    await t.step("an idle restored host has freed the snapshot and the wasm bytes", async () => {
+      // Private memory, so the Deno binary's pages shared by every process do
+      // not count. Keeping the 30 MB snapshot and Pyodide's 9.6 MB wasm
+      // buffer put it at 160-195 MB; freed, it is 100-125 MB. (Deno asks
+      // for --allow-all to read /proc/<pid>/smaps_rollup itself.)
+      const [instance] = server.service.pools.python.instances();
+      const out = await new Deno.Command("cat", { args: [`/proc/${instance.pid}/smaps_rollup`] })
+        .output();
+      const rollup = new TextDecoder().decode(out.stdout);
+      const kb = (field: string) =>
+        Number(rollup.match(new RegExp(`^${field}:\\s+(\\d+)`, "m"))![1]);
+      const privateMb = (kb("Private_Dirty") + kb("Private_Clean")) / 1024;
+      assert.ok(
+        privateMb < 150,
+        `private memory of an idle Python host: ${privateMb.toFixed(0)} MB`,
+      );
+    });
+
     await t.step("a restored interpreter runs, interrupts and resets", () => check(server));
 
     await t.step("a replacement host starts from the snapshot too", async () => {

@@ -105,9 +105,11 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
 
   // A memory snapshot skips loading, preloading and preparing (~3 s ->
   // ~0.15 s); without one the worker does it all, and may make a snapshot.
-  const pyodide: PyodideAPI = init.snapshot
-    ? await loadPyodide({ indexURL: init.indexURL, _loadSnapshot: init.snapshot } as LoadOptions)
-    : await loadPrepared(init.indexURL, init.makeSnapshot === true);
+  const pyodide: PyodideAPI = await freeingWasmBytes(() =>
+    init.snapshot
+      ? loadPyodide({ indexURL: init.indexURL, _loadSnapshot: init.snapshot } as LoadOptions)
+      : loadPrepared(init.indexURL, init.makeSnapshot === true)
+  );
   // Free the 30 MB snapshot now: detaching releases its memory at once,
   // where dropping the reference would leave it to a GC an idle worker
   // may never run.
@@ -261,6 +263,39 @@ class CompileError extends Error {}
  * Makes wasm memory growth fail past the cap, so a runaway allocation raises
  * MemoryError inside Python instead of taking the whole host down.
  */
+/**
+ * Runs `load`, then frees the bytes of every wasm module it instantiated
+ * from a buffer. V8 keeps its own copy of a module's bytes, while Pyodide's
+ * loader holds on to its 9.6 MB buffer for the worker's life; detaching the
+ * buffer frees it at once (~9 MB less RSS per Python host).
+ */
+async function freeingWasmBytes<T>(load: () => Promise<T>): Promise<T> {
+  const instantiate = WebAssembly.instantiate;
+  const buffers: ArrayBuffer[] = [];
+  WebAssembly.instantiate = function (source: unknown, imports?: WebAssembly.Imports) {
+    if (source instanceof ArrayBuffer) buffers.push(source);
+    else if (ArrayBuffer.isView(source) && source.buffer instanceof ArrayBuffer) {
+      buffers.push(source.buffer);
+    }
+    return (instantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(
+      source,
+      imports,
+    );
+  } as typeof WebAssembly.instantiate;
+  try {
+    return await load();
+  } finally {
+    WebAssembly.instantiate = instantiate;
+    for (const buffer of buffers) {
+      try {
+        if (!buffer.detached) buffer.transfer(0);
+      } catch {
+        // Not detachable (e.g. a wasm memory's buffer): leave it.
+      }
+    }
+  }
+}
+
 function capWasmMemory(limitBytes: number): void {
   const grow = WebAssembly.Memory.prototype.grow;
   WebAssembly.Memory.prototype.grow = function (this: WebAssembly.Memory, delta: number) {
