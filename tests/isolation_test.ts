@@ -132,6 +132,33 @@ const pairs: Record<string, Pair> = {
     '[null,null,"undefined"]',
   ],
   "python cached code": ["python", SAME_PY, SAME_PY, "[null, false]"],
+  // The reset restores the module dicts a dict watcher saw change; a run
+  // that stops the watching makes the next reset restore them all.
+  "python unwatched module dict": [
+    "python",
+    `import json, pyodide_js
+m = pyodide_js._module
+d = id(json.__dict__)
+tag = m.HEAPU32[(d + 16) >> 2]
+for i in range(8):
+    if tag & (1 << i):
+        m._PyDict_Unwatch(i, d)
+json.dumps = lambda *a, **k: "PATCHED"`,
+    "import json\njson.dumps([1])",
+    "[1]",
+  ],
+  "python cleared dict watcher": [
+    "python",
+    `import json, pyodide_js
+m = pyodide_js._module
+tag = m.HEAPU32[(id(json.__dict__) + 16) >> 2]
+for i in range(2, 8):
+    if tag & (1 << i):
+        m._PyDict_ClearWatcher(i)
+json.dumps = lambda *a, **k: "PATCHED"`,
+    "import json\njson.dumps([1])",
+    "[1]",
+  ],
   "typescript globals": [
     "typescript",
     "(globalThis as any).leak = 1;",

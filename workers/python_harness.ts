@@ -25,6 +25,7 @@ _StringIO = io.StringIO
 _MISSING = object()
 
 _snapshot = None
+_dicts_by_id = {}
 _streams = ()
 class _State:
     """Per-run state the predefined return_val() writes into."""
@@ -80,6 +81,19 @@ def _restore_classes():
 def class_ids():
     """Addresses of the tracked classes, for the tag watcher."""
     return [id(cls) for cls, _ in _classes]
+
+
+_canary = {}
+
+
+def dict_ids():
+    """Addresses of the module dicts the reset restores, for the dict
+    watcher, and of a canary dict only touch_canary() changes."""
+    return [id(d) for d, _ in _snapshot[1]], id(_canary)
+
+
+def touch_canary():
+    _canary["t"] = not _canary.get("t")
 
 
 def watch_classes(tagged, changed, accept):
@@ -138,6 +152,7 @@ def prepare(home):
         home,
         sys.getrecursionlimit(),
     )
+    _dicts_by_id.update((id(d), (d, saved)) for d, saved in _snapshot[1])
 
 
 def connect(wait_ms, interrupted):
@@ -260,8 +275,9 @@ def flush():
             pass
 
 
-def reset():
-    """Put the interpreter back to its state at setup()."""
+def reset(changed=None):
+    """Put the interpreter back to its state at setup(). changed: addresses
+    of the module dicts the run changed, or None to restore them all."""
     modules, dicts, path, environ, home, recursion = _snapshot
     sys.settrace(None)
     sys.setprofile(None)
@@ -272,7 +288,12 @@ def reset():
     except Exception:
         pass
     _restore_classes()
-    for d, saved in dicts:
+    if changed is None:
+        restore = dicts
+    else:
+        by_id = _dicts_by_id
+        restore = [by_id[i] for i in changed if i in by_id]
+    for d, saved in restore:
         d.clear()
         d.update(saved)
     current = sys.modules

@@ -8,6 +8,7 @@
 import { loadPyodide, type PyodideAPI } from "pyodide";
 import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
 import { ClassGuard } from "./class_guard.ts";
+import { DictGuard } from "./dict_guard.ts";
 import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
 import { CodeCache } from "./code_cache.ts";
 import { OutputBuffer } from "./output_buffer.ts";
@@ -79,7 +80,9 @@ interface Harness {
   connect(wait: unknown, interrupted: unknown): void;
   compile_source(source: string): unknown;
   start(code: PyProxyLike | null, input: string, stdin: string): PyProxyLike;
-  reset(): void;
+  reset(changed?: number[]): void;
+  dict_ids(): PyProxyLike;
+  touch_canary(): void;
   flush(): void;
   class_ids(): PyProxyLike;
   watch_classes(tagged: boolean[], changed: () => number[], accept: (i: number) => void): void;
@@ -150,6 +153,17 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   guard.track(ids.toJs() as number[]);
   ids.destroy();
   harness.watch_classes(guard.tagged(), () => guard.changed(), (i: number) => guard.accept(i));
+  // Without the dict watcher (another build), every reset restores every
+  // module dict: slower, not weaker.
+  let dicts: DictGuard | undefined;
+  try {
+    const found = harness.dict_ids();
+    const [addresses, canary] = found.toJs() as [number[], number];
+    found.destroy();
+    dicts = new DictGuard(pyodide, addresses, canary, () => harness.touch_canary());
+  } catch (e) {
+    console.error(`Dict watcher unavailable, restoring every module dict: ${e}`);
+  }
 
   const restoreRealm = lockDownRealm();
   let cancel: (() => void) | undefined;
@@ -249,7 +263,8 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     }
     post({ t: "result", ...outcome });
     // The caller has its answer; clean up before the next message is read.
-    harness.reset();
+    harness.reset(dicts?.changed());
+    dicts?.clear();
     journal.restore();
     restoreRealm();
   };
@@ -259,10 +274,6 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
 class StoppedError extends Error {}
 class CompileError extends Error {}
 
-/**
- * Makes wasm memory growth fail past the cap, so a runaway allocation raises
- * MemoryError inside Python instead of taking the whole host down.
- */
 /**
  * Runs `load`, then frees the bytes of every wasm module it instantiated
  * from a buffer. V8 keeps its own copy of a module's bytes, while Pyodide's
@@ -296,6 +307,10 @@ async function freeingWasmBytes<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Makes wasm memory growth fail past the cap, so a runaway allocation raises
+ * MemoryError inside Python instead of taking the whole host down.
+ */
 function capWasmMemory(limitBytes: number): void {
   const grow = WebAssembly.Memory.prototype.grow;
   WebAssembly.Memory.prototype.grow = function (this: WebAssembly.Memory, delta: number) {
