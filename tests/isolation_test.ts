@@ -52,6 +52,18 @@ const pairs: Record<string, Pair> = {
     "import sys\n'/evil' in sys.path",
     "false",
   ],
+  "python sys.modules entry removed": [
+    "python",
+    "import sys\ndel sys.modules['json']",
+    "import sys\n'json' in sys.modules",
+    "true",
+  ],
+  "python os.environ store replaced": [
+    "python",
+    "import os\ndata = dict(os.environ._data)\ndata[b'LEAK'] = b'1'\nos.environ._data = data",
+    "import os\nos.environ.get('LEAK', 'clean')",
+    "clean",
+  ],
   "python os.environ": [
     "python",
     "import os\nos.environ['LEAK'] = '1'",

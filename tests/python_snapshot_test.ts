@@ -80,6 +80,22 @@ Deno.test({
 
     await t.step("a restored interpreter runs, interrupts and resets", () => check(server));
 
+    await t.step("hosts restored from one snapshot do not share random state", async () => {
+      const two = await startServer({ FAAS_POOL_SIZE: "4", FAAS_MAX_INSTANCES: "4" });
+      try {
+        // Overlapping runs land on different hosts, each its host's first.
+        const code = "import time, random\ntime.sleep(0.3)\nrandom.random()";
+        const [a, b] = await Promise.all([
+          two.run({ language: "python", code }),
+          two.run({ language: "python", code }),
+        ]);
+        assert.notEqual(a.body.metadata.instance_id, b.body.metadata.instance_id);
+        assert.notEqual(a.body.output.ret_val, b.body.output.ret_val);
+      } finally {
+        await two.close();
+      }
+    });
+
     await t.step("a replacement host starts from the snapshot too", async () => {
       const [instance] = server.service.pools.python.instances();
       Deno.kill(instance.pid, "SIGKILL");

@@ -26,6 +26,9 @@ _MISSING = object()
 
 _snapshot = None
 _dicts_by_id = {}
+# The interpreter's own module table and environment store, as at setup.
+_modules_dict = sys.modules
+_environ_data = os.environ._data
 _streams = ()
 class _State:
     """Per-run state the predefined return_val() writes into."""
@@ -41,8 +44,6 @@ _HEAPTYPE = 1 << 9
 _classes = []
 # Indexes into _classes whose version tag cannot be watched: compared in full.
 _untagged = []
-_changed_classes = None
-_accept_class = None
 
 
 def _restore_class(cls, saved):
@@ -66,12 +67,13 @@ def _tag(cls):
     getattr(cls, "_faas_no_such_attribute", None)
 
 
-def _restore_classes():
-    for i in _changed_classes():
+def _restore_classes(changed):
+    # changed: indexes the tag watcher found modified, read before the reset
+    # (the watcher re-reads their tags afterwards).
+    for i in changed or ():
         cls, saved = _classes[i]
         _restore_class(cls, saved)
         _tag(cls)
-        _accept_class(i)
     for i in _untagged:
         cls, saved = _classes[i]
         if dict(cls.__dict__) != saved:
@@ -87,20 +89,22 @@ _canary = {}
 
 
 def dict_ids():
-    """Addresses of the module dicts the reset restores, for the dict
-    watcher, and of a canary dict only touch_canary() changes."""
-    return [id(d) for d, _ in _snapshot[1]], id(_canary)
+    """Addresses of the dicts the dict watcher watches (the module dicts,
+    sys.modules and os.environ's data), and of a canary dict only
+    touch_canary() changes."""
+    watched = [id(d) for d, _ in _snapshot[1]]
+    watched += [id(_modules_dict), id(_environ_data)]
+    return watched, id(_canary)
 
 
 def touch_canary():
     _canary["t"] = not _canary.get("t")
 
 
-def watch_classes(tagged, changed, accept):
-    """Hands over the tag watcher once it has read every class's tag."""
-    global _changed_classes, _accept_class, _untagged
-    _changed_classes = changed
-    _accept_class = accept
+def watch_classes(tagged):
+    """Tells which classes have no version tag, once the tag watcher has read
+    every class's tag; those are compared in full."""
+    global _untagged
     _untagged = [i for i, ok in enumerate(tagged) if not ok]
 
 
@@ -161,6 +165,15 @@ def connect(wait_ms, interrupted):
     global _wait_ms, _interrupted
     _wait_ms = wait_ms
     _interrupted = interrupted
+    # Every interpreter restored from one snapshot would otherwise start
+    # with the same random state.
+    _reseed()
+
+
+def _reseed():
+    # 32 bytes from the OS are plenty for a Mersenne Twister and far cheaper
+    # than random.seed()'s 2.5 KB.
+    random.seed(os.urandom(32))
 
 
 def _format_exception(exc):
@@ -275,9 +288,11 @@ def flush():
             pass
 
 
-def reset(changed=None):
-    """Put the interpreter back to its state at setup(). changed: addresses
-    of the module dicts the run changed, or None to restore them all."""
+def reset(everything, changed, classes):
+    """Put the interpreter back to its state at setup(). everything: restore
+    every watched dict; else changed lists the addresses of the watched dicts
+    that changed (None for none). classes: indexes of the classes whose tag
+    changed (None for none)."""
     modules, dicts, path, environ, home, recursion = _snapshot
     sys.settrace(None)
     sys.setprofile(None)
@@ -287,8 +302,9 @@ def reset(changed=None):
             task.cancel()
     except Exception:
         pass
-    _restore_classes()
-    if changed is None:
+    _restore_classes(classes)
+    changed = () if everything or changed is None else set(changed)
+    if everything:
         restore = dicts
     else:
         by_id = _dicts_by_id
@@ -296,15 +312,25 @@ def reset(changed=None):
     for d, saved in restore:
         d.clear()
         d.update(saved)
-    current = sys.modules
-    for name in [n for n in current if n not in modules]:
-        del current[name]
-    current.update(modules)
+    current = _modules_dict
+    if everything or id(current) in changed:
+        for name in [n for n in current if n not in modules]:
+            del current[name]
+        current.update(modules)
     sys.path[:] = path
-    if dict(os.environ) != environ:
-        os.environ.clear()
-        os.environ.update(environ)
-    os.chdir(home)
+    env = os.environ
+    if env._data is not _environ_data:
+        env._data = _environ_data
+        everything = True
+    if everything or id(_environ_data) in changed:
+        if dict(env) != environ:
+            env.clear()
+            env.update(environ)
+    try:
+        if os.getcwd() != home:
+            os.chdir(home)
+    except OSError:
+        os.chdir(home)
     sys.setrecursionlimit(recursion)
-    random.seed()
+    _reseed()
 `;

@@ -80,12 +80,12 @@ interface Harness {
   connect(wait: unknown, interrupted: unknown): void;
   compile_source(source: string): unknown;
   start(code: PyProxyLike | null, input: string, stdin: string): PyProxyLike;
-  reset(changed?: number[]): void;
+  reset(everything: boolean, changed: number[] | null, classes: number[] | null): void;
   dict_ids(): PyProxyLike;
   touch_canary(): void;
   flush(): void;
   class_ids(): PyProxyLike;
-  watch_classes(tagged: boolean[], changed: () => number[], accept: (i: number) => void): void;
+  watch_classes(tagged: boolean[]): void;
 }
 
 interface PyProxyLike {
@@ -152,7 +152,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   const ids = harness.class_ids();
   guard.track(ids.toJs() as number[]);
   ids.destroy();
-  harness.watch_classes(guard.tagged(), () => guard.changed(), (i: number) => guard.accept(i));
+  harness.watch_classes(guard.tagged());
   // Without the dict watcher (another build), every reset restores every
   // module dict: slower, not weaker.
   let dicts: DictGuard | undefined;
@@ -263,7 +263,16 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     }
     post({ t: "result", ...outcome });
     // The caller has its answer; clean up before the next message is read.
-    harness.reset(dicts?.changed());
+    // What changed is read in JS and handed over, so the reset makes no
+    // calls back into JS; empty lists go as null (no proxy to build).
+    const changedDicts = dicts?.changed();
+    const changedClasses = guard.changed();
+    harness.reset(
+      changedDicts === undefined,
+      changedDicts?.length ? changedDicts : null,
+      changedClasses.length ? changedClasses : null,
+    );
+    for (const i of changedClasses) guard.accept(i);
     dicts?.clear();
     journal.restore();
     restoreRealm();
