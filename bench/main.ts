@@ -90,12 +90,17 @@ async function replacement(server: ServerProcess, runtime: string): Promise<numb
   const warm = (await health(server.url)).pools[runtime].warm_target;
   const started = performance.now();
   Deno.kill(victim.pid, "SIGKILL");
-  await new Promise((r) => setTimeout(r, 20));
+  // First until the service has noticed the loss, then until it is warm
+  // again: checking only the second could end before the first.
+  let noticed = false;
   while (performance.now() - started < 60_000) {
     const pool = (await health(server.url)).pools[runtime];
-    if (pool.idle + pool.busy >= warm && pool.starting === 0) break;
+    const warmNow = pool.idle + pool.busy >= warm && pool.starting === 0;
+    if (!warmNow) noticed = true;
+    else if (noticed) break;
     await new Promise((r) => setTimeout(r, 5));
   }
+  if (!noticed) throw new Error(`the loss of a ${runtime} host was never reported`);
   return performance.now() - started;
 }
 
