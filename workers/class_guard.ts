@@ -1,9 +1,8 @@
 /**
  * Detects which Python classes a run modified, in microseconds.
  *
- * Module dicts are restored wholesale after each run, but classes (about
- * 800 after the preload) are too many to compare attribute by attribute on
- * every run (~0.8 ms). CPython gives every type a version tag that it
+ * Classes (about 800 after the preload) are too many to compare attribute
+ * by attribute on every run (~0.8 ms). CPython gives every type a version tag that it
  * resets whenever the type's attributes change (and a fresh one on the next
  * lookup), so comparing each class's tag to the one saved at start finds
  * the modified classes; only those are compared and restored, in Python.

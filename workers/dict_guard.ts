@@ -1,6 +1,7 @@
 /**
- * Tells which module dicts a run changed, so the reset restores only those
- * instead of all ~210 (~10 000 entries, 0.18 ms per run).
+ * Tells which module dicts (and `sys.modules`, `os.environ`'s store) a run
+ * changed, so the reset restores only those instead of all ~210 module
+ * dicts (~10 000 entries, 0.18 ms per run).
  *
  * CPython 3.14 no longer versions dicts, but it has dict watchers: a C
  * callback called before each change of a watched dict. Pyodide exports
