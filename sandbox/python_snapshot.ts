@@ -55,7 +55,7 @@ export async function preparePythonSnapshot(options: SnapshotOptions): Promise<P
   }
   const path = `${workDir}/python.snapshot`;
   await Deno.writeFile(path, bytes, { mode: 0o600 });
-  return storeError ? { path, cached: false, storeError } : { path, cached: false };
+  return { path, cached: false, ...(storeError && { storeError }) };
 }
 
 /** Makes a snapshot in a worker; resolves with its bytes. */

@@ -7,8 +7,12 @@
  * so a stale, truncated or altered file is never handed to a host.
  */
 
+import { PYODIDE_FILES } from "./pyodide_files.ts";
+
 const WORKERS_DIR = new URL("../workers/", import.meta.url);
-const PYODIDE_INPUTS = ["pyodide.asm.wasm", "pyodide.asm.mjs", "python_stdlib.zip"];
+
+/** Pyodide's files a snapshot depends on: what workers read, and its JS glue. */
+export const SNAPSHOT_INPUTS = [...PYODIDE_FILES, "pyodide.asm.mjs"];
 
 async function sha256Hex(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
@@ -22,7 +26,7 @@ async function sha256Hex(data: Uint8Array | string): Promise<string> {
  */
 export async function snapshotKey(pyodideDir: string): Promise<string> {
   const parts = [`deno ${Deno.version.deno}`];
-  for (const file of PYODIDE_INPUTS) {
+  for (const file of SNAPSHOT_INPUTS) {
     parts.push(`${file} ${await sha256Hex(await Deno.readFile(`${pyodideDir}/${file}`))}`);
   }
   const sources = [...Deno.readDirSync(WORKERS_DIR)]

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { findCachedSnapshot, snapshotKey, storeSnapshot } from "./snapshot_cache.ts";
+import {
+  findCachedSnapshot,
+  SNAPSHOT_INPUTS,
+  snapshotKey,
+  storeSnapshot,
+} from "./snapshot_cache.ts";
 import { resolvePyodideDir } from "./pyodide_files.ts";
 
 Deno.test("snapshot cache keeps only valid snapshots of the current build", async (t) => {
@@ -42,7 +47,7 @@ Deno.test("snapshot key changes with the Pyodide files it was made from", async 
   const pyodide = resolvePyodideDir(undefined);
   const copy = await Deno.makeTempDir({ prefix: "faas-pyodide-copy-" });
   try {
-    for (const file of ["pyodide.asm.wasm", "pyodide.asm.mjs", "python_stdlib.zip"]) {
+    for (const file of SNAPSHOT_INPUTS) {
       await Deno.copyFile(`${pyodide}/${file}`, `${copy}/${file}`);
     }
     const key = await snapshotKey(pyodide);
