@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
 import { loadKeys } from "./routes/auth.ts";
+import { ISOLATION_MODES, type IsolationMode } from "./sandbox/isolation_key.ts";
 
 const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.string().optional().transform((raw, ctx) => {
@@ -47,6 +48,19 @@ const schema = z.object({
   FAAS_OPEN_ROUTES: z.string().optional(),
   FAAS_KEY_MAX_CONCURRENT: int("FAAS_KEY_MAX_CONCURRENT", 0, 0, 1_000_000),
   FAAS_KEY_RUNS_PER_MINUTE: int("FAAS_KEY_RUNS_PER_MINUTE", 0, 0, 100_000_000),
+  FAAS_ISOLATION: z.string().optional().transform((v, ctx) => {
+    const mode = (v?.trim() || "code").toLowerCase() as IsolationMode;
+    if (!ISOLATION_MODES.includes(mode)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `FAAS_ISOLATION must be one of ${ISOLATION_MODES.join(", ")}, got "${v}"`,
+      });
+      return z.NEVER;
+    }
+    return mode;
+  }),
+  FAAS_WARM_MEMORY_MB: int("FAAS_WARM_MEMORY_MB", 2048, 256, 1024 * 1024),
+  FAAS_SPARES_PER_HOST: int("FAAS_SPARES_PER_HOST", 1, 0, 16),
   FAAS_LOG_FORMAT: z.string().optional().transform((v, ctx) => {
     const format = (v?.trim() || "text").toLowerCase();
     if (format !== "json" && format !== "text") {
@@ -74,10 +88,16 @@ export interface Config {
   readonly port: number;
   /** Address to listen on. */
   readonly host: string;
-  /** Warm instances kept at all times, split between the runtimes. */
+  /** Host processes kept at all times, split between the runtimes. */
   readonly poolSize: number;
-  /** Most instances alive at once, all runtimes together. */
+  /** Most host processes alive at once, all runtimes together. */
   readonly maxInstances: number;
+  /** How runs are keyed to instances. */
+  readonly isolation: IsolationMode;
+  /** Memory all hosts together may use before idle instances are evicted, MiB. */
+  readonly warmMemoryMb: number;
+  /** Spare instances each host keeps ready for new keys. */
+  readonly sparesPerHost: number;
   /** Run timeout when the request names none, ms. */
   readonly defaultTimeoutMs: number;
   /** Longest timeout a request may ask for, ms; longer ones are clamped. */
@@ -88,9 +108,9 @@ export interface Config {
   readonly maxQueueWaitMs: number;
   /** Wait after which a queued run is promoted one priority class, ms. */
   readonly agingMs: number;
-  /** Runs after which an instance is replaced. */
+  /** Runs after which an instance is dropped. */
   readonly maxRuns: number;
-  /** Idle time after which an instance beyond the warm pool stops, ms. */
+  /** Idle time after which an instance, or a host beyond the pool size, stops, ms. */
   readonly idleTimeoutMs: number;
   /** Cap on each of stdout and stderr per run, bytes. */
   readonly maxOutputBytes: number;
@@ -176,6 +196,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: v.FAAS_HOST,
     poolSize: v.FAAS_POOL_SIZE,
     maxInstances: v.FAAS_MAX_INSTANCES,
+    isolation: v.FAAS_ISOLATION,
+    warmMemoryMb: v.FAAS_WARM_MEMORY_MB,
+    sparesPerHost: v.FAAS_SPARES_PER_HOST,
     defaultTimeoutMs: v.FAAS_TIMEOUT,
     maxTimeoutMs: v.FAAS_MAX_TIMEOUT,
     maxQueue: v.FAAS_MAX_QUEUE,

@@ -9,8 +9,9 @@ import { createApp } from "./routes/app.ts";
 import type { AppEnv } from "./routes/run_code.ts";
 import { Logger } from "./log.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
-import type { InstanceSettings } from "./sandbox/instance.ts";
-import { Pool, type PoolCounts } from "./sandbox/pool.ts";
+import type { HostSettings } from "./sandbox/host.ts";
+import { enforceBudget } from "./sandbox/memory_budget.ts";
+import { type InstanceCounts, Pool, type PoolCounts } from "./sandbox/pool.ts";
 import type { Runtime } from "./sandbox/protocol.ts";
 import { SocketHub } from "./sandbox/socket_hub.ts";
 import { resolvePyodideDir } from "./sandbox/pyodide_files.ts";
@@ -35,8 +36,8 @@ export interface Service {
 }
 
 /**
- * How the warm pool splits: Python gets the larger half, since its
- * instances are the slower ones to start and to run.
+ * How the host processes split: Python gets the larger half, since its
+ * runs are the slower ones.
  */
 export function splitPool(size: number): Record<Runtime, number> {
   const python = Math.ceil(size / 2);
@@ -49,7 +50,7 @@ export function createService(
   logger = new Logger(config.logLevel, config.logFormat),
 ): Service {
   const hub = SocketHub.open();
-  const settings: InstanceSettings = {
+  const settings: HostSettings = {
     hub,
     memoryLimitMb: config.memoryLimitMb,
     killGraceMs: config.killGraceMs,
@@ -68,23 +69,34 @@ export function createService(
     },
     onStart: (runtime: Runtime, reason: string) =>
       metrics.instanceStarts.inc({ language: runtime, reason }),
-    onExit: (instance: { runtime: Runtime; id: string; stderrTail: string }, reason: string) => {
-      metrics.instanceExits.inc({ language: instance.runtime, reason });
+    onDrop: (runtime: Runtime, reason: string) =>
+      metrics.instanceDrops.inc({ language: runtime, reason }),
+    onExit: (host: { runtime: Runtime; id: string; stderrTail: string }, reason: string) => {
+      metrics.instanceExits.inc({ language: host.runtime, reason });
       if (reason === "crashed" || reason === "failed_start") {
-        const tail = instance.stderrTail.trim().split("\n").slice(-3).join(" | ");
-        logger.warn("instance ended", { instance: instance.id, reason, stderr: tail || undefined });
+        const tail = host.stderrTail.trim().split("\n").slice(-3).join(" | ");
+        logger.warn("host ended", { host: host.id, reason, stderr: tail || undefined });
       }
     },
   };
+  const poolOptions = (warmHosts: number) => ({
+    warmHosts,
+    maxRuns: config.maxRuns,
+    sparesPerHost: config.sparesPerHost,
+  });
   const pools: Record<Runtime, Pool> = {
-    python: new Pool("python", warm.python, config.maxRuns, settings, hooks),
-    javascript: new Pool("javascript", warm.javascript, config.maxRuns, settings, hooks),
+    python: new Pool("python", poolOptions(warm.python), settings, hooks),
+    javascript: new Pool("javascript", poolOptions(warm.javascript), settings, hooks),
   };
+  const budgetTimer = setInterval(
+    () => enforceBudget(Object.values(pools), config.warmMemoryMb * 2 ** 20),
+    1000,
+  );
   const scheduler = new Scheduler(pools, {
     maxQueue: config.maxQueue,
     maxQueueWaitMs: config.maxQueueWaitMs,
     agingMs: config.agingMs,
-    maxInstances: config.maxInstances,
+    maxHosts: config.maxInstances,
     maxOutputBytes: config.maxOutputBytes,
     idleTimeoutMs: config.idleTimeoutMs,
   }, {
@@ -99,7 +111,15 @@ export function createService(
     python: pools.python.counts(),
     javascript: pools.javascript.counts(),
   });
-  metrics.setSources({ queuedByPriority: () => scheduler.queuedByPriority(), poolCounts });
+  const instanceCounts = (): Record<Runtime, InstanceCounts> => ({
+    python: pools.python.instanceCounts(),
+    javascript: pools.javascript.instanceCounts(),
+  });
+  metrics.setSources({
+    queuedByPriority: () => scheduler.queuedByPriority(),
+    poolCounts,
+    instanceCounts,
+  });
   const startedAt = Date.now();
   const app = createApp({
     logger,
@@ -111,6 +131,7 @@ export function createService(
     maxBodyBytes: config.maxBodyBytes,
     defaultTimeoutMs: config.defaultTimeoutMs,
     maxTimeoutMs: config.maxTimeoutMs,
+    isolation: config.isolation,
     poolCounts: () => {
       const all = poolCounts();
       const sum = (k: keyof PoolCounts) => all.python[k] + all.javascript[k];
@@ -128,8 +149,10 @@ export function createService(
       started: () => scheduler.started,
       pools: () => {
         const all = poolCounts();
+        const instances = instanceCounts();
         const health = (runtime: Runtime) => ({
           ...all[runtime],
+          instances: instances[runtime],
           warm: pools[runtime].warm,
           startFailures: pools[runtime].startFailures,
           lastStartError: pools[runtime].lastStartError,
@@ -180,6 +203,7 @@ export function createService(
     ready: () =>
       scheduler.started ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve)),
     async shutdown(graceMs: number) {
+      clearInterval(budgetTimer);
       await scheduler.drain(graceMs);
       hub.close();
       readyWaiters = [];

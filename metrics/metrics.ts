@@ -4,13 +4,14 @@
  */
 import client from "prom-client";
 import { PRIORITIES, type Priority } from "../scheduler/priority_queue.ts";
-import type { PoolCounts } from "../sandbox/pool.ts";
+import type { InstanceCounts, PoolCounts } from "../sandbox/pool.ts";
 import type { Runtime } from "../sandbox/protocol.ts";
 
 /** Live state the gauges read at scrape time. */
 export interface MetricsSources {
   queuedByPriority(): Record<Priority, number>;
   poolCounts(): Record<Runtime, PoolCounts>;
+  instanceCounts(): Record<Runtime, InstanceCounts>;
 }
 
 /** The service's metrics. */
@@ -21,6 +22,7 @@ export class Metrics {
   readonly queueWait: client.Histogram<"priority">;
   readonly instanceStarts: client.Counter<"language" | "reason">;
   readonly instanceExits: client.Counter<"language" | "reason">;
+  readonly instanceDrops: client.Counter<"language" | "reason">;
   readonly rejections: client.Counter<"reason">;
   readonly httpRequests: client.Counter<"route" | "method" | "status">;
   #sources?: MetricsSources;
@@ -61,7 +63,22 @@ export class Metrics {
     });
     new client.Gauge({
       name: "faas_instances",
-      help: "Instances by language runtime and state.",
+      help: "Instances (workers) by language runtime and state: keyed, spare, starting.",
+      labelNames: ["language", "state"],
+      registers,
+      collect() {
+        const all = sources()?.instanceCounts();
+        if (!all) return;
+        for (const [runtime, counts] of Object.entries(all)) {
+          for (const state of ["keyed", "spare", "starting"] as const) {
+            this.set({ language: runtime, state }, counts[state]);
+          }
+        }
+      },
+    });
+    new client.Gauge({
+      name: "faas_hosts",
+      help: "Host processes by language runtime and state.",
       labelNames: ["language", "state"],
       registers,
       collect() {
@@ -83,6 +100,13 @@ export class Metrics {
     this.instanceExits = new client.Counter({
       name: "faas_instance_recycles_total",
       help: "Host processes ended, by reason.",
+      labelNames: ["language", "reason"],
+      registers,
+    });
+    this.instanceDrops = new client.Counter({
+      name: "faas_instances_dropped_total",
+      help: "Instances (workers) ended while their host lived on, by reason " +
+        "(single_use, run_limit, retired, idle, evicted, failed).",
       labelNames: ["language", "reason"],
       registers,
     });

@@ -1,7 +1,7 @@
 /** `GET /health` and `GET /health/live`. */
 import { Hono } from "hono";
 import type { SchedulerStats } from "../scheduler/scheduler.ts";
-import type { PoolCounts } from "../sandbox/pool.ts";
+import type { InstanceCounts, PoolCounts } from "../sandbox/pool.ts";
 import type { Runtime } from "../sandbox/protocol.ts";
 
 /** Overall state the health route reports. */
@@ -9,6 +9,7 @@ export type HealthStatus = "healthy" | "degraded" | "starting" | "draining";
 
 /** A pool's counts plus what /health reports about its start-up. */
 export interface PoolHealth extends PoolCounts {
+  instances: InstanceCounts;
   warm: number;
   startFailures: number;
   lastStartError: string;
@@ -47,6 +48,7 @@ export function healthRoutes(src: HealthSources): Hono {
         idle: p.idle,
         busy: p.busy,
         starting: p.starting,
+        instances: p.instances,
         warm_target: p.warm,
         start_failures: p.startFailures,
         ...(p.startFailures > 0 ? { last_start_error: p.lastStartError } : {}),

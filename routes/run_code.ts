@@ -5,9 +5,10 @@ import type { Logger } from "../log.ts";
 import { BadRequestError, ClientGoneError, type FieldIssue } from "../errors.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { PoolCounts } from "../sandbox/pool.ts";
-import { runRequestSchema } from "./run_request.ts";
+import { runRequestSchema, TENANT_PATTERN } from "./run_request.ts";
+import { isolationKey, type IsolationMode } from "../sandbox/isolation_key.ts";
 import { toRunResponse } from "./run_response.ts";
-import type { RunResult } from "../sandbox/instance.ts";
+import type { RunResult } from "../sandbox/host.ts";
 import type { LogFields } from "../log.ts";
 import { errorResponse } from "./errors.ts";
 
@@ -24,6 +25,8 @@ export interface RunCodeDeps {
   poolCounts(): PoolCounts;
   defaultTimeoutMs: number;
   maxTimeoutMs: number;
+  /** How runs are keyed to instances. */
+  isolation: IsolationMode;
 }
 
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
@@ -65,6 +68,29 @@ export function validate(body: unknown) {
   return parsed.data;
 }
 
+/**
+ * The tenant a run is for: the body's field, else the X-Tenant-Id header.
+ * With API keys, tenants live inside the key's namespace, and a key that
+ * names no tenant is one.
+ */
+export function tenantOf(
+  field: string | undefined,
+  header: string | undefined,
+  keyId: string | undefined,
+): string | undefined {
+  let tenant = field;
+  if (tenant === undefined && header !== undefined) {
+    if (!TENANT_PATTERN.test(header)) {
+      throw new BadRequestError("Invalid request: check X-Tenant-Id", [
+        { field: "X-Tenant-Id", message: "Must be 1 to 128 printable ASCII characters" },
+      ]);
+    }
+    tenant = header;
+  }
+  if (keyId === undefined) return tenant;
+  return tenant === undefined ? `key:${keyId}` : `key:${keyId}/${tenant}`;
+}
+
 /** Builds the handler. */
 export function runCodeHandler(deps: RunCodeDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
@@ -82,13 +108,15 @@ export function runCodeHandler(deps: RunCodeDeps) {
           { field: "input", message: "Must be JSON-serializable" },
         ]);
       }
-      const { result, taskId, queueMs } = await deps.scheduler.submit({
+      const tenant = tenantOf(req.tenant, c.req.header("x-tenant-id"), c.get("keyId"));
+      const { result, taskId, queueMs, via } = await deps.scheduler.submit({
         language: req.language,
         code: req.code,
         input,
         stdin: req.stdin ?? "",
         timeoutMs,
         priority: req.priority,
+        key: isolationKey(deps.isolation, tenant, req.language, req.code),
       }, c.req.raw.signal);
       logRun(deps.logger, requestId, req.code, req.input, result, {
         key_id: c.get("keyId"),
@@ -97,6 +125,7 @@ export function runCodeHandler(deps: RunCodeDeps) {
         priority: req.priority,
         timeout_ms: timeoutMs,
         queue_ms: Math.round(queueMs * 1000) / 1000,
+        instance_source: via,
       });
       return c.json(toRunResponse(result, {
         taskId,
@@ -104,6 +133,7 @@ export function runCodeHandler(deps: RunCodeDeps) {
         queueMs,
         timeoutMs,
         timeoutClamped: asked > timeoutMs,
+        instanceSource: via,
         pool: deps.poolCounts(),
       }));
     } catch (err) {

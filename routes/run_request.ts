@@ -9,6 +9,9 @@ export function quote(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}..."` : text;
 }
 
+/** A tenant: 1-128 printable ASCII characters (it may also come as a header). */
+export const TENANT_PATTERN = /^[\x20-\x7e]{1,128}$/;
+
 /** Accepted spellings of each language, lower case. */
 export const LANGUAGE_ALIASES: Record<string, Language> = {
   python: "python",
@@ -74,6 +77,13 @@ export const runRequestSchema = z.looseObject({
     }),
   input: z.unknown().describe("Any JSON; the code sees it as the global INPUT").optional(),
   stdin: z.string({ error: "Must be a string" }).describe("Standard input of the program")
+    .optional(),
+  tenant: z.string({ error: "Must be a string" })
+    .regex(TENANT_PATTERN, "Must be 1 to 128 printable ASCII characters")
+    .describe(
+      "Who the run is for; runs of different tenants never share an instance. " +
+        "Also accepted as the X-Tenant-Id header (this field wins)",
+    )
     .optional(),
 });
 

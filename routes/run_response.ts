@@ -1,6 +1,6 @@
 /** Shapes a finished run into the `/run_code` response body. */
-import type { RunResult } from "../sandbox/instance.ts";
-import type { PoolCounts } from "../sandbox/pool.ts";
+import type { RunResult } from "../sandbox/host.ts";
+import type { Placement, PoolCounts } from "../sandbox/pool.ts";
 import type { Language } from "../sandbox/protocol.ts";
 import type { z } from "zod";
 import type { runResponseSchema } from "./schemas.ts";
@@ -73,6 +73,8 @@ export interface ResponseContext {
   queueMs: number;
   timeoutMs: number;
   timeoutClamped: boolean;
+  /** How the instance was found for the run. */
+  instanceSource: Placement["via"];
   pool: PoolCounts;
 }
 
@@ -86,6 +88,7 @@ export function toRunResponse(result: RunResult, ctx: ResponseContext): RunRespo
     metadata: {
       task_id: ctx.taskId,
       instance_id: result.instanceId,
+      instance_source: ctx.instanceSource,
       language: ctx.language,
       status: result.status,
       duration: round(result.durationMs),

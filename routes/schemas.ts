@@ -20,13 +20,19 @@ export const runResponseSchema = z.object({
   }),
   metadata: z.object({
     task_id: z.string(),
-    instance_id: z.string(),
+    instance_id: z.string().describe("Host and worker that ran the code"),
+    instance_source: z.enum(["warm", "spare", "new"]).describe(
+      "warm: an instance that ran this isolation key before; spare: a pre-started one, " +
+        "now bound to the key; new: one started for this run",
+    ),
     language: z.enum(["python", "javascript", "typescript"]),
     status: z.enum(["success", "error", "timeout", "memory_limit", "killed"]),
     duration: z.number().describe("Run time inside the sandbox, ms"),
     queue_ms: z.number(),
     exit_code: z.number().int(),
-    truncated: z.boolean().describe("stdout or stderr was cut at FAAS_MAX_OUTPUT_BYTES"),
+    truncated: z.boolean().describe(
+      "stdout, stderr or ret_val was cut at FAAS_MAX_OUTPUT_BYTES",
+    ),
     timeout_ms: z.number().int(),
     timeout_clamped: z.boolean(),
     pool_stats: z.object({
@@ -43,6 +49,11 @@ const poolSchema = z.object({
   idle: z.number().int(),
   busy: z.number().int(),
   starting: z.number().int(),
+  instances: z.object({
+    keyed: z.number().int(),
+    spare: z.number().int(),
+    starting: z.number().int(),
+  }),
   warm_target: z.number().int(),
   start_failures: z.number().int(),
   last_start_error: z.string().optional(),

@@ -1,22 +1,30 @@
 /**
- * Entry of a sandbox host process: one per instance. It connects back to the
- * server over a private Unix socket, starts one locked-down worker and relays
- * runs to it. The server kills this process to stop code the worker cannot
- * stop itself, and this process exits on its own past its memory cap or when
- * the server goes away.
+ * Entry of a sandbox host process. It connects back to the server over a
+ * private Unix socket and holds several locked-down workers (instances),
+ * each of which only ever serves one isolation key. It runs at most one of
+ * them at a time; the others are parked (blocked on their gate, running no
+ * JavaScript at all), so when the server kills this process to stop code a
+ * worker cannot stop itself, only the one running run is lost.
  *
  * Arguments: socket path, token, runtime, memory limit in MiB, the directory
- * holding Pyodide's files, and for Python the memory snapshot to start from
- * ("" for none).
+ * holding Pyodide's files, and for Python the memory snapshot its workers
+ * start from ("" for none).
  */
 import {
   type HostMessage,
   MEMORY_EXIT_CODE,
   type Runtime,
   type ServerMessage,
+  type WorkerMessage,
 } from "./protocol.ts";
 import { LineWriter, readLines } from "./ndjson.ts";
-import { CONTROL_BYTES, interruptRun } from "../workers/worker_common.ts";
+import {
+  CONTROL_BYTES,
+  dropThroughGate,
+  GATE_BYTES,
+  interruptRun,
+  openGate,
+} from "../workers/worker_common.ts";
 import { PYODIDE_FILES } from "./pyodide_files.ts";
 
 const [socketPath, token, runtime, memoryMb, pyodideDir, snapshotPath] = Deno.args as [
@@ -27,95 +35,162 @@ const [socketPath, token, runtime, memoryMb, pyodideDir, snapshotPath] = Deno.ar
   string,
   string | undefined,
 ];
-const memoryLimitBytes = Number(memoryMb) * 1024 * 1024;
-// The process itself (V8, Pyodide's runtime, buffers) needs room beyond what
-// user code may allocate; past this the watchdog ends the host.
-const rssLimitBytes = memoryLimitBytes + 256 * 1024 * 1024;
-const softRssLimitBytes = memoryLimitBytes + 128 * 1024 * 1024;
+const MIB = 1024 * 1024;
+const memoryLimitBytes = Number(memoryMb) * MIB;
+// Room beyond what the run's code may allocate (V8 and runtime overhead);
+// past it, measured from where the run started, the watchdog ends the host.
+const RUN_HEADROOM_BYTES = 128 * MIB;
+// A worker starting while a run is in progress grows the process too.
+const START_ALLOWANCE_BYTES = 256 * MIB;
 
 const conn = await Deno.connect({ transport: "unix", path: socketPath });
 const writer = new LineWriter(conn, () => Deno.exit(0));
 const send = (message: HostMessage) => writer.send(message);
 send({ t: "hello", token });
 
-const control = new SharedArrayBuffer(CONTROL_BYTES);
-const ctl = new Int32Array(control);
-const channel = new MessageChannel();
-let worker: Worker;
+const workerUrl = new URL(
+  runtime === "python" ? "../workers/python_worker.ts" : "../workers/js_worker.ts",
+  import.meta.url,
+);
+let readable: string[] | false = false;
+let snapshot: Uint8Array | undefined;
+let wasmModule: WebAssembly.Module | undefined;
 try {
-  worker = new Worker(
-    new URL(
-      runtime === "python" ? "../workers/python_worker.ts" : "../workers/js_worker.ts",
-      import.meta.url,
-    ),
-    {
+  // Real paths: permissions given by a symlinked path do not match.
+  readable = runtime === "python"
+    ? PYODIDE_FILES.map((f) => Deno.realPathSync(`${pyodideDir}/${f}`))
+    : false;
+  // Workers may not read files beyond Pyodide's own: each gets a copy.
+  snapshot = snapshotPath ? await Deno.readFile(snapshotPath) : undefined;
+  // Compiled once; every worker of this process shares the code.
+  if (runtime === "python") {
+    wasmModule = await WebAssembly.compile(await Deno.readFile(`${pyodideDir}/pyodide.asm.wasm`));
+  }
+} catch (err) {
+  // One line: the server reports the last line of a host's stderr.
+  console.error(`Host start failed: ${(err as Error).message}`);
+  Deno.exit(1);
+}
+
+interface Slot {
+  worker: Worker;
+  port: MessagePort;
+  control: Int32Array;
+  gate: Int32Array;
+}
+
+const slots = new Map<number, Slot>();
+/** The run in progress and the RSS it may take the process to. */
+let running: { wid: number; id: number; rssLimit: number } | undefined;
+
+function spawn(wid: number): void {
+  let worker: Worker;
+  try {
+    worker = new Worker(workerUrl, {
       type: "module",
-      name: runtime,
+      name: `${runtime}-${wid}`,
       deno: {
         permissions: {
           env: false,
           ffi: false,
           import: false,
           net: false,
-          read: runtime === "python"
-            ? PYODIDE_FILES.map((f) => Deno.realPathSync(`${pyodideDir}/${f}`))
-            : false,
+          read: readable,
           run: false,
           sys: false,
           write: false,
         },
       },
-    },
-  );
-} catch (err) {
-  // One line: the server reports the last line of a host's stderr.
-  console.error(`Host start failed: ${(err as Error).message}`);
-  Deno.exit(1);
-}
-worker.onerror = (e) => {
-  e.preventDefault();
-  console.error(`Worker failed: ${e.message}`);
-  Deno.exit(1);
-};
-// The worker may not read files beyond Pyodide's own: hand it the snapshot.
-const snapshot = snapshotPath ? await Deno.readFile(snapshotPath) : undefined;
-worker.postMessage({
-  port: channel.port2,
-  control,
-  indexURL: pyodideDir,
-  memoryLimitBytes,
-  snapshot,
-}, snapshot ? [channel.port2, snapshot.buffer] : [channel.port2]);
-
-let retiring = false;
-channel.port1.onmessage = (e: MessageEvent<HostMessage>) => {
-  const msg = e.data;
-  // Between runs, a host that has grown past the soft limit retires
-  // gracefully (before its result, so no run is sent to it), long before
-  // the hard limit below would end it in the middle of one.
-  if (msg.t === "result" && !retiring && Deno.memoryUsage().rss > softRssLimitBytes) {
-    send({ t: "retire", reason: "host memory grew past its soft limit" });
-    retiring = true;
+    });
+  } catch (err) {
+    send({ t: "failed", wid, reason: `Worker start failed: ${(err as Error).message}` });
+    return;
   }
-  send(msg);
-  if (msg.t === "retire") retiring = true;
-  // The result follows the retire notice; let the socket carry it, then go.
-  if (retiring && msg.t === "result") setTimeout(() => Deno.exit(0), 50);
-};
+  const control = new SharedArrayBuffer(CONTROL_BYTES);
+  const gate = new SharedArrayBuffer(GATE_BYTES);
+  const channel = new MessageChannel();
+  const slot: Slot = {
+    worker,
+    port: channel.port1,
+    control: new Int32Array(control),
+    gate: new Int32Array(gate),
+  };
+  slots.set(wid, slot);
+  if (running) running.rssLimit += START_ALLOWANCE_BYTES;
+  worker.onerror = (e) => {
+    e.preventDefault();
+    if (running?.wid === wid) {
+      // The run's worker died under it; the server reports the run.
+      console.error(`Worker failed: ${e.message}`);
+      Deno.exit(1);
+    }
+    drop(wid);
+    send({ t: "failed", wid, reason: `Worker failed: ${e.message}` });
+  };
+  // Messages are attributed by the port they come from, never by what
+  // they say, and only the running run's result is passed on.
+  channel.port1.onmessage = (e: MessageEvent<WorkerMessage>) => {
+    const msg = e.data;
+    if (msg.t === "ready") send({ t: "ready", wid });
+    else if (msg.t === "retire") send({ t: "retire", wid, reason: String(msg.reason) });
+    else if (msg.t === "result" && running?.wid === wid && running.id === msg.id) {
+      running = undefined;
+      send({ ...msg, t: "result", wid });
+    }
+  };
+  const copy = snapshot?.slice();
+  worker.postMessage({
+    port: channel.port2,
+    control,
+    gate,
+    indexURL: pyodideDir,
+    memoryLimitBytes,
+    snapshot: copy,
+    wasmModule,
+  }, copy ? [channel.port2, copy.buffer] : [channel.port2]);
+}
+
+function drop(wid: number): void {
+  const slot = slots.get(wid);
+  if (!slot) return;
+  slots.delete(wid);
+  // A parked worker ignores terminate(); woken to be dropped, it closes
+  // itself before any of its code can run.
+  dropThroughGate(slot.gate);
+  slot.port.close();
+  slot.worker.terminate();
+}
+
+function handle(msg: ServerMessage): void {
+  if (msg.t === "spawn") return spawn(msg.wid);
+  if (msg.t === "drop") return drop(msg.wid);
+  const slot = slots.get(msg.wid);
+  if (msg.t === "cancel") {
+    if (slot) interruptRun(slot.control, msg.id);
+    slot?.port.postMessage(msg);
+    return;
+  }
+  if (!slot) {
+    send({ t: "failed", wid: msg.wid, reason: "No such worker" });
+    return;
+  }
+  const rss = Deno.memoryUsage().rss;
+  running = { wid: msg.wid, id: msg.id, rssLimit: rss + memoryLimitBytes + RUN_HEADROOM_BYTES };
+  slot.port.postMessage(msg);
+  openGate(slot.gate);
+}
 
 setInterval(() => {
+  if (!running) return;
   const rss = Deno.memoryUsage().rss;
-  if (rss > rssLimitBytes) {
+  if (rss > running.rssLimit) {
     send({ t: "memory", rssBytes: rss });
     // Give the socket a moment to carry the message, then go.
     setTimeout(() => Deno.exit(MEMORY_EXIT_CODE), 20);
   }
 }, 50);
 
-for await (const line of readLines(conn)) {
-  const msg = JSON.parse(line) as ServerMessage;
-  if (msg.t === "cancel") interruptRun(ctl, msg.id);
-  channel.port1.postMessage(msg);
-}
+send({ t: "up" });
+for await (const line of readLines(conn)) handle(JSON.parse(line) as ServerMessage);
 // The server closed the socket: it is gone or done with this host.
 Deno.exit(0);

@@ -1,330 +1,54 @@
 /**
- * One instance: a sandbox host process with one worker, seen from the
- * server. It starts the host, sends it runs, enforces deadlines (a soft stop
- * first, then SIGKILL) and turns a dying host into a clean status.
+ * One instance: a worker inside a host process, with its own isolate, realm,
+ * wasm memory and filesystem. It serves runs of one isolation key only; a
+ * spare has no key yet and takes the key of the first run it is given.
  */
-import {
-  type HostMessage,
-  MEMORY_EXIT_CODE,
-  type RunMessage,
-  type RunOutcome,
-  type RunStatus,
-  type Runtime,
-  type StopReason,
-  V8_OOM_EXIT_CODE,
-} from "./protocol.ts";
-import type { HostConnection, SocketHub } from "./socket_hub.ts";
-
-/** What every instance needs to start its host. */
-export interface InstanceSettings {
-  hub: SocketHub;
-  /** Memory cap per instance, MiB. */
-  memoryLimitMb: number;
-  /** How long a soft stop may take before the host is killed, ms. */
-  killGraceMs: number;
-  /** How long a host may take to become ready, ms. */
-  startTimeoutMs: number;
-  /** Directory with Pyodide's files. */
-  pyodideDir: string;
-  /** The deno.json the host runs with. */
-  configPath: string;
-  /** Pyodide memory snapshot Python hosts start from, when there is one. */
-  pythonSnapshot?: string;
-}
+import type { Host } from "./host.ts";
 
 /** Lifecycle state of an instance. */
-export type InstanceState = "starting" | "idle" | "busy" | "retiring" | "stopped";
+export type InstanceState = "starting" | "idle" | "busy" | "gone";
 
-/** Why an instance's host went away. */
-export type ExitReason =
-  | "timeout"
-  | "memory_limit"
-  | "crashed"
-  | "recycled"
-  | "idle"
-  | "shutdown"
-  | "failed_start";
-
-/** The outcome of one run as the server sees it. */
-export interface RunResult extends Omit<RunOutcome, "status"> {
-  status: RunStatus;
-  /** Set for timeout, memory_limit and killed: what happened. */
-  error?: string;
-  instanceId: string;
-}
-
-const HOST_MAIN = new URL("./host_main.ts", import.meta.url).pathname;
-// The host loads its own and its worker's modules from these directories.
-const SOURCE_DIRS = ["./", "../workers/"]
-  .map((dir) => new URL(dir, import.meta.url).pathname)
-  .join(",");
-let nextInstance = 1;
-
-type Timer = ReturnType<typeof setTimeout>;
-
-interface Pending {
-  msg: RunMessage;
-  resolve: (result: RunResult) => void;
-  softTimer: Timer;
-  hardTimer?: Timer;
-  stopReason?: StopReason;
-}
-
-/** A supervised host process holding one worker. */
+/** A worker of a host, bound to at most one isolation key for its life. */
 export class Instance {
+  /** Worker id within its host. */
+  readonly wid: number;
+  /** `<host id>/<worker id>`, as reported in responses. */
   readonly id: string;
-  readonly runtime: Runtime;
+  readonly host: Host;
   state: InstanceState = "starting";
-  /** Runs this instance finished. */
+  /** The isolation key it serves; undefined while it is a spare. */
+  key?: string;
+  /** Runs it finished. */
   runs = 0;
-  /** performance.now() of the last time it became idle. */
-  idleSince = performance.now();
-  /** Resolves once the host exits, with the reason. */
-  readonly exited: Promise<ExitReason>;
-  /** Resolves when the worker is ready; rejects if the host never gets there. */
+  /** performance.now() of its last use (or its start). */
+  lastUsed = performance.now();
+  /** Set when it must take no further runs (its worker asked to retire). */
+  retiring = false;
+  /** Resolves when the worker is ready; rejects if it never gets there. */
   readonly ready: Promise<void>;
-  /** Last lines the host wrote to stderr, for the log when it dies. */
-  stderrTail = "";
+  #settle!: { resolve: () => void; reject: (err: Error) => void };
 
-  #settings: InstanceSettings;
-  #child: Deno.ChildProcess;
-  #token = crypto.randomUUID();
-  #conn?: HostConnection;
-  #pending?: Pending;
-  #exitReason?: ExitReason;
-  #stderrDone: Promise<void>;
-  #retiring = false;
-
-  constructor(runtime: Runtime, settings: InstanceSettings) {
-    this.id = `${runtime === "python" ? "py" : "js"}-${nextInstance++}`;
-    this.runtime = runtime;
-    this.#settings = settings;
-    const socket = settings.hub.path;
-    const snapshot = runtime === "python" ? settings.pythonSnapshot ?? "" : "";
-    const v8Flags = [`--max-old-space-size=${settings.memoryLimitMb}`];
-    // Python's JS side allocates little per run: a 1 MB young generation
-    // saves ~7 MB of RSS per host.
-    if (runtime === "python") v8Flags.push("--max-semi-space-size=1");
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        "--cached-only",
-        `--config=${settings.configPath}`,
-        `--allow-read=${
-          [settings.pyodideDir, socket, SOURCE_DIRS, snapshot].filter(Boolean).join(",")
-        }`,
-        `--allow-write=${socket}`,
-        `--allow-net=unix:${socket}`,
-        `--v8-flags=${v8Flags.join(",")}`,
-        HOST_MAIN,
-        socket,
-        this.#token,
-        runtime,
-        String(settings.memoryLimitMb),
-        settings.pyodideDir,
-        snapshot,
-      ],
-      clearEnv: true,
-      env: hostEnv(),
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    this.#stderrDone = this.#collectStderr(this.#child.stderr);
-    this.exited = this.#child.status.then((status) => this.#onExit(status));
-    this.ready = this.#connect();
-    // The caller observes failures through `exited`; keep this one quiet.
+  constructor(host: Host, wid: number) {
+    this.host = host;
+    this.wid = wid;
+    this.id = `${host.id}/${wid}`;
+    this.ready = new Promise((resolve, reject) => this.#settle = { resolve, reject });
+    // Callers that never wait for it still must not see an unhandled rejection.
     this.ready.catch(() => {});
   }
 
-  async #connect(): Promise<void> {
-    let timer: Timer | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error("Host did not become ready in time")),
-        this.#settings.startTimeoutMs,
-      );
-    });
-    const died = this.exited.then(() => {
-      throw new Error("Host exited before it was ready");
-    });
-    try {
-      const conn = await Promise.race([this.#settings.hub.expect(this.#token), timeout, died]);
-      this.#conn = conn;
-      const first = await Promise.race([conn.messages.next(), timeout, died]);
-      if (first.done) throw new Error("Host closed its socket before it was ready");
-      if ((JSON.parse(first.value) as HostMessage).t !== "ready") {
-        throw new Error("Host sent something other than ready");
-      }
-      this.state = "idle";
-      this.idleSince = performance.now();
-      this.#listen(conn);
-    } catch (err) {
-      this.#settings.hub.forget(this.#token);
-      this.kill("failed_start");
-      // The host's own account of the failure is its last stderr line.
-      await Promise.race([this.#stderrDone, new Promise((r) => setTimeout(r, 500))]);
-      const reason = this.stderrTail.trim().split("\n").pop();
-      throw new Error(`${(err as Error).message}${reason ? `: ${reason}` : ""}`);
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Marks it ready (an idle spare or, if already bound, idle for its key). */
+  markReady(): void {
+    if (this.state !== "starting") return;
+    this.state = "idle";
+    this.lastUsed = performance.now();
+    this.#settle.resolve();
   }
 
-  async #listen(conn: HostConnection): Promise<void> {
-    try {
-      for await (const line of conn.messages) {
-        const msg = JSON.parse(line) as HostMessage;
-        if (msg.t === "result") this.#onResult(msg);
-        else if (msg.t === "memory") this.#exitReason ??= "memory_limit";
-        else if (msg.t === "retire") this.#retiring = true;
-      }
-    } catch {
-      // The socket broke; the exit handler reports the run.
-    }
+  /** Marks it gone; a start still pending fails with `reason`. */
+  markGone(reason: string): void {
+    if (this.state === "gone") return;
+    this.state = "gone";
+    this.#settle.reject(new Error(reason));
   }
-
-  /** Process id of the host. */
-  get pid(): number {
-    return this.#child.pid;
-  }
-
-  /** Sends one run; resolves when it finished or the host died. */
-  run(msg: RunMessage): Promise<RunResult> {
-    if (this.state !== "idle" || !this.#conn) {
-      throw new Error(`Instance ${this.id} is not idle`);
-    }
-    this.state = "busy";
-    return new Promise((resolve) => {
-      const pending: Pending = {
-        msg,
-        resolve,
-        softTimer: setTimeout(() => this.stop("timeout"), msg.timeoutMs),
-      };
-      this.#pending = pending;
-      this.#conn!.writer.send(msg);
-    });
-  }
-
-  /**
-   * Stops the current run: a soft stop now, SIGKILL if it has not ended
-   * after the grace period.
-   */
-  stop(reason: StopReason): void {
-    const pending = this.#pending;
-    if (!pending || pending.stopReason) return;
-    pending.stopReason = reason;
-    this.#conn?.writer.send({ t: "cancel", id: pending.msg.id, reason });
-    pending.hardTimer = setTimeout(
-      () => this.kill(reason === "timeout" ? "timeout" : "crashed"),
-      this.#settings.killGraceMs,
-    );
-  }
-
-  #onResult(outcome: RunOutcome): void {
-    const pending = this.#pending;
-    if (!pending || outcome.id !== pending.msg.id) return;
-    const result: RunResult = { ...outcome, instanceId: this.id };
-    if (outcome.status === "timeout") result.error = timeoutError(pending.msg.timeoutMs);
-    this.runs++;
-    if (this.#retiring) {
-      // The host exits once the result is out; take no more runs.
-      this.state = "retiring";
-      this.#exitReason ??= "recycled";
-    } else {
-      this.state = "idle";
-      this.idleSince = performance.now();
-    }
-    this.#settle(pending, result);
-  }
-
-  #settle(pending: Pending, result: RunResult): void {
-    clearTimeout(pending.softTimer);
-    clearTimeout(pending.hardTimer);
-    this.#pending = undefined;
-    pending.resolve(result);
-  }
-
-  /** Ends the host at once with SIGKILL. */
-  kill(reason: ExitReason): void {
-    this.#exitReason ??= reason;
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-
-  /** Ends an idle host by closing its socket; it exits on its own. */
-  retire(reason: ExitReason): void {
-    this.#exitReason ??= reason;
-    // Never hand it another run while it goes.
-    if (this.state === "idle") this.state = "retiring";
-    if (this.#conn) this.#conn.close();
-    else this.kill(reason);
-    // A host that does not leave on its own is made to.
-    setTimeout(() => this.kill(reason), 2000);
-  }
-
-  #onExit(status: Deno.CommandStatus): ExitReason {
-    if (this.state === "starting") this.#exitReason ??= "failed_start";
-    this.state = "stopped";
-    this.#conn?.close();
-    if (status.code === MEMORY_EXIT_CODE || status.code === V8_OOM_EXIT_CODE) {
-      this.#exitReason ??= "memory_limit";
-    }
-    const reason = this.#exitReason ?? "crashed";
-    const pending = this.#pending;
-    if (pending) {
-      const memoryMb = this.#settings.memoryLimitMb;
-      const [runStatus, error]: [RunStatus, string] = reason === "timeout"
-        ? ["timeout", timeoutError(pending.msg.timeoutMs)]
-        : reason === "memory_limit"
-        ? ["memory_limit", `Run exceeded the memory limit of ${memoryMb} MiB`]
-        : ["killed", "The sandbox running the code died unexpectedly"];
-      this.#settle(pending, {
-        id: pending.msg.id,
-        status: runStatus,
-        error,
-        stdout: "",
-        stderr: "",
-        retVal: "",
-        retValSet: false,
-        exitCode: status.code === 0 ? 1 : status.code,
-        truncated: false,
-        durationMs: 0,
-        instanceId: this.id,
-      });
-    }
-    return reason;
-  }
-
-  async #collectStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      this.stderrTail = (this.stderrTail + decoder.decode(chunk, { stream: true })).slice(-2000);
-    }
-  }
-}
-
-function timeoutError(ms: number): string {
-  return `Run exceeded its timeout of ${ms} ms and was stopped`;
-}
-
-/** The environment a host gets: what Deno needs to find its cache, and allocator tuning. */
-function hostEnv(): Record<string, string> {
-  const env: Record<string, string> = {
-    NO_COLOR: "1",
-    DENO_NO_UPDATE_CHECK: "1",
-    // A fixed threshold makes glibc give large buffers (the 30 MB snapshot,
-    // big outputs) back to the OS when freed; its default adapts upwards
-    // and then keeps them in the heap: ~20 MB more idle RSS per Python host.
-    MALLOC_MMAP_THRESHOLD_: "131072",
-  };
-  for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "PATH"]) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
 }

@@ -1,23 +1,36 @@
 /**
- * The instances of one runtime: a warm minimum started up front, growth on
- * demand (the scheduler decides when), replacement of hosts that die or
- * reach their run limit, shrinking after idle time, and backoff when hosts
- * fail to start.
+ * The hosts of one runtime and the instances they hold, by isolation key.
+ *
+ * Hosts are the concurrency: each runs one run at a time. Instances are the
+ * warm state: a run goes to an idle host holding an idle instance of its
+ * key, else to an idle host's spare (which takes the key for life), else to
+ * a new worker started on an idle host. Each host keeps a spare ready, so a
+ * new key rarely waits for a start. Instances whose key can never come back
+ * (single-use keys), that reached their run limit, or that asked to retire
+ * are dropped after their run; idle ones are dropped after the idle timeout
+ * or, least recently used first, when memory runs over the budget.
  */
 import type { Runtime } from "./protocol.ts";
-import { type ExitReason, Instance, type InstanceSettings } from "./instance.ts";
+import { type ExitReason, Host, type HostSettings } from "./host.ts";
+import type { Instance } from "./instance.ts";
+import { isSingleUse } from "./isolation_key.ts";
 
 /** Callbacks a pool reports through. */
 export interface PoolHooks {
-  /** An instance became idle (ready or done with a run). */
+  /** A host became idle or an instance ready: queued runs may go. */
   onIdle(runtime: Runtime): void;
   /** A host started (reason: warm, demand, replace). */
   onStart(runtime: Runtime, reason: string): void;
   /** A host went away. */
-  onExit(instance: Instance, reason: ExitReason): void;
+  onExit(host: Host, reason: ExitReason): void;
+  /** An instance was dropped while its host lived on. */
+  onDrop?(runtime: Runtime, reason: DropReason): void;
 }
 
-/** Counts of a pool's instances by state. */
+/** Why an instance was dropped. */
+export type DropReason = "single_use" | "run_limit" | "retired" | "idle" | "evicted" | "failed";
+
+/** Counts of a pool's hosts by state. */
 export interface PoolCounts {
   total: number;
   idle: number;
@@ -25,17 +38,46 @@ export interface PoolCounts {
   starting: number;
 }
 
+/** Counts of a pool's instances. */
+export interface InstanceCounts {
+  /** Bound to a key. */
+  keyed: number;
+  /** Ready and bound to no key yet. */
+  spare: number;
+  /** Starting up. */
+  starting: number;
+}
+
+/** Where a run goes: a reserved host and the instance that runs it. */
+export interface Placement {
+  host: Host;
+  instance: Instance;
+  /** How it was found: an instance of the key, a spare, or a new worker. */
+  via: "warm" | "spare" | "new";
+}
+
+/** How a pool behaves. */
+export interface PoolOptions {
+  /** Hosts kept alive even when idle. */
+  warmHosts: number;
+  /** Runs after which an instance is dropped. */
+  maxRuns: number;
+  /** Spares each host keeps ready. */
+  sparesPerHost: number;
+}
+
 const MAX_BACKOFF_MS = 30_000;
 
-/** Instances of one runtime. */
+/** Hosts and instances of one runtime. */
 export class Pool {
   readonly runtime: Runtime;
-  /** Instances kept alive even when idle. */
+  /** Hosts kept alive even when idle. */
   readonly warm: number;
-  #settings: InstanceSettings;
+  #settings: HostSettings;
   #hooks: PoolHooks;
-  #maxRuns: number;
-  #instances = new Set<Instance>();
+  #options: PoolOptions;
+  #hosts = new Set<Host>();
+  #byKey = new Map<string, Set<Instance>>();
   #retryAt = 0;
   #retryTimer?: ReturnType<typeof setTimeout>;
   #closed = false;
@@ -46,51 +88,222 @@ export class Pool {
   /** Why the last failed start failed. */
   lastStartError = "";
 
-  constructor(
-    runtime: Runtime,
-    warm: number,
-    maxRuns: number,
-    settings: InstanceSettings,
-    hooks: PoolHooks,
-  ) {
+  constructor(runtime: Runtime, options: PoolOptions, settings: HostSettings, hooks: PoolHooks) {
     this.runtime = runtime;
-    this.warm = warm;
-    this.#maxRuns = maxRuns;
+    this.warm = options.warmHosts;
+    this.#options = options;
     this.#settings = settings;
     this.#hooks = hooks;
   }
 
-  /** Starts the warm instances. */
+  /** Starts the warm hosts. */
   start(): void {
-    for (let i = 0; i < this.warm; i++) this.#spawn("warm");
+    for (let i = 0; i < this.warm; i++) this.#spawnHost("warm");
   }
 
-  /** The live instances (for inspection; the scheduler uses takeIdle). */
-  instances(): Instance[] {
-    return [...this.#instances];
+  /** The live hosts. */
+  hosts(): Host[] {
+    return [...this.#hosts];
   }
 
-  /** Counts by state. */
+  /** Counts of hosts by state. */
   counts(): PoolCounts {
     const counts = { total: 0, idle: 0, busy: 0, starting: 0 };
-    for (const instance of this.#instances) {
+    for (const host of this.#hosts) {
       counts.total++;
-      if (instance.state === "idle") counts.idle++;
-      else if (instance.state === "busy") counts.busy++;
-      else if (instance.state === "starting") counts.starting++;
+      if (host.state === "idle") counts.idle++;
+      else if (host.state === "busy") counts.busy++;
+      else if (host.state === "starting") counts.starting++;
     }
     return counts;
   }
 
-  /** The most recently used idle instance: its caches are the warmest. */
-  takeIdle(): Instance | undefined {
-    let best: Instance | undefined;
-    for (const instance of this.#instances) {
-      if (instance.state === "idle" && (!best || instance.idleSince > best.idleSince)) {
-        best = instance;
+  /** Counts of instances. */
+  instanceCounts(): InstanceCounts {
+    const counts = { keyed: 0, spare: 0, starting: 0 };
+    for (const host of this.#hosts) {
+      for (const instance of host.instances()) {
+        if (instance.state === "starting") counts.starting++;
+        else if (instance.key !== undefined) counts.keyed++;
+        else counts.spare++;
       }
     }
-    return best;
+    return counts;
+  }
+
+  /** Whether a host could take a run now. */
+  hasIdleHost(): boolean {
+    for (const host of this.#hosts) if (host.state === "idle") return true;
+    return false;
+  }
+
+  /** How long the most recently taken busy host has been busy, ms; undefined if none. */
+  youngestBusyMs(now = performance.now()): number | undefined {
+    let youngest: number | undefined;
+    for (const host of this.#hosts) {
+      if (host.state !== "busy") continue;
+      const age = now - host.since;
+      if (youngest === undefined || age < youngest) youngest = age;
+    }
+    return youngest;
+  }
+
+  /**
+   * Reserves an idle host for a run of `key` and picks its instance;
+   * undefined when no host is idle.
+   */
+  place(key: string): Placement | undefined {
+    let warm: Instance | undefined;
+    for (const instance of this.#byKey.get(key) ?? []) {
+      if (
+        instance.state === "idle" && !instance.retiring && instance.host.state === "idle" &&
+        (!warm || instance.lastUsed > warm.lastUsed)
+      ) warm = instance;
+    }
+    if (warm) return this.#reserve(warm, "warm");
+    let spare: Instance | undefined;
+    let emptiest: Host | undefined;
+    for (const host of this.#hosts) {
+      if (host.state !== "idle") continue;
+      if (!emptiest || host.size < emptiest.size) emptiest = host;
+      for (const instance of host.instances()) {
+        if (instance.key !== undefined || instance.state === "gone") continue;
+        // A ready spare beats one still starting.
+        if (!spare || (instance.state === "idle" && spare.state !== "idle")) spare = instance;
+      }
+    }
+    if (spare) {
+      this.#bind(spare, key);
+      const placement = this.#reserve(spare, "spare");
+      this.#replenish(spare.host);
+      return placement;
+    }
+    if (!emptiest) return undefined;
+    const instance = emptiest.spawn();
+    this.#bind(instance, key);
+    return this.#reserve(instance, "new");
+  }
+
+  #reserve(instance: Instance, via: Placement["via"]): Placement {
+    instance.host.reserve();
+    return { host: instance.host, instance, via };
+  }
+
+  #bind(instance: Instance, key: string): void {
+    instance.key = key;
+    let set = this.#byKey.get(key);
+    if (!set) this.#byKey.set(key, set = new Set());
+    set.add(instance);
+  }
+
+  #forget(instance: Instance): void {
+    if (instance.key === undefined) return;
+    const set = this.#byKey.get(instance.key);
+    set?.delete(instance);
+    if (set?.size === 0) this.#byKey.delete(instance.key);
+  }
+
+  /** Takes back a host after a run on `instance`. */
+  release(placement: Placement): void {
+    const { host, instance } = placement;
+    if (instance.state !== "gone") {
+      const reason: DropReason | undefined = instance.retiring || instance.state !== "idle"
+        ? "retired"
+        : instance.key !== undefined && isSingleUse(instance.key)
+        ? "single_use"
+        : instance.runs >= this.#runLimit(instance)
+        ? "run_limit"
+        : undefined;
+      if (reason) this.#drop(instance, reason);
+    }
+    host.free();
+    this.#replenish(host);
+    this.#hooks.onIdle(this.runtime);
+  }
+
+  #drop(instance: Instance, reason: DropReason): void {
+    this.#forget(instance);
+    instance.host.drop(instance);
+    this.#hooks.onDrop?.(this.runtime, reason);
+  }
+
+  /**
+   * An instance's run limit, spread by up to 10 % so that instances started
+   * together are not all replaced at the same moment.
+   */
+  #runLimit(instance: Instance): number {
+    const spread = [...instance.id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1000, 7) / 10000;
+    return Math.max(1, Math.round(this.#options.maxRuns * (1 - spread)));
+  }
+
+  /** Starts spares on `host` up to the target, unless backing off after failures. */
+  #replenish(host: Host): void {
+    if (this.#closed || (host.state !== "idle" && host.state !== "busy")) return;
+    const wait = this.#retryAt - performance.now();
+    if (wait > 0) {
+      setTimeout(() => this.#replenish(host), wait);
+      return;
+    }
+    let spares = 0;
+    for (const instance of host.instances()) if (instance.key === undefined) spares++;
+    for (; spares < this.#options.sparesPerHost; spares++) {
+      const instance = host.spawn();
+      instance.ready.then(() => {
+        this.startFailures = 0;
+        this.everReady = true;
+        this.#hooks.onIdle(this.runtime);
+      }, (err: Error) => {
+        if (host.state === "stopped" || instance.key !== undefined) return;
+        this.#startFailed(err);
+        this.#replenish(host);
+      });
+    }
+  }
+
+  /** Counts a failed start and backs off, so a broken start is not retried in a hot loop. */
+  #startFailed(err: Error): void {
+    this.startFailures++;
+    this.lastStartError = err.message;
+    const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** (this.startFailures - 1));
+    this.#retryAt = performance.now() + delay;
+  }
+
+  /** The least recently used idle instance bound to a key, for eviction. */
+  leastRecentlyUsed(): Instance | undefined {
+    let lru: Instance | undefined;
+    for (const set of this.#byKey.values()) {
+      for (const instance of set) {
+        if (instance.state === "idle" && (!lru || instance.lastUsed < lru.lastUsed)) lru = instance;
+      }
+    }
+    return lru;
+  }
+
+  /** Drops an idle instance to free its memory. */
+  evict(instance: Instance): void {
+    if (instance.state === "idle") this.#drop(instance, "evicted");
+  }
+
+  /**
+   * Drops keyed instances idle for `idleMs`, and stops hosts beyond the warm
+   * count that ran nothing for as long.
+   */
+  shrink(idleMs: number, now = performance.now()): void {
+    for (const set of [...this.#byKey.values()]) {
+      for (const instance of [...set]) {
+        if (instance.state === "idle" && now - instance.lastUsed >= idleMs) {
+          this.#drop(instance, "idle");
+        }
+      }
+    }
+    let extra = this.#hosts.size - this.warm;
+    for (const host of this.#hosts) {
+      if (extra <= 0) return;
+      if (host.state === "idle" && now - host.since >= idleMs) {
+        host.retire("idle");
+        extra--;
+      }
+    }
   }
 
   /** Whether a new host may start now (not backing off after failures). */
@@ -98,94 +311,62 @@ export class Pool {
     return !this.#closed && now >= this.#retryAt;
   }
 
-  /** Starts one more instance for queued work. */
+  /** Starts one more host for queued work. */
   grow(): void {
-    if (this.canGrow()) this.#spawn("demand");
+    if (this.canGrow()) this.#spawnHost("demand");
   }
 
-  /** Takes back an instance after a run, replacing it at its run limit. */
-  release(instance: Instance): void {
-    if (instance.state !== "idle") return;
-    if (instance.runs >= this.#runLimit(instance)) {
-      instance.retire("recycled");
-      return;
-    }
-    this.#hooks.onIdle(this.runtime);
-  }
-
-  /**
-   * An instance's run limit, spread by up to 10 % per instance so that
-   * instances started together are not all replaced at the same moment.
-   */
-  #runLimit(instance: Instance): number {
-    const spread = [...instance.id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1000, 7) / 10000;
-    return Math.max(1, Math.round(this.#maxRuns * (1 - spread)));
-  }
-
-  /** Stops one idle instance beyond the warm count, to make room elsewhere. */
+  /** Stops one idle host beyond the warm count, to make room elsewhere. */
   retireSpareIdle(): boolean {
-    if (this.#instances.size <= this.warm) return false;
-    const idle = [...this.#instances].find((i) => i.state === "idle");
+    if (this.#hosts.size <= this.warm) return false;
+    const idle = [...this.#hosts].find((h) => h.state === "idle");
     if (!idle) return false;
     idle.retire("idle");
     return true;
-  }
-
-  /** Stops instances beyond the warm count that sat idle for `idleMs`. */
-  shrink(idleMs: number, now = performance.now()): void {
-    let spare = this.#instances.size - this.warm;
-    for (const instance of this.#instances) {
-      if (spare <= 0) return;
-      if (instance.state === "idle" && now - instance.idleSince >= idleMs) {
-        instance.retire("idle");
-        spare--;
-      }
-    }
   }
 
   /** Kills every host and starts no more. */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
-    const exits = [...this.#instances].map((i) => {
-      i.kill("shutdown");
-      return i.exited;
+    const exits = [...this.#hosts].map((host) => {
+      host.kill("shutdown");
+      return host.exited;
     });
     await Promise.all(exits);
   }
 
-  #spawn(reason: string): void {
-    const instance = new Instance(this.runtime, this.#settings);
-    this.#instances.add(instance);
+  #spawnHost(reason: string): void {
+    const host = new Host(this.runtime, this.#settings);
+    host.onInstanceLost = (instance, failed) => {
+      this.#forget(instance);
+      this.#hooks.onDrop?.(this.runtime, failed ? "failed" : "retired");
+    };
+    this.#hosts.add(host);
     this.#hooks.onStart(this.runtime, reason);
-    instance.ready.then(() => {
-      this.startFailures = 0;
-      this.everReady = true;
+    host.ready.then(() => {
+      this.#replenish(host);
       this.#hooks.onIdle(this.runtime);
-    }, (err: Error) => {
-      // Back off so a host that cannot start (assets unreadable, say) is
-      // not restarted in a hot loop.
-      this.startFailures++;
-      this.lastStartError = err.message;
-      const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** (this.startFailures - 1));
-      this.#retryAt = performance.now() + delay;
-    });
-    instance.exited.then((reason) => {
-      this.#instances.delete(instance);
-      this.#hooks.onExit(instance, reason);
+    }, (err: Error) => this.#startFailed(err));
+    host.exited.then((reason) => {
+      this.#hosts.delete(host);
+      for (const set of [...this.#byKey.values()]) {
+        for (const instance of [...set]) if (instance.host === host) this.#forget(instance);
+      }
+      this.#hooks.onExit(host, reason);
       this.#refill();
     });
   }
 
   /** Brings the pool back to its warm count, after any backoff. */
   #refill(): void {
-    if (this.#closed || this.#instances.size >= this.warm) return;
+    if (this.#closed || this.#hosts.size >= this.warm) return;
     const wait = this.#retryAt - performance.now();
     if (wait > 0) {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = setTimeout(() => this.#refill(), wait);
       return;
     }
-    while (this.#instances.size < this.warm) this.#spawn("replace");
+    while (this.#hosts.size < this.warm) this.#spawnHost("replace");
   }
 }

@@ -1,9 +1,11 @@
 /**
- * Messages between the server, a sandbox host process and its worker.
+ * Messages between the server, a sandbox host process and its workers.
  *
- * Server and host talk newline-delimited JSON over a private Unix socket;
- * host and worker over a MessagePort created before any user code runs.
- * Neither channel is reachable from user code.
+ * A host holds several workers (instances), each serving one isolation key,
+ * and runs at most one of them at a time. Server and host talk
+ * newline-delimited JSON over a private Unix socket, naming the worker by
+ * `wid`; host and worker talk over a MessagePort created before any user
+ * code runs. Neither channel is reachable from user code.
  */
 
 /** A language a caller may ask for, after alias resolution. */
@@ -31,6 +33,8 @@ export type StopReason = "timeout" | "cancelled";
 /** One run, as the server hands it to a host and the host to its worker. */
 export interface RunMessage {
   t: "run";
+  /** The worker that runs it. */
+  wid: number;
   id: number;
   language: Language;
   code: string;
@@ -44,12 +48,25 @@ export interface RunMessage {
 /** Asks the host to stop a run softly (interrupt, abort). */
 export interface CancelMessage {
   t: "cancel";
+  wid: number;
   id: number;
   reason: StopReason;
 }
 
+/** Asks the host to start a new worker. */
+export interface SpawnMessage {
+  t: "spawn";
+  wid: number;
+}
+
+/** Asks the host to end an idle worker. */
+export interface DropMessage {
+  t: "drop";
+  wid: number;
+}
+
 /** What the server sends a host. */
-export type ServerMessage = RunMessage | CancelMessage;
+export type ServerMessage = RunMessage | CancelMessage | SpawnMessage | DropMessage;
 
 /** What the worker reports for one run. */
 export interface RunOutcome {
@@ -72,14 +89,28 @@ export interface HelloMessage {
   token: string;
 }
 
-/** The host's worker finished loading and can take runs. */
+/** The host is up and can start workers. */
+export interface UpMessage {
+  t: "up";
+}
+
+/** A worker finished loading and can take runs. */
 export interface ReadyMessage {
   t: "ready";
+  wid: number;
+}
+
+/** A worker could not start. */
+export interface FailedMessage {
+  t: "failed";
+  wid: number;
+  reason: string;
 }
 
 /** A finished run. */
 export interface ResultMessage extends RunOutcome {
   t: "result";
+  wid: number;
 }
 
 /** The host crossed its memory cap and is about to exit. */
@@ -90,20 +121,30 @@ export interface MemoryMessage {
 
 /**
  * The worker can no longer guarantee a clean next run (say, a filesystem
- * change it could not undo): the host exits once the result is sent.
+ * change it could not undo): it is dropped once its result is in. Sent
+ * before the result, so no run is ever sent to it after that result.
  */
 export interface RetireMessage {
   t: "retire";
+  wid: number;
   reason: string;
 }
 
 /** What a host sends the server. */
 export type HostMessage =
   | HelloMessage
+  | UpMessage
   | ReadyMessage
+  | FailedMessage
   | ResultMessage
   | MemoryMessage
   | RetireMessage;
+
+/** What a worker sends its host (the host adds the worker's id). */
+export type WorkerMessage =
+  | { t: "ready" }
+  | { t: "retire"; reason: string }
+  | ({ t: "result" } & RunOutcome);
 
 /** Exit code a host uses when its memory watchdog fires. */
 export const MEMORY_EXIT_CODE = 86;

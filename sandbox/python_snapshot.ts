@@ -11,7 +11,7 @@
  */
 import { PYODIDE_FILES } from "./pyodide_files.ts";
 import { findCachedSnapshot, snapshotKey, storeSnapshot } from "./snapshot_cache.ts";
-import { CONTROL_BYTES } from "../workers/worker_common.ts";
+import { CONTROL_BYTES, GATE_BYTES } from "../workers/worker_common.ts";
 
 /** Where the snapshot hosts start from came from. */
 export interface PythonSnapshot {
@@ -95,6 +95,7 @@ export async function makePythonSnapshot(
       worker.postMessage({
         port: channel.port2,
         control: new SharedArrayBuffer(CONTROL_BYTES),
+        gate: new SharedArrayBuffer(GATE_BYTES),
         indexURL: pyodideDir,
         memoryLimitBytes,
         makeSnapshot: true,

@@ -1,12 +1,13 @@
 /**
  * The scheduler: admits runs into a bounded priority queue per runtime and
- * dispatches them to idle instances, growing a pool (within the instance
- * cap) when runs wait. It owns the pools and is the only caller of them.
+ * dispatches each to an idle host, where the pool picks the instance of the
+ * run's isolation key. It grows a pool (within the host cap) when every host
+ * is held by a long run. It owns the pools and is the only caller of them.
  */
 import { ClientGoneError, QueueFullError, QueueTimeoutError, UnavailableError } from "../errors.ts";
-import type { Instance, RunResult } from "../sandbox/instance.ts";
-import type { Pool } from "../sandbox/pool.ts";
-import { type Language, type RunMessage, type Runtime, runtimeOf } from "../sandbox/protocol.ts";
+import type { Host, RunResult } from "../sandbox/host.ts";
+import type { Placement, Pool } from "../sandbox/pool.ts";
+import { type Language, type Runtime, runtimeOf } from "../sandbox/protocol.ts";
 import { PRIORITIES, type Priority, PriorityQueue } from "./priority_queue.ts";
 
 /** A run as the route hands it over. */
@@ -18,6 +19,8 @@ export interface RunRequest {
   stdin: string;
   timeoutMs: number;
   priority: Priority;
+  /** Isolation key: runs share an instance only when their keys are equal. */
+  key: string;
 }
 
 /** A finished run with how long it queued. */
@@ -25,6 +28,8 @@ export interface ScheduledResult {
   result: RunResult;
   taskId: string;
   queueMs: number;
+  /** How the instance was found: warm for the key, a spare, or started for it. */
+  via: Placement["via"];
 }
 
 /** Limits the scheduler enforces. */
@@ -32,7 +37,8 @@ export interface SchedulerLimits {
   maxQueue: number;
   maxQueueWaitMs: number;
   agingMs: number;
-  maxInstances: number;
+  /** Most host processes alive at once, all runtimes together. */
+  maxHosts: number;
   maxOutputBytes: number;
   idleTimeoutMs: number;
 }
@@ -56,7 +62,7 @@ interface Job {
   signal?: AbortSignal;
   onAbort?: () => void;
   timer?: ReturnType<typeof setTimeout>;
-  instance?: Instance;
+  host?: Host;
 }
 
 /** Scheduler statistics for /health. */
@@ -70,7 +76,12 @@ export interface SchedulerStats {
 
 let nextRun = 1;
 
-/** How long the oldest queued run waits before the pool grows, ms. */
+/**
+ * How long every host must have been held by its current run before the
+ * pool grows, ms. Short runs queue for a few ms under load, and a new host
+ * (a new process, its code cold) would only slow them down; long runs
+ * (sleeping, waiting) are what more hosts help.
+ */
 const GROW_AFTER_MS = 50;
 
 /** Priority scheduler in front of the pools. */
@@ -136,7 +147,7 @@ export class Scheduler {
     }
     if (signal?.aborted) return Promise.reject(new ClientGoneError());
     const queue = this.#queues[runtime];
-    if (this.#queuedTotal() >= this.#limits.maxQueue && !this.#pools[runtime].takeIdle()) {
+    if (this.#queuedTotal() >= this.#limits.maxQueue && !this.#pools[runtime].hasIdleHost()) {
       this.#hooks.onRejected?.("queue_full");
       return Promise.reject(new QueueFullError(this.#limits.maxQueue));
     }
@@ -173,8 +184,8 @@ export class Scheduler {
       this.#detach(job);
       this.#hooks.onRejected?.("client_gone");
       job.reject(new ClientGoneError());
-    } else if (job.instance) {
-      job.instance.stop("cancelled");
+    } else if (job.host) {
+      job.host.stop("cancelled");
     }
   }
 
@@ -183,50 +194,45 @@ export class Scheduler {
     if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
   }
 
-  /** Dispatches queued runs of `runtime` to idle instances; grows if needed. */
+  /** Dispatches queued runs of `runtime` to idle hosts; grows if needed. */
   #pump(runtime: Runtime): void {
     const queue = this.#queues[runtime];
     const pool = this.#pools[runtime];
-    while (queue.size > 0) {
-      const instance = pool.takeIdle();
-      if (!instance) break;
+    while (queue.size > 0 && pool.hasIdleHost()) {
       const job = queue.pop(performance.now())!;
-      this.#dispatch(job, instance, pool);
+      this.#dispatch(job, pool.place(job.request.key)!, pool);
     }
     if (queue.size === 0) return;
-    // Short runs queue for a few ms under load, and more processes than
-    // cores would only slow them down: grow only once a run has waited.
-    const waited = performance.now() - queue.oldestEnqueuedAt()!;
-    if (waited >= GROW_AFTER_MS) {
+    const busyMs = pool.youngestBusyMs() ?? 0;
+    if (busyMs >= GROW_AFTER_MS) {
       this.#growFor(runtime);
     } else if (!this.#growTimers[runtime]) {
       this.#growTimers[runtime] = setTimeout(() => {
         this.#growTimers[runtime] = undefined;
         this.#pump(runtime);
-      }, GROW_AFTER_MS - waited);
+      }, GROW_AFTER_MS - busyMs);
     }
   }
 
-  /** Starts another instance when runs wait and none is on its way. */
+  /** Starts another host when runs wait and none is on its way. */
   #growFor(runtime: Runtime): void {
     const pool = this.#pools[runtime];
-    const counts = pool.counts();
-    if (counts.starting >= this.#queues[runtime].size || !pool.canGrow()) return;
-    if (this.#totalInstances() < this.#limits.maxInstances) {
+    if (pool.counts().starting > 0 || !pool.canGrow()) return;
+    if (this.#totalHosts() < this.#limits.maxHosts) {
       pool.grow();
       return;
     }
-    // At the cap: an idle instance of the other runtime makes room.
+    // At the cap: an idle host of the other runtime makes room.
     const other = this.#pools[runtime === "python" ? "javascript" : "python"];
     if (other.retireSpareIdle()) pool.grow();
   }
 
-  #dispatch(job: Job, instance: Instance, pool: Pool): void {
+  async #dispatch(job: Job, placement: Placement, pool: Pool): Promise<void> {
     this.#detach(job);
-    const now = performance.now();
-    const queueMs = now - job.enqueuedAt;
+    const queueMs = performance.now() - job.enqueuedAt;
     this.#hooks.onDispatched?.(job.priority, queueMs);
-    job.instance = instance;
+    const { host, instance } = placement;
+    job.host = host;
     this.#running.add(job);
     if (job.signal && job.onAbort) {
       job.signal.addEventListener("abort", job.onAbort, { once: true });
@@ -235,34 +241,55 @@ export class Scheduler {
     const id = nextRun;
     // Run ids share an int32 slot with the worker; wrap before overflow.
     nextRun = nextRun >= 0x7fffffff ? 1 : nextRun + 1;
-    const msg: RunMessage = {
-      t: "run",
-      id,
-      language: r.language,
-      code: r.code,
-      input: r.input,
-      stdin: r.stdin,
-      timeoutMs: r.timeoutMs,
-      maxOutputBytes: this.#limits.maxOutputBytes,
-    };
-    instance.run(msg).then((result) => {
+    let result: RunResult;
+    try {
+      // A new instance, or a spare still starting: the host is held meanwhile.
+      await instance.ready;
+      if (job.signal?.aborted) throw new ClientGoneError();
+      result = await host.run(instance, {
+        t: "run",
+        wid: instance.wid,
+        id,
+        language: r.language,
+        code: r.code,
+        input: r.input,
+        stdin: r.stdin,
+        timeoutMs: r.timeoutMs,
+        maxOutputBytes: this.#limits.maxOutputBytes,
+      });
+    } catch (err) {
       this.#running.delete(job);
       this.#detach(job);
-      this.#completed++;
-      if (result.status !== "success") this.#failed++;
-      this.#totalExecMs += result.durationMs;
-      this.#hooks.onFinished?.(r.language, result);
-      job.resolve({ result, taskId: job.taskId, queueMs });
-      pool.release(instance);
+      pool.release(placement);
       this.#notifyIdle();
-    });
+      if (err instanceof ClientGoneError) {
+        this.#hooks.onRejected?.("client_gone");
+        job.reject(err);
+      } else {
+        job.reject(
+          new UnavailableError(
+            `The sandbox for this run could not start: ${(err as Error).message}`,
+          ),
+        );
+      }
+      return;
+    }
+    this.#running.delete(job);
+    this.#detach(job);
+    this.#completed++;
+    if (result.status !== "success") this.#failed++;
+    this.#totalExecMs += result.durationMs;
+    this.#hooks.onFinished?.(r.language, result);
+    job.resolve({ result, taskId: job.taskId, queueMs, via: placement.via });
+    pool.release(placement);
+    this.#notifyIdle();
   }
 
   #queuedTotal(): number {
     return this.#queues.python.size + this.#queues.javascript.size;
   }
 
-  #totalInstances(): number {
+  #totalHosts(): number {
     return this.#pools.python.counts().total + this.#pools.javascript.counts().total;
   }
 

@@ -197,6 +197,8 @@ Deno.test({
           "faas_queue_wait_seconds",
           "faas_queue_depth",
           "faas_instances",
+          "faas_hosts",
+          "faas_instances_dropped_total",
           "faas_instance_starts_total",
           "faas_instance_recycles_total",
           "faas_rejections_total",
@@ -208,7 +210,11 @@ Deno.test({
         assert.match(text, new RegExp(`^# TYPE ${family} `, "m"), family);
       }
       assert.match(text, /faas_runs_total\{language="python",status="error"\} 1/);
-      assert.match(text, /faas_instances\{language="python",state="idle"\} 1/);
+      assert.match(text, /faas_hosts\{language="python",state="idle"\} 1/);
+      // The failed run's code has an instance of its own now; its host is
+      // starting (or has) a spare in place of the one the run took.
+      assert.match(text, /faas_instances\{language="python",state="keyed"\} [1-9]/);
+      assert.match(text, /faas_instances\{language="python",state="(spare|starting)"\} 1/);
       assert.match(
         text,
         /faas_http_requests_total\{route="\/run_code",method="POST",status="400"\} \d+/,

@@ -39,9 +39,9 @@ Deno.test({
         let busy;
         for (let i = 0; i < 100 && !busy; i++) {
           await new Promise((r) => setTimeout(r, 20));
-          busy = pool.instances().find((inst) => inst.state === "busy");
+          busy = pool.hosts().find((host) => host.state === "busy");
         }
-        assert.ok(busy, "a busy instance");
+        assert.ok(busy, "a busy host");
         const started = performance.now();
         Deno.kill(busy.pid, "SIGKILL");
         const { status, body } = await pending;

@@ -65,7 +65,7 @@ Deno.test({
       // not count. Keeping the 30 MB snapshot and Pyodide's 9.6 MB wasm
       // buffer put it at 160-195 MB; freed, it is 100-125 MB. (Deno asks
       // for --allow-all to read /proc/<pid>/smaps_rollup itself.)
-      const [instance] = server.service.pools.python.instances();
+      const [instance] = server.service.pools.python.hosts();
       const out = await new Deno.Command("cat", { args: [`/proc/${instance.pid}/smaps_rollup`] })
         .output();
       const rollup = new TextDecoder().decode(out.stdout);
@@ -97,11 +97,11 @@ Deno.test({
     });
 
     await t.step("a replacement host starts from the snapshot too", async () => {
-      const [instance] = server.service.pools.python.instances();
+      const [instance] = server.service.pools.python.hosts();
       Deno.kill(instance.pid, "SIGKILL");
       await instance.exited;
       await check(server);
-      const [replacement] = server.service.pools.python.instances();
+      const [replacement] = server.service.pools.python.hosts();
       assert.notEqual(replacement.id, instance.id);
     });
 

@@ -25,6 +25,9 @@ Deno.test({
       FAAS_POOL_SIZE: "4",
       FAAS_MAX_INSTANCES: "6",
       FAAS_MEMORY_LIMIT_MB: "256",
+      // Every fault below is its own snippet, so its own warm instance:
+      // dropped after a second idle, so the memory check sees no cache.
+      FAAS_IDLE_TIMEOUT: "1000",
     });
     const hosts = `host_main.ts ${server.service.hubPath}`;
     const idleRss = await hostsRssMb(hosts);
@@ -46,19 +49,19 @@ Deno.test({
     });
 
     await t.step("an instance inflated past half its cap is replaced, not reused", async () => {
-      const first = await server.run({
-        language: "python",
-        code: "xs = [bytearray(1024 * 1024) for _ in range(180)]\nlen(xs)",
-      });
+      // The same snippet both times, so the same key: only the retirement
+      // keeps the second run off the inflated instance.
+      const code = "xs = [bytearray(1024 * 1024) for _ in range(INPUT)]\nlen(xs)";
+      const first = await server.run({ language: "python", code, input: 180 });
       assert.equal(first.body.output.ret_val, "180");
-      const next = await server.run({ language: "python", code: "len([0] * 1000)" });
+      const next = await server.run({ language: "python", code, input: 1000 % 7 });
       assert.equal(next.body.metadata.status, "success");
-      assert.equal(next.body.output.ret_val, "1000");
+      assert.equal(next.body.output.ret_val, "6");
       assert.notEqual(next.body.metadata.instance_id, first.body.metadata.instance_id);
       const text = await (await fetch(`${server.url}/metrics`)).text();
       assert.match(
         text,
-        /faas_instance_recycles_total\{language="python",reason="recycled"\} [1-9]/,
+        /faas_instances_dropped_total\{language="python",reason="retired"\} [1-9]/,
       );
     });
 

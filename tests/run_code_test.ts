@@ -323,7 +323,8 @@ Deno.test({
       const { body } = await server.run({ language: "py", code: "1" });
       const m = body.metadata;
       assert.match(String(m.task_id), /^[0-9a-f-]{36}$/);
-      assert.match(String(m.instance_id), /^py-\d+$/);
+      assert.match(String(m.instance_id), /^py-\d+\/\d+$/);
+      assert.ok(["warm", "spare", "new"].includes(String(m.instance_source)));
       assert.equal(m.language, "python");
       assert.equal(typeof m.duration, "number");
       assert.equal(typeof m.queue_ms, "number");

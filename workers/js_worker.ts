@@ -9,11 +9,12 @@ import { stripTypeScriptTypes } from "node:module";
 import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
 import { JS_PRELUDE, JS_PRELUDE_FILENAME } from "./js_prelude.ts";
 import { CodeCache } from "./code_cache.ts";
-import { OutputBuffer } from "./output_buffer.ts";
+import { capText, OutputBuffer } from "./output_buffer.ts";
 import {
   type InitMessage,
   keepWorkerAlive,
   macrotasks,
+  parkUntilNeeded,
   type PortMessage,
 } from "./worker_common.ts";
 
@@ -54,15 +55,17 @@ const later = macrotasks();
 self.onmessage = (event: MessageEvent<InitMessage>) => {
   self.onmessage = null;
   const { port } = event.data;
+  const gate = new Int32Array(event.data.gate);
   const post = port.postMessage.bind(port);
   const prelude = new vm.Script(JS_PRELUDE, { filename: JS_PRELUDE_FILENAME });
-  let spare: Fresh | undefined;
   let current: ActiveRun | undefined;
 
   function fresh(): Fresh {
     const ctx = vm.createContext();
     return { ctx, install: prelude.runInContext(ctx) as Install };
   }
+  // Built before parking, so a run never waits for its context.
+  let spare = fresh();
 
   port.onmessage = (e: MessageEvent<PortMessage>) => {
     const msg = e.data;
@@ -70,18 +73,19 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       if (current?.id === msg.id) current.complete("timeout", "", false, 1);
       return;
     }
-    const context = spare ?? fresh();
-    spare = undefined;
+    const context = spare;
     current = new ActiveRun(msg, context, (outcome) => {
       current = undefined;
       post({ t: "result", ...outcome });
-      // Build the next context while idle rather than on the next request.
-      later(() => {
-        if (!current && !spare) spare = fresh();
-      });
+      try {
+        spare = fresh();
+      } finally {
+        parkUntilNeeded(gate);
+      }
     });
   };
   post({ t: "ready" });
+  parkUntilNeeded(gate);
 };
 
 /** One run: its context, output, timers and deadline. */
@@ -94,10 +98,12 @@ class ActiveRun {
   #deadline: ReturnType<typeof setTimeout>;
   #done = false;
   #report: (outcome: RunOutcome) => void;
+  #maxOutputBytes: number;
 
   constructor(msg: RunMessage, context: Fresh, report: (outcome: RunOutcome) => void) {
     this.id = msg.id;
     this.#report = report;
+    this.#maxOutputBytes = msg.maxOutputBytes;
     this.#out = new OutputBuffer(msg.maxOutputBytes);
     this.#err = new OutputBuffer(msg.maxOutputBytes);
     // Async work the vm timeout cannot see ends here, unless it spins, in
@@ -179,15 +185,16 @@ class ActiveRun {
     clearTimeout(this.#deadline);
     for (const id of this.#timers) clearTimeout(id);
     this.#timers.clear();
+    const ret = capText(retVal, this.#maxOutputBytes);
     const outcome: RunOutcome = {
       id: this.id,
       status,
       stdout: this.#out.text(),
       stderr: this.#err.text(),
-      retVal,
+      retVal: ret.text,
       retValSet,
       exitCode,
-      truncated: this.#out.truncated || this.#err.truncated,
+      truncated: this.#out.truncated || this.#err.truncated || ret.truncated,
       durationMs: performance.now() - this.#started,
     };
     // Report from a macrotask: microtask chains the run left behind finish

@@ -70,3 +70,10 @@ export function cutToBytes(text: string, limit: number): string {
   }
   return text.slice(0, i);
 }
+
+/** `text` cut to at most `limit` UTF-8 bytes, and whether it was cut. */
+export function capText(text: string, limit: number): { text: string; truncated: boolean } {
+  // Every UTF-16 unit is at most 3 bytes: short texts need no count.
+  if (text.length * 3 <= limit || utf8Length(text) <= limit) return { text, truncated: false };
+  return { text: cutToBytes(text, limit), truncated: true };
+}

@@ -11,12 +11,13 @@ import { ClassGuard } from "./class_guard.ts";
 import { DictGuard } from "./dict_guard.ts";
 import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
 import { CodeCache } from "./code_cache.ts";
-import { OutputBuffer } from "./output_buffer.ts";
+import { capText, OutputBuffer } from "./output_buffer.ts";
 import { PYTHON_HARNESS } from "./python_harness.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
 import {
   type InitMessage,
   keepWorkerAlive,
+  parkUntilNeeded,
   type PortMessage,
   runFinished,
   runStarted,
@@ -103,15 +104,18 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   const post = init.port.postMessage.bind(init.port);
   capWasmMemory(init.memoryLimitBytes);
   const ctl = new Int32Array(init.control);
+  const gate = new Int32Array(init.gate);
   let out = new OutputBuffer(0);
   let err = new OutputBuffer(0);
 
   // A memory snapshot skips loading, preloading and preparing (~3 s ->
   // ~0.15 s); without one the worker does it all, and may make a snapshot.
-  const pyodide: PyodideAPI = await freeingWasmBytes(() =>
-    init.snapshot
-      ? loadPyodide({ indexURL: init.indexURL, _loadSnapshot: init.snapshot } as LoadOptions)
-      : loadPrepared(init.indexURL, init.makeSnapshot === true)
+  const pyodide: PyodideAPI = await instantiatingWith(
+    init.wasmModule,
+    () =>
+      init.snapshot
+        ? loadPyodide({ indexURL: init.indexURL, _loadSnapshot: init.snapshot } as LoadOptions)
+        : loadPrepared(init.indexURL, init.makeSnapshot === true),
   );
   // Free the 30 MB snapshot now: detaching releases its memory at once,
   // where dropping the reference would leave it to a GC an idle worker
@@ -233,15 +237,16 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     }
     const durationMs = performance.now() - started;
     harness.flush();
+    const ret = capText(retVal, msg.maxOutputBytes);
     return {
       id: msg.id,
       status,
       stdout: out.text(),
       stderr: err.text(),
-      retVal,
+      retVal: ret.text,
       retValSet,
       exitCode,
-      truncated: out.truncated || err.truncated,
+      truncated: out.truncated || err.truncated || ret.truncated,
       durationMs,
     };
   }
@@ -252,6 +257,18 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       cancel?.();
       return;
     }
+    try {
+      await runAndReset(msg);
+    } catch (e) {
+      // The reset itself failed (a run sabotaged it): nothing is known to
+      // be clean any more, so this instance takes no further runs.
+      post({ t: "retire", reason: `reset failed: ${e instanceof Error ? e.message : e}` });
+    } finally {
+      parkUntilNeeded(gate);
+    }
+  };
+
+  async function runAndReset(msg: RunMessage): Promise<void> {
     const outcome = await run(msg);
     // Announced before the result, so the server never hands this instance
     // another run: a change the journal could not record cannot be undone,
@@ -262,9 +279,9 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       post({ t: "retire", reason: "wasm memory grew past half the limit" });
     }
     post({ t: "result", ...outcome });
-    // The caller has its answer; clean up before the next message is read.
-    // What changed is read in JS and handed over, so the reset makes no
-    // calls back into JS; empty lists go as null (no proxy to build).
+    // The caller has its answer; clean up before parking. What changed is
+    // read in JS and handed over, so the reset makes no calls back into JS;
+    // empty lists go as null (no proxy to build).
     const changedDicts = dicts?.changed();
     const changedClasses = guard.changed();
     harness.reset(
@@ -276,36 +293,50 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     dicts?.clear();
     journal.restore();
     restoreRealm();
-  };
+  }
   post({ t: "ready" });
+  parkUntilNeeded(gate);
 };
 
 class StoppedError extends Error {}
 class CompileError extends Error {}
 
 /**
- * Runs `load`, then frees the bytes of every wasm module it instantiated
- * from a buffer. V8 keeps its own copy of a module's bytes, while Pyodide's
- * loader holds on to its 9.6 MB buffer for the worker's life; detaching the
- * buffer frees it at once (~9 MB less RSS per Python host).
+ * Runs `load` with Pyodide's wasm instantiated from `compiled` when given:
+ * the host compiled it once, and V8 shares that code, already optimised by
+ * earlier workers, with every worker of the process, so a new instance
+ * neither compiles nor starts on cold code. Then frees the bytes of every
+ * wasm module instantiated from a buffer: V8 keeps its own copy, while
+ * Pyodide's loader holds its 9.6 MB buffer for the worker's life;
+ * detaching the buffer frees it at once.
  */
-async function freeingWasmBytes<T>(load: () => Promise<T>): Promise<T> {
-  const instantiate = WebAssembly.instantiate;
+async function instantiatingWith<T>(
+  compiled: WebAssembly.Module | undefined,
+  load: () => Promise<T>,
+): Promise<T> {
+  const instantiate = WebAssembly.instantiate as (
+    s: unknown,
+    i?: WebAssembly.Imports,
+  ) => Promise<unknown>;
   const buffers: ArrayBuffer[] = [];
-  WebAssembly.instantiate = function (source: unknown, imports?: WebAssembly.Imports) {
-    if (source instanceof ArrayBuffer) buffers.push(source);
+  WebAssembly.instantiate = async function (source: unknown, imports?: WebAssembly.Imports) {
+    let buffer: ArrayBuffer | undefined;
+    if (source instanceof ArrayBuffer) buffer = source;
     else if (ArrayBuffer.isView(source) && source.buffer instanceof ArrayBuffer) {
-      buffers.push(source.buffer);
+      buffer = source.buffer;
     }
-    return (instantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(
-      source,
-      imports,
-    );
+    if (buffer) buffers.push(buffer);
+    // Only Pyodide's own module comes as megabytes; small ones compile as usual.
+    if (compiled && buffer && buffer.byteLength > 1024 * 1024) {
+      const instance = await instantiate(compiled, imports);
+      return { instance, module: compiled };
+    }
+    return instantiate(source, imports);
   } as typeof WebAssembly.instantiate;
   try {
     return await load();
   } finally {
-    WebAssembly.instantiate = instantiate;
+    WebAssembly.instantiate = instantiate as typeof WebAssembly.instantiate;
     for (const buffer of buffers) {
       try {
         if (!buffer.detached) buffer.transfer(0);

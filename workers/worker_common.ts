@@ -15,16 +15,29 @@ import type { CancelMessage, RunMessage } from "../sandbox/protocol.ts";
 /** Bytes of the control buffer a host shares with its worker. */
 export const CONTROL_BYTES = 12;
 
+/**
+ * Bytes of the gate buffer: one slot the host opens (1) before each run or
+ * sets to drop (2). It is a buffer of its own because the control buffer is
+ * handed to Pyodide as its interrupt buffer, where Python code can reach it.
+ */
+export const GATE_BYTES = 4;
+const GATE_OPEN = 1;
+const GATE_DROP = 2;
+
 /** The first message a worker gets from its host. */
 export interface InitMessage {
   /** Private channel for runs and results. */
   port: MessagePort;
   /** Control slots, see the module comment. */
   control: SharedArrayBuffer;
+  /** The gate the worker parks on between runs, see {@linkcode parkUntilNeeded}. */
+  gate: SharedArrayBuffer;
   /** Directory holding Pyodide's files (Python workers). */
   indexURL: string;
   /** Cap on the instance's wasm memory (Python workers). */
   memoryLimitBytes: number;
+  /** Pyodide's wasm, compiled once by the host and shared (Python workers). */
+  wasmModule?: WebAssembly.Module;
   /** A memory snapshot to start from instead of loading (Python workers). */
   snapshot?: Uint8Array;
   /** Make a memory snapshot, post it and stop (Python workers). */
@@ -33,6 +46,38 @@ export interface InitMessage {
 
 /** What a host sends its worker over the private port. */
 export type PortMessage = RunMessage | CancelMessage;
+
+// Taken when this module loads, before any user code runs: a run that
+// reaches this realm cannot swap them for functions that do not block.
+const atomicsWait = Atomics.wait;
+const atomicsExchange = Atomics.exchange;
+const atomicsStore = Atomics.store;
+const atomicsNotify = Atomics.notify;
+const closeWorker = self.close.bind(self);
+
+/**
+ * Blocks the worker's thread until the host needs it: no JavaScript runs
+ * while parked, so timers, promise callbacks or finalizers a run left
+ * behind cannot fire while another instance of the same host runs. They
+ * fire only once this instance is woken for its own key's next run. Woken
+ * to be dropped, the worker closes before anything else of it can run.
+ */
+export function parkUntilNeeded(gate: Int32Array): void {
+  atomicsWait(gate, 0, 0);
+  if (atomicsExchange(gate, 0, 0) === GATE_DROP) closeWorker();
+}
+
+/** Host side: wakes a parked worker for its next run. */
+export function openGate(gate: Int32Array): void {
+  atomicsStore(gate, 0, GATE_OPEN);
+  atomicsNotify(gate, 0);
+}
+
+/** Host side: wakes a parked worker so that it closes itself. */
+export function dropThroughGate(gate: Int32Array): void {
+  atomicsStore(gate, 0, GATE_DROP);
+  atomicsNotify(gate, 0);
+}
 
 /** Marks run `id` as in progress, so the host may interrupt it. */
 export function runStarted(ctl: Int32Array, id: number): void {

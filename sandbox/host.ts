@@ -1,0 +1,407 @@
+/**
+ * One sandbox host process, seen from the server. It starts the process,
+ * starts and drops its workers (instances), sends it one run at a time,
+ * enforces deadlines (a soft stop first, then SIGKILL) and turns a dying
+ * host into a clean status for the run it was running.
+ */
+import {
+  type HostMessage,
+  MEMORY_EXIT_CODE,
+  type RunMessage,
+  type RunOutcome,
+  type RunStatus,
+  type Runtime,
+  type StopReason,
+  V8_OOM_EXIT_CODE,
+} from "./protocol.ts";
+import { Instance } from "./instance.ts";
+import type { HostConnection, SocketHub } from "./socket_hub.ts";
+
+/** What every host needs to start. */
+export interface HostSettings {
+  hub: SocketHub;
+  /** Memory cap per run, MiB. */
+  memoryLimitMb: number;
+  /** How long a soft stop may take before the host is killed, ms. */
+  killGraceMs: number;
+  /** How long a host or worker may take to become ready, ms. */
+  startTimeoutMs: number;
+  /** Directory with Pyodide's files. */
+  pyodideDir: string;
+  /** The deno.json the host runs with. */
+  configPath: string;
+  /** Pyodide memory snapshot Python workers start from, when there is one. */
+  pythonSnapshot?: string;
+}
+
+/** Lifecycle state of a host: busy while it is given or running a run. */
+export type HostState = "starting" | "idle" | "busy" | "retiring" | "stopped";
+
+/** Why a host went away. */
+export type ExitReason =
+  | "timeout"
+  | "memory_limit"
+  | "crashed"
+  | "idle"
+  | "shutdown"
+  | "failed_start";
+
+/** The outcome of one run as the server sees it. */
+export interface RunResult extends Omit<RunOutcome, "status"> {
+  status: RunStatus;
+  /** Set for timeout, memory_limit and killed: what happened. */
+  error?: string;
+  instanceId: string;
+}
+
+const HOST_MAIN = new URL("./host_main.ts", import.meta.url).pathname;
+// The host loads its own and its workers' modules from these directories.
+const SOURCE_DIRS = ["./", "../workers/"]
+  .map((dir) => new URL(dir, import.meta.url).pathname)
+  .join(",");
+let nextHost = 1;
+
+type Timer = ReturnType<typeof setTimeout>;
+
+interface Pending {
+  msg: RunMessage;
+  instance: Instance;
+  resolve: (result: RunResult) => void;
+  started: number;
+  softTimer: Timer;
+  hardTimer?: Timer;
+  stopReason?: StopReason;
+}
+
+/** A supervised host process holding workers of one runtime. */
+export class Host {
+  readonly id: string;
+  readonly runtime: Runtime;
+  state: HostState = "starting";
+  /** performance.now() of when it became busy or idle last. */
+  since = performance.now();
+  /** Resolves once the process exits, with the reason. */
+  readonly exited: Promise<ExitReason>;
+  /** Resolves when the process is up; rejects if it never gets there. */
+  readonly ready: Promise<void>;
+  /** Last lines the host wrote to stderr, for the log when it dies. */
+  stderrTail = "";
+  /** Called when a worker of this host stops being usable: it failed, or retired while idle. */
+  onInstanceLost?: (instance: Instance, failed: boolean) => void;
+
+  #settings: HostSettings;
+  #child: Deno.ChildProcess;
+  #token = crypto.randomUUID();
+  #conn?: HostConnection;
+  #instances = new Map<number, Instance>();
+  #nextWid = 1;
+  #pending?: Pending;
+  #exitReason?: ExitReason;
+  #stderrDone: Promise<void>;
+
+  constructor(runtime: Runtime, settings: HostSettings) {
+    this.id = `${runtime === "python" ? "py" : "js"}-${nextHost++}`;
+    this.runtime = runtime;
+    this.#settings = settings;
+    const socket = settings.hub.path;
+    const snapshot = runtime === "python" ? settings.pythonSnapshot ?? "" : "";
+    const v8Flags = [`--max-old-space-size=${settings.memoryLimitMb}`];
+    // Python's JS side allocates little per run: a 1 MB young generation
+    // saves ~7 MB of RSS per worker.
+    if (runtime === "python") v8Flags.push("--max-semi-space-size=1");
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--cached-only",
+        `--config=${settings.configPath}`,
+        `--allow-read=${
+          [settings.pyodideDir, socket, SOURCE_DIRS, snapshot].filter(Boolean).join(",")
+        }`,
+        `--allow-write=${socket}`,
+        `--allow-net=unix:${socket}`,
+        `--v8-flags=${v8Flags.join(",")}`,
+        HOST_MAIN,
+        socket,
+        this.#token,
+        runtime,
+        String(settings.memoryLimitMb),
+        settings.pyodideDir,
+        snapshot,
+      ],
+      clearEnv: true,
+      env: hostEnv(),
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.#stderrDone = this.#collectStderr(this.#child.stderr);
+    this.exited = this.#child.status.then((status) => this.#onExit(status));
+    this.ready = this.#connect();
+    // The caller observes failures through `exited`; keep this one quiet.
+    this.ready.catch(() => {});
+  }
+
+  /** Process id of the host. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Its live instances. */
+  instances(): IterableIterator<Instance> {
+    return this.#instances.values();
+  }
+
+  /** How many live instances it holds. */
+  get size(): number {
+    return this.#instances.size;
+  }
+
+  async #connect(): Promise<void> {
+    let timer: Timer | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error("Host did not become ready in time")),
+        this.#settings.startTimeoutMs,
+      );
+    });
+    const died = this.exited.then(() => {
+      throw new Error("Host exited before it was ready");
+    });
+    try {
+      const conn = await Promise.race([this.#settings.hub.expect(this.#token), timeout, died]);
+      this.#conn = conn;
+      const first = await Promise.race([conn.messages.next(), timeout, died]);
+      if (first.done) throw new Error("Host closed its socket before it was ready");
+      if ((JSON.parse(first.value) as HostMessage).t !== "up") {
+        throw new Error("Host sent something other than up");
+      }
+      this.state = "idle";
+      this.since = performance.now();
+      this.#listen(conn);
+    } catch (err) {
+      this.#settings.hub.forget(this.#token);
+      this.kill("failed_start");
+      // The host's own account of the failure is its last stderr line.
+      await Promise.race([this.#stderrDone, new Promise((r) => setTimeout(r, 500))]);
+      const reason = this.stderrTail.trim().split("\n").pop();
+      throw new Error(`${(err as Error).message}${reason ? `: ${reason}` : ""}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #listen(conn: HostConnection): Promise<void> {
+    try {
+      for await (const line of conn.messages) {
+        const msg = JSON.parse(line) as HostMessage;
+        if (msg.t === "result") this.#onResult(msg);
+        else if (msg.t === "ready") this.#instances.get(msg.wid)?.markReady();
+        else if (msg.t === "failed") this.#onFailed(msg.wid, msg.reason);
+        else if (msg.t === "retire") this.#onRetire(msg.wid);
+        else if (msg.t === "memory") this.#exitReason ??= "memory_limit";
+      }
+    } catch {
+      // The socket broke; the exit handler reports the run.
+    }
+  }
+
+  /** Starts a new worker; it is a spare until `key` is set. */
+  spawn(): Instance {
+    if (!this.#conn || this.state === "stopped" || this.state === "starting") {
+      throw new Error(`Host ${this.id} cannot start workers now`);
+    }
+    const instance = new Instance(this, this.#nextWid++);
+    this.#instances.set(instance.wid, instance);
+    this.#conn.writer.send({ t: "spawn", wid: instance.wid });
+    const timer = setTimeout(
+      () => this.#onFailed(instance.wid, "Worker did not become ready in time"),
+      this.#settings.startTimeoutMs,
+    );
+    instance.ready.finally(() => clearTimeout(timer)).catch(() => {});
+    return instance;
+  }
+
+  /** Ends a worker that is not running (its memory goes with it). */
+  drop(instance: Instance): void {
+    if (!this.#instances.delete(instance.wid)) return;
+    instance.markGone("Instance was dropped");
+    this.#conn?.writer.send({ t: "drop", wid: instance.wid });
+  }
+
+  /** Takes the host for one run; it stays busy until `free()`. */
+  reserve(): void {
+    if (this.state !== "idle") throw new Error(`Host ${this.id} is not idle`);
+    this.state = "busy";
+    this.since = performance.now();
+  }
+
+  /** Gives the host back after a run. */
+  free(): void {
+    if (this.state !== "busy") return;
+    this.state = "idle";
+    this.since = performance.now();
+  }
+
+  /** Sends one run to `instance`; resolves when it finished or the host died. */
+  run(instance: Instance, msg: RunMessage): Promise<RunResult> {
+    if (this.state !== "busy" || instance.state !== "idle" || !this.#conn) {
+      throw new Error(`Instance ${instance.id} cannot take a run now`);
+    }
+    instance.state = "busy";
+    return new Promise((resolve) => {
+      this.#pending = {
+        msg,
+        instance,
+        resolve,
+        started: performance.now(),
+        softTimer: setTimeout(() => this.stop("timeout"), msg.timeoutMs),
+      };
+      this.#conn!.writer.send(msg);
+    });
+  }
+
+  /**
+   * Stops the current run: a soft stop now, SIGKILL if it has not ended
+   * after the grace period.
+   */
+  stop(reason: StopReason): void {
+    const pending = this.#pending;
+    if (!pending || pending.stopReason) return;
+    pending.stopReason = reason;
+    this.#conn?.writer.send({ t: "cancel", wid: pending.msg.wid, id: pending.msg.id, reason });
+    pending.hardTimer = setTimeout(
+      () => this.kill(reason === "timeout" ? "timeout" : "crashed"),
+      this.#settings.killGraceMs,
+    );
+  }
+
+  #onResult(outcome: RunOutcome & { wid: number }): void {
+    const pending = this.#pending;
+    if (!pending || outcome.id !== pending.msg.id || outcome.wid !== pending.msg.wid) return;
+    const { wid: _, ...rest } = outcome;
+    const result: RunResult = { ...rest, instanceId: pending.instance.id };
+    if (outcome.status === "timeout") result.error = timeoutError(pending.msg.timeoutMs);
+    const instance = pending.instance;
+    instance.runs++;
+    instance.lastUsed = performance.now();
+    if (instance.state === "busy") instance.state = "idle";
+    this.#settle(pending, result);
+  }
+
+  #onFailed(wid: number, reason: string): void {
+    const instance = this.#instances.get(wid);
+    if (!instance) return;
+    if (this.#pending?.instance === instance) {
+      // Its worker is gone mid-run; the process is in an unknown state.
+      this.kill("crashed");
+      return;
+    }
+    instance.markGone(reason);
+    this.drop(instance);
+    this.onInstanceLost?.(instance, true);
+  }
+
+  #onRetire(wid: number): void {
+    const instance = this.#instances.get(wid);
+    if (!instance) return;
+    instance.retiring = true;
+    // Idle already (the notice came after its result): no run may reach it.
+    if (instance.state === "idle") {
+      this.drop(instance);
+      this.onInstanceLost?.(instance, false);
+    }
+  }
+
+  #settle(pending: Pending, result: RunResult): void {
+    clearTimeout(pending.softTimer);
+    clearTimeout(pending.hardTimer);
+    this.#pending = undefined;
+    pending.resolve(result);
+  }
+
+  /** Ends the host at once with SIGKILL. */
+  kill(reason: ExitReason): void {
+    this.#exitReason ??= reason;
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** Ends an idle host by closing its socket; it exits on its own. */
+  retire(reason: ExitReason): void {
+    this.#exitReason ??= reason;
+    // Never hand it another run while it goes.
+    if (this.state === "idle") this.state = "retiring";
+    if (this.#conn) this.#conn.close();
+    else this.kill(reason);
+    // A host that does not leave on its own is made to.
+    setTimeout(() => this.kill(reason), 2000);
+  }
+
+  #onExit(status: Deno.CommandStatus): ExitReason {
+    if (this.state === "starting") this.#exitReason ??= "failed_start";
+    this.state = "stopped";
+    this.#conn?.close();
+    if (status.code === MEMORY_EXIT_CODE || status.code === V8_OOM_EXIT_CODE) {
+      this.#exitReason ??= "memory_limit";
+    }
+    const reason = this.#exitReason ?? "crashed";
+    for (const instance of this.#instances.values()) instance.markGone(`Host ${reason}`);
+    this.#instances.clear();
+    const pending = this.#pending;
+    if (pending) {
+      const memoryMb = this.#settings.memoryLimitMb;
+      const [runStatus, error]: [RunStatus, string] = reason === "timeout"
+        ? ["timeout", timeoutError(pending.msg.timeoutMs)]
+        : reason === "memory_limit"
+        ? ["memory_limit", `Run exceeded the memory limit of ${memoryMb} MiB`]
+        : ["killed", "The sandbox running the code died unexpectedly"];
+      pending.instance.state = "gone";
+      this.#settle(pending, {
+        id: pending.msg.id,
+        status: runStatus,
+        error,
+        stdout: "",
+        stderr: "",
+        retVal: "",
+        retValSet: false,
+        exitCode: status.code === 0 ? 1 : status.code,
+        truncated: false,
+        durationMs: performance.now() - pending.started,
+        instanceId: pending.instance.id,
+      });
+    }
+    return reason;
+  }
+
+  async #collectStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      this.stderrTail = (this.stderrTail + decoder.decode(chunk, { stream: true })).slice(-2000);
+    }
+  }
+}
+
+function timeoutError(ms: number): string {
+  return `Run exceeded its timeout of ${ms} ms and was stopped`;
+}
+
+/** The environment a host gets: what Deno needs to find its cache, and allocator tuning. */
+function hostEnv(): Record<string, string> {
+  const env: Record<string, string> = {
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+    // A fixed threshold makes glibc give large buffers (snapshot copies,
+    // big outputs) back to the OS when freed; its default adapts upwards
+    // and then keeps them in the heap: ~20 MB more idle RSS per worker.
+    MALLOC_MMAP_THRESHOLD_: "131072",
+  };
+  for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "PATH"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}

@@ -1,0 +1,40 @@
+/**
+ * Isolation keys: two runs may share an instance (its interpreter or realm,
+ * wasm memory, filesystem and caches) only when their keys are equal.
+ */
+import { createHash } from "node:crypto";
+
+/** How keys are formed (`FAAS_ISOLATION`). */
+export type IsolationMode = "code" | "tenant" | "run";
+
+/** The modes, for validation and documentation. */
+export const ISOLATION_MODES: readonly IsolationMode[] = ["code", "tenant", "run"];
+
+const SINGLE_USE = "once:";
+
+/**
+ * The key of a run.
+ * - `code`: the tenant (or none) plus the SHA-256 of the language and code;
+ * - `tenant`: the tenant; a run without one gets a key of its own;
+ * - `run`: a key of its own for every run.
+ * A key of its own is single-use: its instance is dropped after the run.
+ */
+export function isolationKey(
+  mode: IsolationMode,
+  tenant: string | undefined,
+  language: string,
+  code: string,
+): string {
+  if (mode === "code") {
+    const digest = createHash("sha256").update(language).update("\0").update(code).digest("hex");
+    // JSON keeps "a" + "/b" apart from "a/" + "b" and a tenant from none.
+    return `code:${JSON.stringify([tenant ?? null, digest])}`;
+  }
+  if (mode === "tenant" && tenant !== undefined) return `tenant:${JSON.stringify(tenant)}`;
+  return `${SINGLE_USE}${crypto.randomUUID()}`;
+}
+
+/** Whether no other run can ever have this key. */
+export function isSingleUse(key: string): boolean {
+  return key.startsWith(SINGLE_USE);
+}

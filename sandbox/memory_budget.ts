@@ -1,0 +1,68 @@
+/**
+ * Keeps the hosts' resident memory under a budget by dropping idle
+ * instances, least recently used first. Hosts are measured from /proc;
+ * where it cannot be read, each instance counts for a fixed estimate.
+ */
+import type { Host } from "./host.ts";
+import type { Instance } from "./instance.ts";
+
+/** What the budget needs of a pool. */
+export interface BudgetPool {
+  hosts(): Host[];
+  leastRecentlyUsed(): Instance | undefined;
+  evict(instance: Instance): void;
+}
+
+const PAGE_BYTES = 4096;
+/** Used per instance when /proc cannot be read. */
+const FALLBACK_INSTANCE_BYTES = { python: 100 * 2 ** 20, javascript: 15 * 2 ** 20 };
+
+/** Resident memory of a process in bytes, from /proc; undefined where unreadable. */
+export function processRssBytes(pid: number): number | undefined {
+  try {
+    const statm = Deno.readTextFileSync(`/proc/${pid}/statm`);
+    return Number(statm.split(" ")[1]) * PAGE_BYTES;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident memory of a host, measured or estimated. */
+export function hostRssBytes(host: Host, read = processRssBytes): number {
+  return read(host.pid) ?? host.size * FALLBACK_INSTANCE_BYTES[host.runtime];
+}
+
+/**
+ * Drops idle instances until the hosts' memory is under `limitBytes` or no
+ * idle keyed instance is left; returns how many it dropped. A dropped
+ * instance's memory is taken to be its share of its host's.
+ */
+export function enforceBudget(
+  pools: BudgetPool[],
+  limitBytes: number,
+  read = processRssBytes,
+): number {
+  const rss = new Map<Host, number>();
+  let total = 0;
+  for (const pool of pools) {
+    for (const host of pool.hosts()) {
+      const bytes = hostRssBytes(host, read);
+      rss.set(host, bytes);
+      total += bytes;
+    }
+  }
+  let evicted = 0;
+  while (total > limitBytes) {
+    let lru: { pool: BudgetPool; instance: Instance } | undefined;
+    for (const pool of pools) {
+      const instance = pool.leastRecentlyUsed();
+      if (instance && (!lru || instance.lastUsed < lru.instance.lastUsed)) lru = { pool, instance };
+    }
+    if (!lru) break;
+    const host = lru.instance.host;
+    total -= (rss.get(host) ?? 0) / Math.max(1, host.size);
+    lru.pool.evict(lru.instance);
+    evicted++;
+  }
+  return evicted;
+}
