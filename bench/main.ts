@@ -8,6 +8,7 @@ import { processTree, TreeMonitor } from "./proc_stats.ts";
 import { type ServerProcess, startServer } from "./server_process.ts";
 import { ensureWrk, type LoadResult, runWrk } from "./wrk.ts";
 import { EVALUATOR, evaluatorInput, FIB } from "./scenarios.ts";
+import { burst, fetchLoad } from "./fetch_load.ts";
 
 const quick = Deno.args.includes("--quick");
 const SECONDS = quick ? 1 : 5;
@@ -59,6 +60,32 @@ async function measure(
   };
   rows.push(row);
   console.error(`${scenario} c=${connections}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50Ms} ms`);
+  return row;
+}
+
+/** Like `measure`, for loads whose body changes per request. */
+async function measureVarying(
+  server: ServerProcess,
+  scenario: string,
+  makeBody: (n: number) => string,
+  connections: number,
+): Promise<Row> {
+  const monitor = new TreeMonitor(server.pid);
+  const load = await fetchLoad(`${server.url}/run_code`, makeBody, connections, SECONDS);
+  const { cpuSeconds, peakRssBytes } = monitor.stop();
+  const row: Row = {
+    scenario,
+    connections,
+    ...load,
+    cpuSeconds,
+    cpuPerWall: cpuSeconds / load.seconds,
+    peakRssMb: peakRssBytes / 2 ** 20,
+    note: `${(cpuSeconds * 1000 / Math.max(1, load.requests)).toFixed(1)} ms CPU per run`,
+  };
+  rows.push(row);
+  console.error(
+    `${scenario} c=${connections}: ${load.rps.toFixed(1)} runs/s, p50 ${load.p50Ms} ms`,
+  );
   return row;
 }
 
@@ -173,10 +200,18 @@ for (const runtime of ["python", "javascript"]) {
   });
 }
 
+// A burst from idle: 32 runs of one snippet at once, at default settings.
+await new Promise((r) => setTimeout(r, quick ? 100 : 2000));
+for (const [language, code] of [["python", "print(1)"], ["javascript", "console.log(1)"]]) {
+  const load = await burst(`${service.url}/run_code`, () => body(language, code), 32);
+  rows.push({ scenario: `burst from idle, ${language} (32 at once)`, connections: 32, ...load });
+}
+
+// Same snippet, same key: warm instances.
 const trivial: Record<string, [string, string]> = {
-  "trivial python": ["python", "print(1)"],
-  "trivial js": ["javascript", "console.log(1)"],
-  "trivial ts": ["typescript", "const x: number = 1;\nconsole.log(x);"],
+  "trivial python, same key": ["python", "print(1)"],
+  "trivial js, same key": ["javascript", "console.log(1)"],
+  "trivial ts, same key": ["typescript", "const x: number = 1;\nconsole.log(x);"],
 };
 const at16: Record<string, Row> = {};
 for (const [name, [language, code]] of Object.entries(trivial)) {
@@ -198,6 +233,30 @@ await measure(
   body("javascript", EVALUATOR.javascript, { input }),
   16,
 );
+// A new key every run (FAAS_ISOLATION=code, unique snippets): fresh instances.
+let unique = 0;
+const tag = `${Date.now()}`;
+await measureVarying(
+  service,
+  "distinct code every run, python",
+  () => body("python", `# ${tag} ${unique++}\nprint(1)`),
+  4,
+);
+await measureVarying(
+  service,
+  "distinct code every run, js",
+  () => body("javascript", `// ${tag} ${unique++}\nconsole.log(1)`),
+  4,
+);
+// 20 tenants round-robin, one evaluator snippet: 20 keys kept warm.
+for (const language of ["python", "javascript"] as const) {
+  await measureVarying(
+    service,
+    `tenant switch, 20 tenants round-robin, evaluator ${language}`,
+    (n) => body(language, EVALUATOR[language], { input, tenant: `tenant-${n % 20}` }),
+    4,
+  );
+}
 await measure(service, "fib(27) python", body("python", FIB.python), 4);
 await measure(service, "fib(27) js", body("javascript", FIB.javascript), 4);
 await priorityUnderOverload(service);
@@ -227,8 +286,8 @@ const baseB = await measure(
   16,
 );
 await perProcess.stop();
-at16["trivial python"].baselineRatio = at16["trivial python"].rps! / baseA.rps!;
-at16["trivial js"].baselineRatio = at16["trivial js"].rps! / baseB.rps!;
+at16["trivial python, same key"].baselineRatio = at16["trivial python, same key"].rps! / baseA.rps!;
+at16["trivial js, same key"].baselineRatio = at16["trivial js, same key"].rps! / baseB.rps!;
 
 // Report.
 const cpuModel = Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
