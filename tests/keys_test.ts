@@ -194,6 +194,13 @@ Deno.test({
         const r = await server.run({ language: "python", code: "INPUT", input: 1, tenant });
         assert.equal(r.body.output.ret_val, "1");
       }
+      // Let the host's spare finish starting, so the next run is running,
+      // not waiting for its instance, when the host is killed.
+      for (let i = 0; i < 50; i++) {
+        const h = await (await fetch(`${server.url}/health`)).json();
+        if (h.pools.python.instances.spare === 1) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       // A run of a third key holds the only Python host; one of "a" queues.
       const doomed = server.run({
         language: "python",
