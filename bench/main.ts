@@ -47,44 +47,52 @@ async function measure(
   // Steady state is what is measured: a second of the same load first lets
   // V8 tier up the code this scenario runs (wasm included).
   if (!quick) await runWrk(`${server.url}/run_code`, payload, connections, 1);
-  const monitor = new TreeMonitor(server.pid);
-  const load = await runWrk(`${server.url}/run_code`, payload, connections, SECONDS);
-  const { cpuSeconds, peakRssBytes } = monitor.stop();
-  const row: Row = {
+  return await monitored(
+    server,
     scenario,
     connections,
-    ...load,
-    cpuSeconds,
-    cpuPerWall: cpuSeconds / load.seconds,
-    peakRssMb: peakRssBytes / 2 ** 20,
-  };
-  rows.push(row);
-  console.error(`${scenario} c=${connections}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50Ms} ms`);
-  return row;
+    () => runWrk(`${server.url}/run_code`, payload, connections, SECONDS),
+  );
 }
 
-/** Like `measure`, for loads whose body changes per request. */
+/** Like `measure`, for loads whose body changes per request; notes CPU per run. */
 async function measureVarying(
   server: ServerProcess,
   scenario: string,
   makeBody: (n: number) => string,
   connections: number,
 ): Promise<Row> {
+  const row = await monitored(
+    server,
+    scenario,
+    connections,
+    () => fetchLoad(`${server.url}/run_code`, makeBody, connections, SECONDS),
+  );
+  row.note = `${(row.cpuSeconds! * 1000 / Math.max(1, row.requests!)).toFixed(1)} ms CPU per run`;
+  return row;
+}
+
+/** Runs `load` while watching the service's process tree; records the row. */
+async function monitored(
+  server: ServerProcess,
+  scenario: string,
+  connections: number,
+  load: () => Promise<LoadResult>,
+): Promise<Row> {
   const monitor = new TreeMonitor(server.pid);
-  const load = await fetchLoad(`${server.url}/run_code`, makeBody, connections, SECONDS);
+  const result = await load();
   const { cpuSeconds, peakRssBytes } = monitor.stop();
   const row: Row = {
     scenario,
     connections,
-    ...load,
+    ...result,
     cpuSeconds,
-    cpuPerWall: cpuSeconds / load.seconds,
+    cpuPerWall: cpuSeconds / result.seconds,
     peakRssMb: peakRssBytes / 2 ** 20,
-    note: `${(cpuSeconds * 1000 / Math.max(1, load.requests)).toFixed(1)} ms CPU per run`,
   };
   rows.push(row);
   console.error(
-    `${scenario} c=${connections}: ${load.rps.toFixed(1)} runs/s, p50 ${load.p50Ms} ms`,
+    `${scenario} c=${connections}: ${result.rps.toFixed(1)} req/s, p50 ${result.p50Ms} ms`,
   );
   return row;
 }
