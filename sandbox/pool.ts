@@ -345,6 +345,8 @@ export class Pool {
     this.#hosts.add(host);
     this.#hooks.onStart(this.runtime, reason);
     host.ready.then(() => {
+      // Without spares, a ready host is as warm as this pool gets.
+      if (this.#options.sparesPerHost === 0) this.everReady = true;
       this.#replenish(host);
       this.#hooks.onIdle(this.runtime);
     }, (err: Error) => this.#startFailed(err));

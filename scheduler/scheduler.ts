@@ -63,6 +63,8 @@ interface Job {
   onAbort?: () => void;
   timer?: ReturnType<typeof setTimeout>;
   host?: Host;
+  /** Times its instance failed to start under it. */
+  startFailures: number;
 }
 
 /** Scheduler statistics for /health. */
@@ -83,6 +85,9 @@ let nextRun = 1;
  * (sleeping, waiting) are what more hosts help.
  */
 const GROW_AFTER_MS = 50;
+
+/** How often a run may go back to the queue because its instance failed to start. */
+const MAX_START_FAILURES = 2;
 
 /** Priority scheduler in front of the pools. */
 export class Scheduler {
@@ -146,13 +151,12 @@ export class Scheduler {
       );
     }
     if (signal?.aborted) return Promise.reject(new ClientGoneError());
-    const queue = this.#queues[runtime];
     if (this.#queuedTotal() >= this.#limits.maxQueue && !this.#pools[runtime].hasIdleHost()) {
       this.#hooks.onRejected?.("queue_full");
       return Promise.reject(new QueueFullError(this.#limits.maxQueue));
     }
     return new Promise((resolve, reject) => {
-      const job: Job = {
+      this.#enqueue({
         taskId: crypto.randomUUID(),
         runtime,
         priority: request.priority,
@@ -161,22 +165,28 @@ export class Scheduler {
         resolve,
         reject,
         signal,
-      };
-      job.timer = setTimeout(() => {
-        if (queue.remove(job)) {
-          this.#detach(job);
-          this.#hooks.onRejected?.("queue_timeout");
-          reject(new QueueTimeoutError(performance.now() - job.enqueuedAt));
-        }
-      }, this.#limits.maxQueueWaitMs);
-      if (signal) {
-        job.onAbort = () => this.#abort(job);
-        signal.addEventListener("abort", job.onAbort, { once: true });
-      }
-      queue.push(job);
-      this.#hooks.onQueued?.(job.priority);
-      this.#pump(runtime);
+        startFailures: 0,
+      });
     });
+  }
+
+  /** Puts `job` in its queue, with its queue-wait timer and abort handler. */
+  #enqueue(job: Job): void {
+    const waitedMs = performance.now() - job.enqueuedAt;
+    job.timer = setTimeout(() => {
+      if (this.#queues[job.runtime].remove(job)) {
+        this.#detach(job);
+        this.#hooks.onRejected?.("queue_timeout");
+        job.reject(new QueueTimeoutError(performance.now() - job.enqueuedAt));
+      }
+    }, Math.max(0, this.#limits.maxQueueWaitMs - waitedMs));
+    if (job.signal) {
+      job.onAbort = () => this.#abort(job);
+      job.signal.addEventListener("abort", job.onAbort, { once: true });
+    }
+    this.#queues[job.runtime].push(job);
+    this.#hooks.onQueued?.(job.priority);
+    this.#pump(job.runtime);
   }
 
   #abort(job: Job): void {
@@ -244,7 +254,24 @@ export class Scheduler {
     let result: RunResult;
     try {
       // A new instance, or a spare still starting: the host is held meanwhile.
-      await instance.ready;
+      try {
+        await instance.ready;
+      } catch (err) {
+        // The run never reached the instance, so it is not at fault: it
+        // goes back to the queue for another instance, a bounded number of
+        // times (a start that keeps failing must not loop forever).
+        if (job.startFailures < MAX_START_FAILURES && this.#accepting && !job.signal?.aborted) {
+          job.startFailures++;
+          this.#running.delete(job);
+          this.#detach(job);
+          job.host = undefined;
+          pool.release(placement);
+          this.#enqueue(job);
+          this.#notifyIdle();
+          return;
+        }
+        throw err;
+      }
       if (job.signal?.aborted) throw new ClientGoneError();
       result = await host.run(instance, {
         t: "run",

@@ -231,3 +231,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a run whose instance dies while starting goes to another instance",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // No spares: a new key starts its own instance, holding the host.
+    const server = await startServer({
+      FAAS_POOL_SIZE: "2",
+      FAAS_MAX_INSTANCES: "2",
+      FAAS_SPARES_PER_HOST: "0",
+    });
+    try {
+      const pending = server.run({ language: "python", code: "INPUT * 2", input: 21, tenant: "n" });
+      let host;
+      for (let i = 0; i < 200 && !host; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        host = server.service.pools.python.hosts().find((h) => h.state === "busy");
+      }
+      assert.ok(host, "a host held for the starting instance");
+      Deno.kill(host.pid, "SIGKILL");
+      const r = await pending;
+      assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 300));
+      assert.equal(r.body.metadata.status, "success", JSON.stringify(r.body).slice(0, 300));
+      assert.equal(r.body.output.ret_val, "42");
+      assert.notEqual(r.body.metadata.instance_id, undefined);
+      assert.ok(!String(r.body.metadata.instance_id).startsWith(`${host.id}/`));
+    } finally {
+      await server.close();
+    }
+  },
+});
