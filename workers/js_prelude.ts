@@ -5,7 +5,8 @@
  * process/Deno shims) from the context's own intrinsics. Host functions are
  * captured in closures and never stored where user code can reach them, so
  * no object of the worker's realm leaks into the run; values cross back as
- * strings and numbers only.
+ * strings and numbers only, and an error raised at a call into the host is
+ * replaced by one of the run's realm.
  *
  * Evaluates to `install(host, inputJson, stdin, wrapperLine)`, which returns
  * `start(promise)` to attach the completion handlers to the user's promise.
@@ -15,15 +16,26 @@ export const JS_PRELUDE_FILENAME = "faas:prelude";
 /** The prelude's source text. */
 export const JS_PRELUDE = String.raw`"use strict";
 (function install(host, inputJson, stdin, wrapperLine) {
-  const write = host.write;
-  const setTimer = host.setTimer;
-  const clearTimer = host.clearTimer;
-  const finish = host.finish;
-  const now = host.now;
-  const randomUUID = host.randomUUID;
-  const fillRandom = host.fillRandom;
-  const base64Encode = host.btoa;
-  const base64Decode = host.atob;
+  // Host functions never throw on their own; what can still come out of
+  // one is an error of the worker's realm raised at the call (a stack
+  // overflow), which must not reach the run: it is swapped for our own.
+  const RangeErrorCtor = RangeError;
+  const guard = (f) => (...args) => {
+    try {
+      return f(...args);
+    } catch {
+      throw new RangeErrorCtor("Maximum call stack size exceeded");
+    }
+  };
+  const write = guard(host.write);
+  const setTimer = guard(host.setTimer);
+  const clearTimer = guard(host.clearTimer);
+  const finish = guard(host.finish);
+  const now = guard(host.now);
+  const randomUUID = guard(host.randomUUID);
+  const fillRandom = guard(host.fillRandom);
+  const base64Encode = guard(host.btoa);
+  const base64Decode = guard(host.atob);
   const g = globalThis;
   const stringify = JSON.stringify;
   const parse = JSON.parse;
@@ -114,11 +126,22 @@ export const JS_PRELUDE = String.raw`"use strict";
   g.clearTimeout = clear;
   g.clearInterval = clear;
   g.setImmediate = (fn, ...args) => g.setTimeout(fn, 0, ...args);
+  const resolved = Promise.resolve();
+  const then = Promise.prototype.then;
+  g.queueMicrotask = (fn) => {
+    if (typeof fn !== "function") throw new TypeError("Callback must be a function");
+    then.call(resolved, () => {
+      try { fn(); } catch (e) { done(undefined, !(e instanceof ExitSignal), e); }
+    });
+  };
 
   g.performance = { now: () => now() };
   g.crypto = {
     randomUUID: () => randomUUID(),
-    getRandomValues: (array) => { fillRandom(array); return array; },
+    getRandomValues: (array) => {
+      if (!fillRandom(array)) throw new TypeError("Argument must be an integer typed array of at most 65536 bytes");
+      return array;
+    },
   };
   g.btoa = (s) => base64Encode(StringCtor(s));
   g.atob = (s) => base64Decode(StringCtor(s));

@@ -8,6 +8,7 @@ import vm from "node:vm";
 import { stripTypeScriptTypes } from "node:module";
 import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
 import { JS_PRELUDE, JS_PRELUDE_FILENAME } from "./js_prelude.ts";
+import { JS_WEB_GLOBALS, JS_WEB_GLOBALS_FILENAME, parseUrlParts } from "./js_web_globals.ts";
 import { CodeCache } from "./code_cache.ts";
 import { capText, OutputBuffer } from "./output_buffer.ts";
 import {
@@ -57,11 +58,13 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
   const { port } = event.data;
   const gate = new Int32Array(event.data.gate);
   const post = port.postMessage.bind(port);
+  const web = new vm.Script(JS_WEB_GLOBALS, { filename: JS_WEB_GLOBALS_FILENAME });
   const prelude = new vm.Script(JS_PRELUDE, { filename: JS_PRELUDE_FILENAME });
   let current: ActiveRun | undefined;
 
   function fresh(): Fresh {
     const ctx = vm.createContext();
+    (web.runInContext(ctx) as (parse: typeof parseUrlParts) => void)(parseUrlParts);
     return { ctx, install: prelude.runInContext(ctx) as Install };
   }
   // Built before parking, so a run never waits for its context.
