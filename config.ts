@@ -215,7 +215,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     snapshotDir: snapshotDir(v.FAAS_SNAPSHOT_DIR),
     apiKeys: Object.freeze(readKeys(v.FAAS_API_KEYS, v.FAAS_API_KEYS_FILE)),
     openRoutes: new Set(
-      (v.FAAS_OPEN_ROUTES ?? "/health/live,/health,/metrics,/openapi.json,/docs").split(",").map((
+      (v.FAAS_OPEN_ROUTES ?? "/health/live,/health,/metrics,/openapi.json,/docs,/runtimes").split(
+        ",",
+      ).map((
         r,
       ) => r.trim())
         .filter(Boolean),

@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import type { Config } from "./config.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { createApp } from "./routes/app.ts";
+import { describeRuntimes } from "./sandbox/runtimes.ts";
 import type { AppEnv } from "./routes/run_code.ts";
 import { Logger } from "./log.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
@@ -121,8 +122,10 @@ export function createService(
     instanceCounts,
   });
   const startedAt = Date.now();
+  const runtimes = describeRuntimes({ pyodideDir: settings.pyodideDir, packages: [] });
   const app = createApp({
     logger,
+    runtimes,
     apiKeys: config.apiKeys,
     openRoutes: config.openRoutes,
     keyLimits: { maxConcurrent: config.keyMaxConcurrent, runsPerMinute: config.keyRunsPerMinute },

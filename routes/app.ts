@@ -11,6 +11,7 @@ import { apiKeyAuth, type KeyLimits } from "./auth.ts";
 import { DOCS_PAGE } from "./docs_page.ts";
 import { openApiDocument } from "./openapi.ts";
 import { healthRoutes, type HealthSources } from "./health.ts";
+import type { RuntimeInfo } from "../sandbox/runtimes.ts";
 import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 
 /** Everything the routes need. */
@@ -21,6 +22,7 @@ export interface AppDeps extends RunCodeDeps {
   metrics: Metrics;
   health: HealthSources;
   maxBodyBytes: number;
+  runtimes: readonly RuntimeInfo[];
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -32,6 +34,7 @@ const ROUTES: Record<string, string> = {
   "/metrics": "GET, HEAD",
   "/openapi.json": "GET, HEAD",
   "/docs": "GET, HEAD",
+  "/runtimes": "GET, HEAD",
 };
 
 /** Builds the app. */
@@ -68,6 +71,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const openapi = openApiDocument(deps.health.version, deps.apiKeys.length > 0);
   app.get("/openapi.json", (c) => c.json(openapi));
   app.get("/docs", (c) => c.html(DOCS_PAGE));
+  const runtimes = { runtimes: deps.runtimes };
+  app.get("/runtimes", (c) => c.json(runtimes));
   for (const [path, allow] of Object.entries(ROUTES)) {
     app.all(path, (c) => {
       c.header("Allow", allow);

@@ -1,7 +1,7 @@
 /** The OpenAPI 3.1 document, generated from the zod schemas. */
 import { z } from "zod";
 import { runRequestSchema } from "./run_request.ts";
-import { errorBodySchema, healthSchema, runResponseSchema } from "./schemas.ts";
+import { errorBodySchema, healthSchema, runResponseSchema, runtimesSchema } from "./schemas.ts";
 
 type Json = Record<string, unknown>;
 
@@ -81,6 +81,16 @@ export function openApiDocument(version: string, auth: boolean): Json {
           },
         },
       },
+      "/runtimes": {
+        get: {
+          summary: "Languages, versions, Python packages and JS globals",
+          security: [],
+          responses: {
+            200: json("Runtimes", "What each language offers a run"),
+            ...unauthorized,
+          },
+        },
+      },
       "/openapi.json": {
         get: {
           summary: "This document",
@@ -102,6 +112,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
         RunResponse: schema(runResponseSchema),
         Error: schema(errorBodySchema),
         Health: schema(healthSchema),
+        Runtimes: schema(runtimesSchema),
       },
       ...(auth ? { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } } : {}),
     },

@@ -74,3 +74,18 @@ export const healthSchema = z.object({
     mean_execution_ms: z.number(),
   }),
 });
+
+/** The `/runtimes` document. */
+export const runtimesSchema = z.object({
+  runtimes: z.array(z.object({
+    language: z.enum(["python", "javascript", "typescript"]),
+    version: z.string().describe("Python's version; V8's for JavaScript; TypeScript's"),
+    aliases: z.array(z.string()).describe("Accepted spellings of `language`"),
+    engine: z.record(z.string(), z.string()).describe("Pyodide, or Deno and V8, versions"),
+    packages: z.array(z.object({ name: z.string(), version: z.string() })).optional()
+      .describe("Python: packages beyond the standard library"),
+    preloaded: z.array(z.string()).optional().describe("Python: modules imported before any run"),
+    globals: z.array(z.string()).optional().describe("JS/TS: globals beyond ECMAScript's own"),
+    notes: z.string(),
+  })),
+});

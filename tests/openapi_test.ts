@@ -64,7 +64,9 @@ Deno.test({
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(await hit(service.app, "/run_code", run('{"language":"py","code":"1"}')), 429);
       await (await busy).body?.cancel();
-      for (const path of ["/health", "/health/live", "/metrics", "/openapi.json", "/docs"]) {
+      for (
+        const path of ["/health", "/health/live", "/metrics", "/openapi.json", "/docs", "/runtimes"]
+      ) {
         assert.equal(await hit(service.app, path), 200, path);
       }
     });

@@ -460,3 +460,33 @@ export function parseUrlParts(
     return null;
   }
 }
+
+/**
+ * Every global a JS/TS run gets beyond the language's own (ECMAScript and
+ * `Intl`): these Web APIs and what the prelude (js_prelude.ts) installs.
+ * Listed by `GET /runtimes`; a test checks each is there.
+ */
+export const JS_RUN_GLOBALS: readonly string[] = [
+  "console",
+  "setTimeout",
+  "clearTimeout",
+  "setInterval",
+  "clearInterval",
+  "setImmediate",
+  "queueMicrotask",
+  "performance",
+  "crypto",
+  "atob",
+  "btoa",
+  "URL",
+  "URLSearchParams",
+  "TextEncoder",
+  "TextDecoder",
+  "structuredClone",
+  "DOMException",
+  "INPUT",
+  "STDIN",
+  "return_val",
+  "process",
+  "Deno",
+];

@@ -13,6 +13,7 @@ import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
 import { CodeCache } from "./code_cache.ts";
 import { capText, OutputBuffer } from "./output_buffer.ts";
 import { PYTHON_HARNESS } from "./python_harness.ts";
+import { PYTHON_PRELOAD } from "./python_preload.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
 import {
   type InitMessage,
@@ -22,38 +23,6 @@ import {
   runFinished,
   runStarted,
 } from "./worker_common.ts";
-
-/** Modules most snippets use, imported at start so runs need not import them. */
-const PRELOAD = [
-  "asyncio",
-  "base64",
-  "bisect",
-  "collections",
-  "copy",
-  "csv",
-  "dataclasses",
-  "datetime",
-  "decimal",
-  "difflib",
-  "enum",
-  "fractions",
-  "functools",
-  "hashlib",
-  "heapq",
-  "itertools",
-  "json",
-  "math",
-  "operator",
-  "random",
-  "re",
-  "statistics",
-  "string",
-  "textwrap",
-  "time",
-  "typing",
-  "unicodedata",
-  "uuid",
-];
 
 const HOME = "/home/pyodide";
 const CODE_CACHE_SIZE = 256;
@@ -67,7 +36,7 @@ async function loadPrepared(indexURL: string, forSnapshot: boolean): Promise<Pyo
   const pyodide = await loadPyodide(
     { indexURL, env: { HOME }, _makeSnapshot: forSnapshot } as LoadOptions,
   );
-  pyodide.runPython("import " + PRELOAD.join(", "));
+  pyodide.runPython("import " + PYTHON_PRELOAD.join(", "));
   pyodide.FS.mkdirTree(HOME);
   pyodide.runPython(
     `import sys, types\n_m = types.ModuleType("_faas_harness")\nexec(_src, _m.__dict__)\n` +
