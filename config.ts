@@ -22,6 +22,18 @@ const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_
     return value;
   });
 
+/** A list of names separated by commas or spaces, each matching `pattern`. */
+const nameList = (name: string, pattern: RegExp) =>
+  z.string().optional().transform((raw, ctx) => {
+    const names = (raw ?? "").split(/[\s,]+/).filter(Boolean);
+    const bad = names.find((n) => !pattern.test(n));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: "custom", message: `${name} holds an invalid name "${bad}"` });
+      return z.NEVER;
+    }
+    return [...new Set(names)];
+  });
+
 const schema = z.object({
   FAAS_PORT: int("FAAS_PORT", 8000, 0, 65535),
   FAAS_HOST: z.string().optional().transform((v) => v?.trim() || "0.0.0.0"),
@@ -43,6 +55,9 @@ const schema = z.object({
   FAAS_WORKSPACE: z.string().optional(),
   FAAS_PYODIDE_DIR: z.string().optional(),
   FAAS_SNAPSHOT_DIR: z.string().optional(),
+  FAAS_PYTHON_PACKAGES_DIR: z.string().optional(),
+  FAAS_PYTHON_PACKAGES: nameList("FAAS_PYTHON_PACKAGES", /^[A-Za-z0-9][A-Za-z0-9._-]*$/),
+  FAAS_PYTHON_PRELOAD: nameList("FAAS_PYTHON_PRELOAD", /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/),
   FAAS_API_KEYS: z.string().optional(),
   FAAS_API_KEYS_FILE: z.string().optional(),
   FAAS_OPEN_ROUTES: z.string().optional(),
@@ -126,6 +141,12 @@ export interface Config {
   readonly pyodideDir?: string;
   /** Where Python memory snapshots are kept across starts; undefined for nowhere. */
   readonly snapshotDir?: string;
+  /** Directory of wheels Python packages are installed from. */
+  readonly pythonPackagesDir?: string;
+  /** Python packages installed at start (with their dependencies). */
+  readonly pythonPackages: readonly string[];
+  /** Python modules imported into the snapshot besides the standard ones. */
+  readonly pythonPreload: readonly string[];
   /** Accepted API keys; empty means no authentication. */
   readonly apiKeys: readonly string[];
   /** Routes that need no key even when keys are set. */
@@ -212,6 +233,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     killGraceMs: v.FAAS_KILL_GRACE_MS,
     shutdownGraceMs: v.FAAS_SHUTDOWN_GRACE_MS,
     pyodideDir: v.FAAS_PYODIDE_DIR?.trim() || undefined,
+    pythonPackagesDir: v.FAAS_PYTHON_PACKAGES_DIR?.trim() || undefined,
+    pythonPackages: Object.freeze(v.FAAS_PYTHON_PACKAGES),
+    pythonPreload: Object.freeze(v.FAAS_PYTHON_PRELOAD),
     snapshotDir: snapshotDir(v.FAAS_SNAPSHOT_DIR),
     apiKeys: Object.freeze(readKeys(v.FAAS_API_KEYS, v.FAAS_API_KEYS_FILE)),
     openRoutes: new Set(

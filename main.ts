@@ -4,6 +4,12 @@
  */
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createService } from "./service.ts";
+import {
+  PackageError,
+  preparePythonPackages,
+  type PythonPackages,
+} from "./sandbox/python_packages.ts";
+import { resolvePyodideDir } from "./sandbox/pyodide_files.ts";
 
 let config: Config;
 try {
@@ -14,8 +20,29 @@ try {
   Deno.exit(1);
 }
 
-const service = createService(config);
+let packages: PythonPackages;
+try {
+  packages = await preparePythonPackages({
+    dir: config.pythonPackagesDir,
+    names: config.pythonPackages,
+    preload: config.pythonPreload,
+    pyodideDir: resolvePyodideDir(config.pyodideDir),
+  });
+} catch (err) {
+  if (!(err instanceof PackageError)) throw err;
+  console.error(err.message);
+  Deno.exit(1);
+}
+
+const service = createService(config, undefined, packages);
 const log = service.logger;
+// A preloaded module that cannot be imported is found while making the
+// snapshot; serving without it would fail the runs that need it.
+service.pythonSnapshot.catch((err) => {
+  if (!(err instanceof PackageError)) return;
+  log.error("start-up failed", { reason: err.message });
+  Deno.exit(1);
+});
 const server = Deno.serve({
   hostname: config.host,
   port: config.port,

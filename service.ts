@@ -17,6 +17,7 @@ import type { Runtime } from "./sandbox/protocol.ts";
 import { SocketHub } from "./sandbox/socket_hub.ts";
 import { resolvePyodideDir } from "./sandbox/pyodide_files.ts";
 import { preparePythonSnapshot, type PythonSnapshot } from "./sandbox/python_snapshot.ts";
+import type { PythonPackages } from "./sandbox/python_packages.ts";
 import { VERSION } from "./version.ts";
 
 /** A built service. */
@@ -45,10 +46,17 @@ export function splitPool(size: number): Record<Runtime, number> {
   return { python, javascript: size - python };
 }
 
-/** Builds and starts a service from its configuration. */
+/** No Python packages beyond the standard library. */
+export const NO_PACKAGES: PythonPackages = { installed: [], preload: [], fingerprint: "" };
+
+/**
+ * Builds and starts a service from its configuration and the Python
+ * packages prepared for it ({@linkcode preparePythonPackages}).
+ */
 export function createService(
   config: Config,
   logger = new Logger(config.logLevel, config.logFormat),
+  packages: PythonPackages = NO_PACKAGES,
 ): Service {
   const hub = SocketHub.open();
   const settings: HostSettings = {
@@ -59,6 +67,10 @@ export function createService(
     pyodideDir: resolvePyodideDir(config.pyodideDir),
     configPath: new URL("./deno.json", import.meta.url).pathname,
   };
+  if (packages.zip) {
+    settings.pythonPackagesZip = `${hub.dir}/python-packages.zip`;
+    Deno.writeFileSync(settings.pythonPackagesZip, packages.zip, { mode: 0o600 });
+  }
   const metrics = new Metrics();
   const warm = splitPool(config.poolSize);
   let readyWaiters: (() => void)[] = [];
@@ -122,7 +134,11 @@ export function createService(
     instanceCounts,
   });
   const startedAt = Date.now();
-  const runtimes = describeRuntimes({ pyodideDir: settings.pyodideDir, packages: [] });
+  const runtimes = describeRuntimes({
+    pyodideDir: settings.pyodideDir,
+    packages: packages.installed,
+    preload: packages.preload,
+  });
   const app = createApp({
     logger,
     runtimes,
@@ -174,6 +190,7 @@ export function createService(
     cacheDir: config.snapshotDir,
     workDir: hub.dir,
     memoryLimitBytes: config.memoryLimitMb * 2 ** 20,
+    packages,
   });
   snapshot
     .then((made) => {

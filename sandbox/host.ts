@@ -32,6 +32,8 @@ export interface HostSettings {
   configPath: string;
   /** Pyodide memory snapshot Python workers start from, when there is one. */
   pythonSnapshot?: string;
+  /** The installed Python packages' zip, when packages are installed. */
+  pythonPackagesZip?: string;
 }
 
 /** Lifecycle state of a host: busy while it is given or running a run. */
@@ -105,6 +107,7 @@ export class Host {
     this.#settings = settings;
     const socket = settings.hub.path;
     const snapshot = runtime === "python" ? settings.pythonSnapshot ?? "" : "";
+    const packages = runtime === "python" ? settings.pythonPackagesZip ?? "" : "";
     const v8Flags = [`--max-old-space-size=${settings.memoryLimitMb}`];
     // Python's JS side allocates little per run: a 1 MB young generation
     // saves ~7 MB of RSS per worker.
@@ -116,7 +119,7 @@ export class Host {
         "--cached-only",
         `--config=${settings.configPath}`,
         `--allow-read=${
-          [settings.pyodideDir, socket, SOURCE_DIRS, snapshot].filter(Boolean).join(",")
+          [settings.pyodideDir, socket, SOURCE_DIRS, snapshot, packages].filter(Boolean).join(",")
         }`,
         `--allow-write=${socket}`,
         `--allow-net=unix:${socket}`,
@@ -128,6 +131,7 @@ export class Host {
         String(settings.memoryLimitMb),
         settings.pyodideDir,
         snapshot,
+        packages,
       ],
       clearEnv: true,
       env: hostEnv(),

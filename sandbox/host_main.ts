@@ -27,14 +27,8 @@ import {
 } from "../workers/worker_common.ts";
 import { PYODIDE_FILES } from "./pyodide_files.ts";
 
-const [socketPath, token, runtime, memoryMb, pyodideDir, snapshotPath] = Deno.args as [
-  string,
-  string,
-  Runtime,
-  string,
-  string,
-  string | undefined,
-];
+const [socketPath, token, runtime, memoryMb, pyodideDir, snapshotPath, packagesPath] = Deno
+  .args as [string, string, Runtime, string, string, string | undefined, string | undefined];
 const MIB = 1024 * 1024;
 const memoryLimitBytes = Number(memoryMb) * MIB;
 // Room beyond what the run's code may allocate (V8 and runtime overhead);
@@ -54,6 +48,7 @@ const workerUrl = new URL(
 );
 let readable: string[] | false = false;
 let snapshot: Uint8Array | undefined;
+let packagesZip: Uint8Array | undefined;
 let wasmModule: WebAssembly.Module | undefined;
 try {
   // Real paths: permissions given by a symlinked path do not match.
@@ -62,6 +57,7 @@ try {
     : false;
   // Workers may not read files beyond Pyodide's own: each gets a copy.
   snapshot = snapshotPath ? await Deno.readFile(snapshotPath) : undefined;
+  packagesZip = packagesPath ? await Deno.readFile(packagesPath) : undefined;
   // Compiled once; every worker of this process shares the code.
   if (runtime === "python") {
     wasmModule = await WebAssembly.compile(await Deno.readFile(`${pyodideDir}/pyodide.asm.wasm`));
@@ -138,7 +134,9 @@ function spawn(wid: number): void {
       send({ ...msg, t: "result", wid });
     }
   };
+  // Copies, not shared memory: a run may write to its instance's files.
   const copy = snapshot?.slice();
+  const packages = packagesZip?.slice();
   worker.postMessage({
     port: channel.port2,
     control,
@@ -146,8 +144,9 @@ function spawn(wid: number): void {
     indexURL: pyodideDir,
     memoryLimitBytes,
     snapshot: copy,
+    packagesZip: packages,
     wasmModule,
-  }, copy ? [channel.port2, copy.buffer] : [channel.port2]);
+  }, [channel.port2, ...[copy, packages].filter((b) => b !== undefined).map((b) => b.buffer)]);
 }
 
 function drop(wid: number): void {

@@ -10,6 +10,7 @@
  * on. Any failure here only means hosts load Pyodide the slow way.
  */
 import { PYODIDE_FILES } from "./pyodide_files.ts";
+import { PackageError, type PythonPackages } from "./python_packages.ts";
 import { findCachedSnapshot, snapshotKey, storeSnapshot } from "./snapshot_cache.ts";
 import { CONTROL_BYTES, GATE_BYTES } from "../workers/worker_common.ts";
 
@@ -31,6 +32,8 @@ export interface SnapshotOptions {
   workDir: string;
   memoryLimitBytes: number;
   timeoutMs?: number;
+  /** Packages to install and modules to preload into the snapshot. */
+  packages?: PythonPackages;
 }
 
 /**
@@ -38,13 +41,13 @@ export interface SnapshotOptions {
  * the cache when it is writable, else in `workDir`).
  */
 export async function preparePythonSnapshot(options: SnapshotOptions): Promise<PythonSnapshot> {
-  const { pyodideDir, cacheDir, workDir, memoryLimitBytes, timeoutMs } = options;
-  const key = cacheDir ? await snapshotKey(pyodideDir) : "";
+  const { pyodideDir, cacheDir, workDir, memoryLimitBytes, timeoutMs, packages } = options;
+  const key = cacheDir ? await snapshotKey(pyodideDir, packages?.fingerprint) : "";
   if (cacheDir) {
     const found = await findCachedSnapshot(cacheDir, key).catch(() => undefined);
     if (found) return { path: found, cached: true };
   }
-  const bytes = await makePythonSnapshot(pyodideDir, memoryLimitBytes, timeoutMs);
+  const bytes = await makePythonSnapshot(pyodideDir, memoryLimitBytes, timeoutMs, packages);
   let storeError: string | undefined;
   if (cacheDir) {
     try {
@@ -58,11 +61,15 @@ export async function preparePythonSnapshot(options: SnapshotOptions): Promise<P
   return { path, cached: false, ...(storeError && { storeError }) };
 }
 
-/** Makes a snapshot in a worker; resolves with its bytes. */
+/**
+ * Makes a snapshot in a worker; resolves with its bytes. A preloaded module
+ * that cannot be imported rejects with a {@linkcode PackageError}.
+ */
 export async function makePythonSnapshot(
   pyodideDir: string,
   memoryLimitBytes: number,
   timeoutMs = 60_000,
+  packages?: PythonPackages,
 ): Promise<Uint8Array> {
   const worker = new Worker(new URL("../workers/python_worker.ts", import.meta.url), {
     type: "module",
@@ -87,6 +94,7 @@ export async function makePythonSnapshot(
       timer = setTimeout(() => reject(new Error("Snapshot took too long")), timeoutMs);
       channel.port1.onmessage = (e) => {
         if (e.data?.t === "snapshot") resolve(e.data.bytes);
+        if (e.data?.t === "failed") reject(new PackageError(String(e.data.reason)));
       };
       worker.onerror = (e) => {
         e.preventDefault();
@@ -99,6 +107,8 @@ export async function makePythonSnapshot(
         indexURL: pyodideDir,
         memoryLimitBytes,
         makeSnapshot: true,
+        packagesZip: packages?.zip?.slice(),
+        preload: packages?.preload,
       }, [channel.port2]);
     });
   } finally {

@@ -32,6 +32,8 @@ export interface RuntimeInfo {
 export interface PythonFacts {
   pyodideDir: string;
   packages: readonly InstalledPackage[];
+  /** Modules preloaded besides the standard ones. */
+  preload: readonly string[];
 }
 
 /** Describes every language; reads Pyodide's version files (once, at start). */
@@ -54,7 +56,7 @@ export function describeRuntimes(python: PythonFacts): RuntimeInfo[] {
       aliases: aliases("python"),
       engine: { pyodide: String(pkg.version ?? "unknown") },
       packages: [...python.packages],
-      preloaded: [...PYTHON_PRELOAD],
+      preloaded: [...PYTHON_PRELOAD, ...python.preload],
       notes: "CPython compiled to WebAssembly (Pyodide), with its standard library. " +
         "No network, subprocesses or host files.",
     },

@@ -22,10 +22,12 @@ async function sha256Hex(data: Uint8Array | string): Promise<string> {
 
 /**
  * The cache key of a snapshot: a hash of everything that shapes its memory
- * (Deno's version, Pyodide's runtime files and the worker sources).
+ * (Deno's version, Pyodide's runtime files, the worker sources and the
+ * `packages` fingerprint: installed wheels and preloaded modules).
  */
-export async function snapshotKey(pyodideDir: string): Promise<string> {
+export async function snapshotKey(pyodideDir: string, packages = ""): Promise<string> {
   const parts = [`deno ${Deno.version.deno}`];
+  if (packages) parts.push(`packages ${packages}`);
   for (const file of SNAPSHOT_INPUTS) {
     parts.push(`${file} ${await sha256Hex(await Deno.readFile(`${pyodideDir}/${file}`))}`);
   }

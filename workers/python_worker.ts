@@ -31,12 +31,38 @@ const CACHEABLE_SOURCE_CHARS = 64 * 1024;
 
 type LoadOptions = Parameters<typeof loadPyodide>[0];
 
-/** Loads Pyodide, preloads common modules and prepares the harness. */
-async function loadPrepared(indexURL: string, forSnapshot: boolean): Promise<PyodideAPI> {
+/** Where the installed packages' zip sits in every instance's filesystem. */
+const PACKAGES_ZIP = "/lib/python-packages.zip";
+
+/** A module of `FAAS_PYTHON_PRELOAD` that cannot be imported. */
+class PreloadError extends Error {}
+
+/**
+ * Loads Pyodide, puts the packages on `sys.path`, preloads common and
+ * configured modules and prepares the harness.
+ */
+async function loadPrepared(
+  indexURL: string,
+  forSnapshot: boolean,
+  packagesZip: Uint8Array | undefined,
+  preload: readonly string[],
+): Promise<PyodideAPI> {
   const pyodide = await loadPyodide(
     { indexURL, env: { HOME }, _makeSnapshot: forSnapshot } as LoadOptions,
   );
+  if (packagesZip) {
+    pyodide.FS.writeFile(PACKAGES_ZIP, packagesZip);
+    pyodide.runPython(`import sys\nsys.path.append(${JSON.stringify(PACKAGES_ZIP)})`);
+  }
   pyodide.runPython("import " + PYTHON_PRELOAD.join(", "));
+  for (const name of preload) {
+    try {
+      pyodide.pyimport(name);
+    } catch (e) {
+      const last = String(e instanceof Error ? e.message : e).trim().split("\n").pop();
+      throw new PreloadError(`FAAS_PYTHON_PRELOAD: module "${name}" cannot be imported: ${last}`);
+    }
+  }
   pyodide.FS.mkdirTree(HOME);
   pyodide.runPython(
     `import sys, types\n_m = types.ModuleType("_faas_harness")\nexec(_src, _m.__dict__)\n` +
@@ -79,13 +105,27 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
 
   // A memory snapshot skips loading, preloading and preparing (~3 s ->
   // ~0.15 s); without one the worker does it all, and may make a snapshot.
-  const pyodide: PyodideAPI = await instantiatingWith(
-    init.wasmModule,
-    () =>
-      init.snapshot
-        ? loadPyodide({ indexURL: init.indexURL, _loadSnapshot: init.snapshot } as LoadOptions)
-        : loadPrepared(init.indexURL, init.makeSnapshot === true),
-  );
+  let pyodide: PyodideAPI;
+  try {
+    pyodide = await instantiatingWith(
+      init.wasmModule,
+      () =>
+        init.snapshot
+          ? loadPyodide({ indexURL: init.indexURL, _loadSnapshot: init.snapshot } as LoadOptions)
+          : loadPrepared(
+            init.indexURL,
+            init.makeSnapshot === true,
+            init.packagesZip,
+            init.preload ?? [],
+          ),
+    );
+  } catch (e) {
+    if (e instanceof PreloadError) post({ t: "failed", reason: e.message });
+    throw e;
+  }
+  // The snapshot has the packages' zip on sys.path, its directory already
+  // read: the same bytes must be at the same path before any import.
+  if (init.snapshot && init.packagesZip) pyodide.FS.writeFile(PACKAGES_ZIP, init.packagesZip);
   // Free the 30 MB snapshot now: detaching releases its memory at once,
   // where dropping the reference would leave it to a GC an idle worker
   // may never run.

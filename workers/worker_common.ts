@@ -42,6 +42,10 @@ export interface InitMessage {
   snapshot?: Uint8Array;
   /** Make a memory snapshot, post it and stop (Python workers). */
   makeSnapshot?: boolean;
+  /** Installed Python packages as one zip, this worker's own copy (Python workers). */
+  packagesZip?: Uint8Array;
+  /** Modules to import into a snapshot besides the standard ones (Python workers). */
+  preload?: readonly string[];
 }
 
 /** What a host sends its worker over the private port. */

@@ -2,6 +2,8 @@
  * Starts a real service on 127.0.0.1 for tests: in-process (real hosts,
  * real workers, real Pyodide) or as a child process for signal tests.
  */
+import { preparePythonPackages } from "../../sandbox/python_packages.ts";
+import { resolvePyodideDir } from "../../sandbox/pyodide_files.ts";
 import { type Config, loadConfig } from "../../config.ts";
 import { createService, type Service } from "../../service.ts";
 
@@ -31,7 +33,13 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     FAAS_LOG_LEVEL: "warn",
     ...env,
   });
-  const service = createService(config);
+  const packages = await preparePythonPackages({
+    dir: config.pythonPackagesDir,
+    names: config.pythonPackages,
+    preload: config.pythonPreload,
+    pyodideDir: resolvePyodideDir(config.pyodideDir),
+  });
+  const service = createService(config, undefined, packages);
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     service.app.fetch,
