@@ -1,20 +1,42 @@
 # Sandbox execution service. Build: docker build -t faas-sandbox .
+# With Python packages from Pyodide's distribution (pure-Python wheels only):
+#   docker build --build-arg PYTHON_PACKAGES="attrs python-dateutil" -t faas-sandbox .
+
+# Pyodide's full package distribution, matching the pinned Pyodide, only when
+# packages are asked for; otherwise an empty directory.
+FROM denoland/deno:2.9.6 AS packages
+ARG PYTHON_PACKAGES=""
+ARG PYODIDE_VERSION=314.0.7
+RUN mkdir -p /python-packages \
+ && if [ -n "$PYTHON_PACKAGES" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends curl ca-certificates bzip2 \
+      && curl -fsSL "https://github.com/pyodide/pyodide/releases/download/${PYODIDE_VERSION}/pyodide-${PYODIDE_VERSION}.tar.bz2" \
+         | tar -xj -C /python-packages --strip-components=1; \
+    fi
+
 FROM denoland/deno:2.9.6
+ARG PYTHON_PACKAGES=""
+ARG PYTHON_PRELOAD=""
 
 WORKDIR /app
 ENV DENO_DIR=/app/.deno \
     DENO_NO_UPDATE_CHECK=1 \
     NO_COLOR=1 \
     FAAS_HOST=0.0.0.0 \
-    FAAS_PORT=8000
+    FAAS_PORT=8000 \
+    FAAS_PYTHON_PACKAGES_DIR=/app/python-packages \
+    FAAS_PYTHON_PACKAGES=${PYTHON_PACKAGES} \
+    FAAS_PYTHON_PRELOAD=${PYTHON_PRELOAD}
 
 # Dependencies first, so code changes reuse this layer.
 COPY deno.json deno.lock ./
 COPY . .
+COPY --from=packages /python-packages /app/python-packages
 # Fetch npm packages (Pyodide included) and compile every entry point into the
 # cache: at run time the service runs with --cached-only and needs no network.
-# Then bake the Python memory snapshot into the image (node_modules/.cache/faas),
-# so a container is ready in about a second instead of making it at each start.
+# Then bake the Python memory snapshot, with the packages, into the image
+# (node_modules/.cache/faas), so a container is ready in about a second
+# instead of making it at each start; a bad package fails the build here.
 RUN deno task install \
  && deno cache main.ts sandbox/host_main.ts workers/python_worker.ts workers/js_worker.ts \
  && deno task snapshot \

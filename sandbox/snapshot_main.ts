@@ -5,7 +5,8 @@
  * image whose file system is read-only at run time. Exits 1 when the
  * snapshot cannot be made or stored.
  */
-import { ConfigError, loadConfig } from "../config.ts";
+import { type Config, ConfigError, loadConfig } from "../config.ts";
+import { preparePythonPackages, type PythonPackages } from "./python_packages.ts";
 import { preparePythonSnapshot } from "./python_snapshot.ts";
 import { resolvePyodideDir } from "./pyodide_files.ts";
 
@@ -14,23 +15,32 @@ function fail(message: string): never {
   Deno.exit(1);
 }
 
-let cacheDir: string | undefined;
-let memoryLimitMb: number;
-let pyodideDir: string | undefined;
+let config: Config;
 try {
-  ({ snapshotDir: cacheDir, memoryLimitMb, pyodideDir } = loadConfig(Deno.env.toObject()));
+  config = loadConfig(Deno.env.toObject());
 } catch (err) {
   if (err instanceof ConfigError) fail(err.message);
   throw err;
 }
+const cacheDir = config.snapshotDir;
 if (!cacheDir) fail("FAAS_SNAPSHOT_DIR is off: there is no snapshot cache to fill");
+const pyodideDir = resolvePyodideDir(config.pyodideDir);
+// The snapshot holds the configured packages, as the service's would.
+const packages: PythonPackages | Error = await preparePythonPackages({
+  dir: config.pythonPackagesDir,
+  names: config.pythonPackages,
+  preload: config.pythonPreload,
+  pyodideDir,
+}).catch((err: Error) => err);
+if (packages instanceof Error) fail(packages.message);
 
 const workDir = await Deno.makeTempDir({ prefix: "faas-snapshot-" });
 const made = await preparePythonSnapshot({
-  pyodideDir: resolvePyodideDir(pyodideDir),
+  pyodideDir,
   cacheDir,
   workDir,
-  memoryLimitBytes: memoryLimitMb * 2 ** 20,
+  memoryLimitBytes: config.memoryLimitMb * 2 ** 20,
+  packages,
 }).catch((err: Error) => err);
 await Deno.remove(workDir, { recursive: true });
 if (made instanceof Error) fail(`Could not make the Python snapshot: ${made.message}`);

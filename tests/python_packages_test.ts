@@ -82,6 +82,50 @@ alpha.helper = lambda x: "HIJACKED"
   },
 });
 
+Deno.test({
+  name: "deno task snapshot bakes the packages into the cached snapshot the service uses",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = testPackagesDir();
+    const cache = Deno.makeTempDirSync({ prefix: "faas-snapshots-" });
+    const env = {
+      FAAS_POOL_SIZE: "2",
+      FAAS_PYTHON_PACKAGES_DIR: dir,
+      FAAS_PYTHON_PACKAGES: "alpha",
+      FAAS_PYTHON_PRELOAD: "alpha",
+      FAAS_SNAPSHOT_DIR: cache,
+    };
+    try {
+      // The Dockerfile's command, with the packages in the environment.
+      const task = await new Deno.Command(Deno.execPath(), {
+        args: ["task", "snapshot"],
+        cwd: new URL("..", import.meta.url).pathname,
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const out = new TextDecoder().decode(task.stdout);
+      assert.equal(task.code, 0, new TextDecoder().decode(task.stderr));
+      assert.match(out, /Snapshot made/);
+      const server = await startServer(env);
+      try {
+        assert.equal((await server.service.pythonSnapshot).cached, true);
+        const r = await server.run({
+          language: "python",
+          code: 'import sys\n["alpha" in sys.modules, __import__("alpha").answer()]',
+        });
+        assert.equal(r.body.output.ret_val, "[true, 42]");
+      } finally {
+        await server.close();
+      }
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+      Deno.removeSync(cache, { recursive: true });
+    }
+  },
+});
+
 /** Runs main.ts with `env`; resolves with its exit code and stderr once it exits. */
 async function startMain(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
   const child = new Deno.Command(Deno.execPath(), {
