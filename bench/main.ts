@@ -9,6 +9,7 @@ import { type ServerProcess, startServer } from "./server_process.ts";
 import { ensureWrk, type LoadResult, runWrk } from "./wrk.ts";
 import { EVALUATOR, evaluatorInput, FIB } from "./scenarios.ts";
 import { burst, fetchLoad } from "./fetch_load.ts";
+import { testPackagesDir } from "../tests/helpers/wheels.ts";
 
 const quick = Deno.args.includes("--quick");
 const SECONDS = quick ? 1 : 5;
@@ -22,7 +23,6 @@ const SERVICE_FLAGS = [
   "--allow-run",
   "--allow-sys",
 ];
-const POOL_SIZE = 4;
 
 interface Row extends Partial<LoadResult> {
   scenario: string;
@@ -118,6 +118,16 @@ function hosts(root: number): { pid: number; runtime: string; rssMb: number }[] 
   return out;
 }
 
+/** Mean RSS of the idle hosts of `runtime`, once their spares are ready. */
+async function idleRssMb(server: ServerProcess, runtime: string): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    if ((await health(server.url)).pools[runtime].instances.starting === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const mine = hosts(server.pid).filter((h) => h.runtime === runtime);
+  return mine.reduce((a, h) => a + h.rssMb, 0) / mine.length;
+}
+
 /** Kills one host of `runtime`; ms until the pool is back to its warm size. */
 async function replacement(server: ServerProcess, runtime: string): Promise<number> {
   const victim = hosts(server.pid).find((h) => h.runtime === runtime);
@@ -185,12 +195,8 @@ const date = new Date().toISOString();
 // The service: a first start makes the Python snapshot and caches it, as
 // `deno task snapshot` does when an image is built; later starts reuse it.
 const snapshotDir = await Deno.makeTempDir({ prefix: "faas-bench-snapshots-" });
-const serviceEnv = {
-  FAAS_POOL_SIZE: String(POOL_SIZE),
-  FAAS_MAX_INSTANCES: String(POOL_SIZE),
-  FAAS_MAX_QUEUE: "10000",
-  FAAS_SNAPSHOT_DIR: snapshotDir,
-};
+// Default settings throughout: only where snapshots are kept is chosen.
+const serviceEnv = { FAAS_SNAPSHOT_DIR: snapshotDir };
 const first = await startServer("main.ts", SERVICE_FLAGS, serviceEnv, "/health");
 rows.push({
   scenario: "service start to ready, first start: makes the snapshot (ms)",
@@ -199,12 +205,10 @@ rows.push({
 await first.stop();
 const service = await startServer("main.ts", SERVICE_FLAGS, serviceEnv, "/health");
 rows.push({ scenario: "service start to ready, snapshot cached (ms)", p50Ms: service.startMs });
-const idle = hosts(service.pid);
 for (const runtime of ["python", "javascript"]) {
-  const mine = idle.filter((h) => h.runtime === runtime);
   rows.push({
-    scenario: `idle RSS per ${runtime} instance (MB)`,
-    peakRssMb: mine.reduce((a, h) => a + h.rssMb, 0) / mine.length,
+    scenario: `idle RSS per ${runtime} host, one spare instance (MB)`,
+    peakRssMb: await idleRssMb(service, runtime),
   });
 }
 
@@ -275,6 +279,29 @@ for (const runtime of ["python", "javascript"]) {
   });
 }
 await service.stop();
+
+// Python packages: the test packages (three small pure-Python wheels, one
+// preloaded) cost at start and per instance.
+const wheels = testPackagesDir();
+const packagesEnv = {
+  ...serviceEnv,
+  FAAS_PYTHON_PACKAGES_DIR: wheels,
+  FAAS_PYTHON_PACKAGES: "alpha,gamma",
+  FAAS_PYTHON_PRELOAD: "alpha,gamma",
+};
+const withPackagesFirst = await startServer("main.ts", SERVICE_FLAGS, packagesEnv, "/health");
+await withPackagesFirst.stop();
+const withPackages = await startServer("main.ts", SERVICE_FLAGS, packagesEnv, "/health");
+rows.push({
+  scenario: "service start to ready with the test packages, snapshot cached (ms)",
+  p50Ms: withPackages.startMs,
+});
+rows.push({
+  scenario: "idle RSS per python host with the test packages, one spare instance (MB)",
+  peakRssMb: await idleRssMb(withPackages, "python"),
+});
+await withPackages.stop();
+await Deno.remove(wheels, { recursive: true });
 await Deno.remove(snapshotDir, { recursive: true });
 
 // The yardsticks.
