@@ -71,7 +71,20 @@ export function createService(
     settings.pythonPackagesZip = `${hub.dir}/python-packages.zip`;
     Deno.writeFileSync(settings.pythonPackagesZip, packages.zip, { mode: 0o600 });
   }
-  const metrics = new Metrics();
+  const runtimes = describeRuntimes({
+    pyodideDir: settings.pyodideDir,
+    packages: packages.installed,
+    preload: packages.preload,
+  });
+  const metrics = new Metrics({
+    maxTimeoutMs: config.maxTimeoutMs,
+    build: {
+      version: VERSION,
+      deno: Deno.version.deno,
+      pyodide: runtimes[0].engine.pyodide ?? "unknown",
+      python: runtimes[0].version,
+    },
+  });
   const warm = splitPool(config.poolSize);
   let readyWaiters: (() => void)[] = [];
   const hooks = {
@@ -84,6 +97,11 @@ export function createService(
       metrics.instanceStarts.inc({ language: runtime, reason }),
     onDrop: (runtime: Runtime, reason: string) =>
       metrics.instanceDrops.inc({ language: runtime, reason }),
+    onInstanceReady: (runtime: Runtime, ms: number, bound: boolean) =>
+      metrics.instanceStartDuration.observe(
+        { language: runtime, kind: bound ? "bound" : "spare" },
+        ms / 1000,
+      ),
     onExit: (host: { runtime: Runtime; id: string; stderrTail: string }, reason: string) => {
       metrics.instanceExits.inc({ language: host.runtime, reason });
       if (reason === "crashed" || reason === "failed_start") {
@@ -132,13 +150,12 @@ export function createService(
     queuedByPriority: () => scheduler.queuedByPriority(),
     poolCounts,
     instanceCounts,
+    hostPids: () => ({
+      python: pools.python.hosts().map((h) => h.pid),
+      javascript: pools.javascript.hosts().map((h) => h.pid),
+    }),
   });
   const startedAt = Date.now();
-  const runtimes = describeRuntimes({
-    pyodideDir: settings.pyodideDir,
-    packages: packages.installed,
-    preload: packages.preload,
-  });
   const app = createApp({
     logger,
     runtimes,

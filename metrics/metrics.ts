@@ -1,8 +1,11 @@
 /**
- * Prometheus metrics on a registry of our own, plus prom-client's default
- * process metrics. Gauges that mirror live state are read at scrape time.
+ * Prometheus metrics on a registry of our own. Process metrics are read
+ * from /proc (prom-client's default collectors read 0 under Deno, and
+ * report a Node.js that is not running); gauges that mirror live state are
+ * read at scrape time.
  */
 import client from "prom-client";
+import { cpuSeconds, fileDescriptors, memoryBytes, startTimeSeconds } from "./proc_stats.ts";
 import { PRIORITIES, type Priority } from "../scheduler/priority_queue.ts";
 import type { InstanceCounts, PoolCounts } from "../sandbox/pool.ts";
 import type { Runtime } from "../sandbox/protocol.ts";
@@ -12,6 +15,37 @@ export interface MetricsSources {
   queuedByPriority(): Record<Priority, number>;
   poolCounts(): Record<Runtime, PoolCounts>;
   instanceCounts(): Record<Runtime, InstanceCounts>;
+  /** Process ids of the live host processes. */
+  hostPids(): Record<Runtime, number[]>;
+}
+
+/** What the service is built from, for `faas_build_info`. */
+export interface BuildInfo {
+  version: string;
+  deno: string;
+  pyodide: string;
+  python: string;
+}
+
+/** What shapes the metrics. */
+export interface MetricsOptions {
+  /** The longest a run may take, ms: the run-duration buckets reach it. */
+  maxTimeoutMs: number;
+  build: BuildInfo;
+}
+
+/** HTTP methods counted by name; any other is counted as "other". */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/** The `method` label for a request's method: a bounded set. */
+export function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : "other";
+}
+
+/** Histogram buckets for run durations: fine below a second, up to `maxS` exactly. */
+export function runDurationBuckets(maxS: number): number[] {
+  const steps = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  return [...steps, 30, 60, 120, 300, 600, 1800].filter((b) => b < maxS).concat(maxS);
 }
 
 /** The service's metrics. */
@@ -25,11 +59,18 @@ export class Metrics {
   readonly instanceDrops: client.Counter<"language" | "reason">;
   readonly rejections: client.Counter<"reason">;
   readonly httpRequests: client.Counter<"route" | "method" | "status">;
+  readonly instanceStartDuration: client.Histogram<"language" | "kind">;
   #sources?: MetricsSources;
 
-  constructor() {
+  constructor(options: MetricsOptions) {
     const registers = [this.registry];
-    client.collectDefaultMetrics({ register: this.registry });
+    this.#processMetrics();
+    new client.Gauge({
+      name: "faas_build_info",
+      help: "Always 1; the labels say what the service runs on.",
+      labelNames: ["version", "deno", "pyodide", "python"],
+      registers,
+    }).set({ ...options.build }, 1);
     this.runs = new client.Counter({
       name: "faas_runs_total",
       help: "Finished runs by language and status.",
@@ -40,7 +81,7 @@ export class Metrics {
       name: "faas_run_duration_seconds",
       help: "Execution time of runs inside their instance.",
       labelNames: ["language"],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: runDurationBuckets(options.maxTimeoutMs / 1000),
       registers,
     });
     this.queueWait = new client.Histogram({
@@ -91,6 +132,40 @@ export class Metrics {
         }
       },
     });
+    new client.Gauge({
+      name: "faas_host_cpu_seconds",
+      help: "CPU seconds (user + system) used so far by the live host processes, by language.",
+      labelNames: ["language"],
+      registers,
+      collect() {
+        const pids = sources()?.hostPids();
+        if (!pids) return;
+        for (const [runtime, list] of Object.entries(pids)) {
+          this.set({ language: runtime }, list.reduce((a, p) => a + (cpuSeconds(p) ?? 0), 0));
+        }
+      },
+    });
+    new client.Gauge({
+      name: "faas_host_resident_memory_bytes",
+      help: "Resident memory of the live host processes, summed by language.",
+      labelNames: ["language"],
+      registers,
+      collect() {
+        const pids = sources()?.hostPids();
+        if (!pids) return;
+        for (const [runtime, list] of Object.entries(pids)) {
+          this.set({ language: runtime }, list.reduce((a, p) => a + (memoryBytes(p)?.rss ?? 0), 0));
+        }
+      },
+    });
+    this.instanceStartDuration = new client.Histogram({
+      name: "faas_instance_start_seconds",
+      help: "Time from asking for an instance (worker) to its being ready, by language and " +
+        "kind: spare (started ahead) or bound (a run waited for it).",
+      labelNames: ["language", "kind"],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10],
+      registers,
+    });
     this.instanceStarts = new client.Counter({
       name: "faas_instance_starts_total",
       help: "Host processes started, by reason (warm, demand, replace).",
@@ -112,7 +187,8 @@ export class Metrics {
     });
     this.rejections = new client.Counter({
       name: "faas_rejections_total",
-      help: "Requests refused without running, by reason.",
+      help: "Requests refused without running, by reason (queue_full, queue_timeout, " +
+        "unavailable, client_gone, key_rate_limit, key_concurrency).",
       labelNames: ["reason"],
       registers,
     });
@@ -122,6 +198,60 @@ export class Metrics {
       labelNames: ["route", "method", "status"],
       registers,
     });
+  }
+
+  /** Process metrics of this (the server) process, read from /proc at scrape time. */
+  #processMetrics(): void {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, read: () => number | undefined) =>
+      new client.Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const value = read();
+          if (value !== undefined) this.set(value);
+        },
+      });
+    let counted = 0;
+    new client.Counter({
+      name: "process_cpu_seconds_total",
+      help: "CPU seconds (user + system) of the server process.",
+      registers,
+      collect() {
+        const now = cpuSeconds("self");
+        if (now === undefined || now <= counted) return;
+        this.inc(now - counted);
+        counted = now;
+      },
+    });
+    gauge(
+      "process_resident_memory_bytes",
+      "Resident memory of the server process.",
+      () => memoryBytes("self")?.rss,
+    );
+    gauge(
+      "process_virtual_memory_bytes",
+      "Virtual memory of the server process.",
+      () => memoryBytes("self")?.vsize,
+    );
+    gauge("process_open_fds", "Open file descriptors.", () => fileDescriptors()?.open);
+    gauge("process_max_fds", "Limit of open file descriptors.", () => fileDescriptors()?.max);
+    gauge(
+      "process_start_time_seconds",
+      "Start time of the server process, seconds since the epoch.",
+      startTimeSeconds,
+    );
+    gauge(
+      "deno_heap_used_bytes",
+      "V8 heap used by the server process.",
+      () => Deno.memoryUsage().heapUsed,
+    );
+    gauge(
+      "deno_heap_total_bytes",
+      "V8 heap size of the server process.",
+      () => Deno.memoryUsage().heapTotal,
+    );
   }
 
   /** Connects the gauges to the live scheduler and pools. */

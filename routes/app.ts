@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { PayloadTooLargeError } from "../errors.ts";
-import type { Metrics } from "../metrics/metrics.ts";
+import { methodLabel, type Metrics } from "../metrics/metrics.ts";
 import { errorResponse } from "./errors.ts";
 import { apiKeyAuth, type KeyLimits } from "./auth.ts";
 import { DOCS_PAGE } from "./docs_page.ts";
@@ -52,9 +52,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(async (c, next) => {
     await next();
     const route = ROUTES[c.req.path] ? c.req.path : "unmatched";
-    deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
+    deps.metrics.httpRequests.inc({
+      route,
+      method: methodLabel(c.req.method),
+      status: String(c.res.status),
+    });
   });
-  app.use(apiKeyAuth(deps.apiKeys, deps.openRoutes, deps.keyLimits));
+  app.use(
+    apiKeyAuth(
+      deps.apiKeys,
+      deps.openRoutes,
+      deps.keyLimits,
+      (reason) => deps.metrics.rejections.inc({ reason }),
+    ),
+  );
   app.post(
     "/run_code",
     bodyLimit({

@@ -34,6 +34,7 @@ export function apiKeyAuth(
   keys: readonly string[],
   open: ReadonlySet<string>,
   limits: KeyLimits,
+  onRejected: (reason: "key_rate_limit" | "key_concurrency") => void = () => {},
   now: () => number = Date.now,
 ): MiddlewareHandler<AppEnv> {
   const hashes = keys.map((k) => ({ hash: digest(k), id: keyId(k) }));
@@ -73,6 +74,7 @@ export function apiKeyAuth(
       c.header("RateLimit-Remaining", String(Math.max(0, limits.runsPerMinute - s.windowRuns - 1)));
       c.header("RateLimit-Reset", String(resetS));
       if (s.windowRuns >= limits.runsPerMinute) {
+        onRejected("key_rate_limit");
         c.header("RateLimit-Remaining", "0");
         c.header("Retry-After", String(resetS));
         return c.json({
@@ -81,6 +83,7 @@ export function apiKeyAuth(
       }
     }
     if (limits.maxConcurrent > 0 && s.running >= limits.maxConcurrent) {
+      onRejected("key_concurrency");
       c.header("Retry-After", "1");
       return c.json({
         error: `Key ${id} already has ${limits.maxConcurrent} runs in progress`,

@@ -90,6 +90,8 @@ export class Host {
   stderrTail = "";
   /** Called when a worker of this host stops being usable: it failed, or retired while idle. */
   onInstanceLost?: (instance: Instance, failed: boolean) => void;
+  /** Called when a worker of this host became ready, with how long it took. */
+  onInstanceReady?: (instance: Instance, ms: number) => void;
 
   #settings: HostSettings;
   #child: Deno.ChildProcess;
@@ -200,7 +202,7 @@ export class Host {
       for await (const line of conn.messages) {
         const msg = JSON.parse(line) as HostMessage;
         if (msg.t === "result") this.#onResult(msg);
-        else if (msg.t === "ready") this.#instances.get(msg.wid)?.markReady();
+        else if (msg.t === "ready") this.#onReady(msg.wid);
         else if (msg.t === "failed") this.#onFailed(msg.wid, msg.reason);
         else if (msg.t === "retire") this.#onRetire(msg.wid);
         else if (msg.t === "memory") this.#exitReason ??= "memory_limit";
@@ -291,6 +293,13 @@ export class Host {
     instance.lastUsed = performance.now();
     if (instance.state === "busy") instance.state = "idle";
     this.#settle(pending, result);
+  }
+
+  #onReady(wid: number): void {
+    const instance = this.#instances.get(wid);
+    if (!instance || instance.state !== "starting") return;
+    instance.markReady();
+    this.onInstanceReady?.(instance, performance.now() - instance.createdAt);
   }
 
   #onFailed(wid: number, reason: string): void {

@@ -24,6 +24,8 @@ export class Instance {
   lastUsed = performance.now();
   /** Set when it must take no further runs (its worker asked to retire). */
   retiring = false;
+  /** When it was asked for (performance.now()). */
+  readonly createdAt = performance.now();
   /** Resolves when the worker is ready; rejects if it never gets there. */
   readonly ready: Promise<void>;
   #settle!: { resolve: () => void; reject: (err: Error) => void };

@@ -25,6 +25,8 @@ export interface PoolHooks {
   onExit(host: Host, reason: ExitReason): void;
   /** An instance was dropped while its host lived on. */
   onDrop?(runtime: Runtime, reason: DropReason): void;
+  /** An instance became ready `ms` after it was asked for; `bound` when a run waited for it. */
+  onInstanceReady?(runtime: Runtime, ms: number, bound: boolean): void;
 }
 
 /** Why an instance was dropped. */
@@ -338,6 +340,8 @@ export class Pool {
 
   #spawnHost(reason: string): void {
     const host = new Host(this.runtime, this.#settings);
+    host.onInstanceReady = (instance, ms) =>
+      this.#hooks.onInstanceReady?.(this.runtime, ms, instance.key !== undefined);
     host.onInstanceLost = (instance, failed) => {
       this.#forget(instance);
       this.#hooks.onDrop?.(this.runtime, failed ? "failed" : "retired");

@@ -225,6 +225,45 @@ Deno.test({
       );
     });
 
+    await t.step("/metrics values are true: process, hosts, build, bounded labels", async () => {
+      await fetch(`${server.url}/run_code`, { method: "FOO" }).then((r) => r.body?.cancel());
+      await fetch(`${server.url}/no/such/route`, { method: "GET" }).then((r) => r.body?.cancel());
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const value = (pattern: RegExp) => Number(text.match(pattern)?.[1]);
+      const rss = value(/^process_resident_memory_bytes (\S+)$/m);
+      const real = Deno.memoryUsage().rss;
+      assert.ok(Math.abs(rss - real) < real * 0.25, `RSS ${rss} vs ${real}`);
+      assert.ok(value(/^process_cpu_seconds_total (\S+)$/m) > 0);
+      assert.ok(value(/^process_open_fds (\S+)$/m) > 3);
+      assert.doesNotMatch(text, /nodejs_|process_heap_bytes/);
+      // Host processes: one live Python host of about its real size.
+      const hostRss = value(/^faas_host_resident_memory_bytes\{language="python"\} (\S+)$/m);
+      assert.ok(hostRss > 50 * 2 ** 20, `python hosts ${hostRss}`);
+      assert.ok(value(/^faas_host_cpu_seconds\{language="python"\} (\S+)$/m) > 0.1);
+      assert.match(
+        text,
+        /faas_instance_start_seconds_count\{language="python",kind="spare"\} [1-9]/,
+      );
+      assert.match(
+        text,
+        new RegExp(
+          `faas_build_info\\{version="[^"]+",deno="${Deno.version.deno}",pyodide="314[^"]*",python="3\\.\\d+\\.\\d+"\\} 1`,
+        ),
+      );
+      // Run durations are bucketed up to the longest allowed run (FAAS_MAX_TIMEOUT, 8 s here).
+      assert.match(text, /faas_run_duration_seconds_bucket\{le="8",language="python"\}/);
+      assert.doesNotMatch(text, /faas_run_duration_seconds_bucket\{le="10",/);
+      assert.match(
+        text,
+        /faas_http_requests_total\{route="\/run_code",method="other",status="405"\} 1/,
+      );
+      assert.doesNotMatch(text, /method="FOO"/);
+      assert.match(
+        text,
+        /faas_http_requests_total\{route="unmatched",method="GET",status="404"\} [1-9]/,
+      );
+    });
+
     await server.close();
   },
 });

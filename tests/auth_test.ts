@@ -106,6 +106,9 @@ Deno.test({
       const metrics = await (await service.app.request("/metrics")).text();
       const all = lines.join("\n") + metrics;
       assert.ok(!all.includes(keyA) && !all.includes(keyB));
+      // Both per-key refusals above were counted.
+      assert.match(metrics, /faas_rejections_total\{reason="key_rate_limit"\} [1-9]/);
+      assert.match(metrics, /faas_rejections_total\{reason="key_concurrency"\} 1/);
       assert.ok(lines.some((l) => JSON.parse(l).key_id === keyId(keyA)));
     });
 
