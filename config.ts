@@ -36,6 +36,7 @@ const nameList = (name: string, pattern: RegExp) =>
 
 const schema = z.object({
   FAAS_PORT: int("FAAS_PORT", 8000, 0, 65535),
+  FAAS_METRICS_PORT: int("FAAS_METRICS_PORT", -1, 0, 65535),
   FAAS_HOST: z.string().optional().transform((v) => v?.trim() || "0.0.0.0"),
   FAAS_POOL_SIZE: int("FAAS_POOL_SIZE", 4, 2, 256),
   FAAS_MAX_INSTANCES: int("FAAS_MAX_INSTANCES", 8, 2, 256),
@@ -101,6 +102,8 @@ const schema = z.object({
 export interface Config {
   /** TCP port to listen on (0 picks a free one). */
   readonly port: number;
+  /** A second port serving only /metrics and health; undefined for none. */
+  readonly metricsPort?: number;
   /** Address to listen on. */
   readonly host: string;
   /** Host processes kept at all times, split between the runtimes. */
@@ -202,6 +205,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     v.FAAS_POOL_SIZE = Math.max(2, v.FAAS_WORKER_COUNT);
     v.FAAS_MAX_INSTANCES = Math.max(v.FAAS_MAX_INSTANCES, v.FAAS_POOL_SIZE);
   }
+  if (v.FAAS_METRICS_PORT >= 0 && v.FAAS_METRICS_PORT === v.FAAS_PORT && v.FAAS_PORT !== 0) {
+    throw new ConfigError(
+      `Invalid configuration: FAAS_METRICS_PORT (${v.FAAS_METRICS_PORT}) must differ from FAAS_PORT`,
+    );
+  }
   if (v.FAAS_MAX_INSTANCES < v.FAAS_POOL_SIZE) {
     throw new ConfigError(
       `Invalid configuration: FAAS_MAX_INSTANCES (${v.FAAS_MAX_INSTANCES}) must be at least FAAS_POOL_SIZE (${v.FAAS_POOL_SIZE})`,
@@ -214,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   return Object.freeze({
     port: v.FAAS_PORT,
+    metricsPort: v.FAAS_METRICS_PORT >= 0 ? v.FAAS_METRICS_PORT : undefined,
     host: v.FAAS_HOST,
     poolSize: v.FAAS_POOL_SIZE,
     maxInstances: v.FAAS_MAX_INSTANCES,

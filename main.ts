@@ -49,6 +49,13 @@ const server = Deno.serve({
   onListen: ({ hostname, port }) => log.info("listening", { url: `http://${hostname}:${port}` }),
 }, service.app.fetch);
 
+const opsServer = config.metricsPort === undefined ? undefined : Deno.serve({
+  hostname: config.host,
+  port: config.metricsPort,
+  onListen: ({ hostname, port }) =>
+    log.info("metrics and health listening", { url: `http://${hostname}:${port}` }),
+}, service.opsApp.fetch);
+
 service.ready().then(() => log.info("ready: every runtime has a warm instance"));
 
 let stopping = false;
@@ -57,7 +64,7 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   log.info(`${signal} received; draining`, { grace_ms: config.shutdownGraceMs });
   await service.shutdown(config.shutdownGraceMs);
-  await server.shutdown();
+  await Promise.all([server.shutdown(), opsServer?.shutdown()]);
   log.info("stopped");
   Deno.exit(0);
 }

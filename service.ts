@@ -6,6 +6,8 @@ import type { Hono } from "hono";
 import type { Config } from "./config.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { createApp } from "./routes/app.ts";
+import type { HealthSources } from "./routes/health.ts";
+import { createOpsApp } from "./routes/ops_app.ts";
 import { describeRuntimes } from "./sandbox/runtimes.ts";
 import type { AppEnv } from "./routes/run_code.ts";
 import { Logger } from "./log.ts";
@@ -23,6 +25,8 @@ import { VERSION } from "./version.ts";
 /** A built service. */
 export interface Service {
   app: Hono<AppEnv>;
+  /** Only /metrics and health, for `FAAS_METRICS_PORT`. */
+  opsApp: Hono;
   logger: Logger;
   scheduler: Scheduler;
   pools: Record<Runtime, Pool>;
@@ -156,6 +160,25 @@ export function createService(
     }),
   });
   const startedAt = Date.now();
+  const health: HealthSources = {
+    version: VERSION,
+    startedAt,
+    accepting: () => scheduler.accepting,
+    started: () => scheduler.started,
+    pools: () => {
+      const all = poolCounts();
+      const instances = instanceCounts();
+      const health = (runtime: Runtime) => ({
+        ...all[runtime],
+        instances: instances[runtime],
+        warm: pools[runtime].warm,
+        startFailures: pools[runtime].startFailures,
+        lastStartError: pools[runtime].lastStartError,
+      });
+      return { python: health("python"), javascript: health("javascript") };
+    },
+    scheduler: () => scheduler.stats(),
+  };
   const app = createApp({
     logger,
     runtimes,
@@ -178,26 +201,10 @@ export function createService(
         starting: sum("starting"),
       };
     },
-    health: {
-      version: VERSION,
-      startedAt,
-      accepting: () => scheduler.accepting,
-      started: () => scheduler.started,
-      pools: () => {
-        const all = poolCounts();
-        const instances = instanceCounts();
-        const health = (runtime: Runtime) => ({
-          ...all[runtime],
-          instances: instances[runtime],
-          warm: pools[runtime].warm,
-          startFailures: pools[runtime].startFailures,
-          lastStartError: pools[runtime].lastStartError,
-        });
-        return { python: health("python"), javascript: health("javascript") };
-      },
-      scheduler: () => scheduler.stats(),
-    },
+    health,
   });
+  const opsApp = createOpsApp(metrics, health);
+
   pools.javascript.start();
   // Python hosts start from a memory snapshot, cached or made once here;
   // without one (it failed) they load Pyodide themselves, only slower.
@@ -231,6 +238,7 @@ export function createService(
     });
   return {
     app,
+    opsApp,
     logger,
     scheduler,
     pools,
