@@ -31,6 +31,9 @@ export interface RunCodeDeps {
 
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
+/** The fields `/run_code` reads; any other is reported in `metadata.ignored_fields`. */
+const REQUEST_FIELDS: ReadonlySet<string> = new Set(Object.keys(runRequestSchema.shape));
+
 /** Parses a body already read within the size limit. */
 export function parseBody(bytes: Uint8Array): unknown {
   let text: string;
@@ -97,7 +100,8 @@ export function runCodeHandler(deps: RunCodeDeps) {
     const requestId = c.get("requestId");
     try {
       const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const req = validate(parseBody(bytes));
+      const body = parseBody(bytes);
+      const req = validate(body);
       const asked = req.timeout ?? deps.defaultTimeoutMs;
       const timeoutMs = Math.min(asked, deps.maxTimeoutMs);
       let input: string;
@@ -135,6 +139,7 @@ export function runCodeHandler(deps: RunCodeDeps) {
         timeoutClamped: asked > timeoutMs,
         instanceSource: via,
         pool: deps.poolCounts(),
+        ignoredFields: Object.keys(body as object).filter((k) => !REQUEST_FIELDS.has(k)),
       }));
     } catch (err) {
       // Nobody is listening; answer something small for the log.

@@ -20,7 +20,7 @@ export function extractReturnValue(
   stdout: string,
   retVal: string,
   retValSet: boolean,
-): { stdout: string; retVal: string } {
+): { stdout: string; retVal: string; from?: "marker" | "line" } {
   const start = findMarkerLine(stdout, START, 0);
   if (start !== -1) {
     const contentStart = start + START.length + 1;
@@ -29,7 +29,7 @@ export function extractReturnValue(
       const content = stdout.slice(contentStart, Math.max(contentStart, end - 1));
       const after = stdout.indexOf("\n", end);
       const rest = after === -1 ? "" : stdout.slice(after + 1);
-      return { stdout: stdout.slice(0, start) + rest, retVal: content };
+      return { stdout: stdout.slice(0, start) + rest, retVal: content, from: "marker" };
     }
   }
   if (!retValSet) {
@@ -41,7 +41,7 @@ export function extractReturnValue(
         try {
           const value = JSON.parse(line);
           if (value && typeof value === "object" && !Array.isArray(value)) {
-            return { stdout, retVal: line };
+            return { stdout, retVal: line, from: "line" };
           }
         } catch {
           // Not JSON: no implicit return value.
@@ -76,15 +76,41 @@ export interface ResponseContext {
   /** How the instance was found for the run. */
   instanceSource: Placement["via"];
   pool: PoolCounts;
+  /** Request fields the service does not know (accepted, and ignored). */
+  ignoredFields: string[];
+}
+
+/**
+ * The returned value as JSON: what the code returned when it was
+ * serializable; for a value taken from stdout, that text if it is JSON.
+ */
+function returnedJson(result: RunResult, retVal: string, from?: "marker" | "line"): unknown {
+  const text = from ? retVal : result.retJson;
+  if (typeof text !== "string") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /** Builds the response body. */
 export function toRunResponse(result: RunResult, ctx: ResponseContext): RunResponse {
-  const { stdout, retVal } = extractReturnValue(result.stdout, result.retVal, result.retValSet);
+  const { stdout, retVal, from } = extractReturnValue(
+    result.stdout,
+    result.retVal,
+    result.retValSet,
+  );
+  const retJson = returnedJson(result, retVal, from);
   const body: RunResponse = {
-    output: { stdout, stderr: result.stderr, ret_val: retVal },
+    output: {
+      stdout,
+      stderr: result.stderr,
+      ret_val: retVal,
+      ...(retJson !== undefined && { ret_json: retJson }),
+    },
     metadata: {
       task_id: ctx.taskId,
       instance_id: result.instanceId,
@@ -102,6 +128,13 @@ export function toRunResponse(result: RunResult, ctx: ResponseContext): RunRespo
         idleInstances: ctx.pool.idle,
         activeInstances: ctx.pool.busy,
       },
+      ignored_fields: ctx.ignoredFields,
+      ...(result.status === "error" && result.exception && {
+        exception: {
+          type: String(result.exception.type),
+          message: String(result.exception.message),
+        },
+      }),
     },
   };
   if (result.error) body.error = result.error;

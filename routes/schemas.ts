@@ -17,6 +17,10 @@ export const runResponseSchema = z.object({
     stdout: z.string(),
     stderr: z.string(),
     ret_val: z.string().describe('The return value as text; "" when none'),
+    ret_json: z.unknown().optional().describe(
+      'The return value as JSON (tells 42 from "42", None from ""); absent when nothing ' +
+        "was returned or the value is not JSON-serializable",
+    ),
   }),
   metadata: z.object({
     task_id: z.string(),
@@ -35,6 +39,12 @@ export const runResponseSchema = z.object({
     ),
     timeout_ms: z.number().int(),
     timeout_clamped: z.boolean(),
+    ignored_fields: z.array(z.string()).describe(
+      "Request fields the service does not know: accepted, and ignored",
+    ),
+    exception: z.object({ type: z.string(), message: z.string() }).optional().describe(
+      "For status error caused by an exception: its class (Python) or error name (JS)",
+    ),
     pool_stats: z.object({
       totalInstances: z.number().int(),
       idleInstances: z.number().int(),

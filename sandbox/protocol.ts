@@ -78,6 +78,10 @@ export interface RunOutcome {
   retVal: string;
   /** Whether user code produced a return value (even an empty one). */
   retValSet: boolean;
+  /** The return value as JSON text; absent when none or not serializable. */
+  retJson?: string;
+  /** For runs that failed with an exception: its class (or error name) and message. */
+  exception?: { type: string; message: string };
   exitCode: number;
   truncated: boolean;
   durationMs: number;

@@ -175,6 +175,26 @@ export const JS_PRELUDE = String.raw`"use strict";
     return "Uncaught " + inspect(e, 1, []) + "\n";
   }
 
+  function jsonOf(value) {
+    try {
+      const text = stringify(value);
+      return typeof text === "string" ? text : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  function exceptionOf(e) {
+    try {
+      if (e instanceof ErrorCtor || (e && typeof e.stack === "string")) {
+        return [StringCtor(e.name || "Error"), StringCtor(e.message === undefined ? "" : e.message)];
+      }
+      return ["Uncaught", inspect(e, 1, [])];
+    } catch {
+      return ["Uncaught", ""];
+    }
+  }
+
   function exitedCode() {
     if (exitCode !== null) return exitCode;
     const code = g.process && g.process.exitCode;
@@ -185,13 +205,16 @@ export const JS_PRELUDE = String.raw`"use strict";
     const code = exitedCode();
     const explicit = ret !== MISSING;
     if (code !== null) {
-      finish(code === 0 ? "success" : "error", explicit ? toText(ret) : "", explicit, code);
+      const status = code === 0 ? "success" : "error";
+      finish(status, explicit ? toText(ret) : "", explicit, code, explicit ? jsonOf(ret) : undefined);
     } else if (failed) {
       write(2, errorText(error));
-      finish("error", "", false, 1);
+      const [type, message] = exceptionOf(error);
+      finish("error", "", false, 1, undefined, type, message);
     } else {
       const result = explicit ? ret : value;
-      finish("success", toText(result), explicit || result !== undefined, 0);
+      const set = explicit || result !== undefined;
+      finish("success", toText(result), set, 0, set ? jsonOf(result) : undefined);
     }
   }
 

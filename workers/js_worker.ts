@@ -10,7 +10,7 @@ import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
 import { JS_PRELUDE, JS_PRELUDE_FILENAME } from "./js_prelude.ts";
 import { JS_WEB_GLOBALS, JS_WEB_GLOBALS_FILENAME, parseUrlParts } from "./js_web_globals.ts";
 import { CodeCache } from "./code_cache.ts";
-import { capText, OutputBuffer } from "./output_buffer.ts";
+import { capExtras, capText, OutputBuffer } from "./output_buffer.ts";
 import {
   type InitMessage,
   keepWorkerAlive,
@@ -38,7 +38,15 @@ interface HostApi {
   write(fd: unknown, text: unknown): void;
   setTimer(cb: () => void, ms: number, repeat: boolean): number;
   clearTimer(id: number): void;
-  finish(status: unknown, retVal: unknown, retValSet: unknown, exitCode: unknown): void;
+  finish(
+    status: unknown,
+    retVal: unknown,
+    retValSet: unknown,
+    exitCode: unknown,
+    retJson?: unknown,
+    excType?: unknown,
+    excMessage?: unknown,
+  ): void;
   now(): number;
   randomUUID(): string;
   fillRandom(array: unknown): boolean;
@@ -119,8 +127,13 @@ class ActiveRun {
     try {
       script = compiled(msg);
     } catch (e) {
-      this.#err.write(compileErrorText(e, msg));
-      this.complete("error", "", false, 1);
+      const text = compileErrorText(e, msg);
+      this.#err.write(text);
+      const message = text.split("\n")[0].replace(/^SyntaxError: /, "");
+      this.complete("error", "", false, 1, {
+        exception: { type: "SyntaxError", message },
+        truncated: false,
+      });
       return;
     }
     const lastLine = msg.code.split("\n").length + 1;
@@ -133,7 +146,10 @@ class ActiveRun {
         this.complete("timeout", "", false, 1);
       } else {
         this.#err.write(`Uncaught ${String(e)}\n`);
-        this.complete("error", "", false, 1);
+        this.complete("error", "", false, 1, {
+          exception: { type: "Error", message: String(e) },
+          truncated: false,
+        });
       }
       return;
     }
@@ -158,12 +174,13 @@ class ActiveRun {
       clearTimer: (id) => {
         if (this.#timers.delete(id)) clearTimeout(id);
       },
-      finish: (status, retVal, retValSet, exitCode) => {
+      finish: (status, retVal, retValSet, exitCode, retJson, excType, excMessage) => {
         this.complete(
           STATUSES.has(status) ? status as Status : "error",
           typeof retVal === "string" ? retVal : "",
           retValSet === true,
           typeof exitCode === "number" ? exitCode : 1,
+          capExtras(retJson, excType, excMessage, this.#maxOutputBytes),
         );
       },
       now: () => performance.now() - this.#started,
@@ -182,7 +199,13 @@ class ActiveRun {
   }
 
   /** Ends the run once; later calls (a late timer, a second finish) are ignored. */
-  complete(status: Status, retVal: string, retValSet: boolean, exitCode: number): void {
+  complete(
+    status: Status,
+    retVal: string,
+    retValSet: boolean,
+    exitCode: number,
+    extras: ReturnType<typeof capExtras> = { truncated: false },
+  ): void {
     if (this.#done) return;
     this.#done = true;
     clearTimeout(this.#deadline);
@@ -196,8 +219,10 @@ class ActiveRun {
       stderr: this.#err.text(),
       retVal: ret.text,
       retValSet,
+      retJson: extras.retJson,
+      exception: extras.exception,
       exitCode,
-      truncated: this.#out.truncated || this.#err.truncated || ret.truncated,
+      truncated: this.#out.truncated || this.#err.truncated || ret.truncated || extras.truncated,
       durationMs: performance.now() - this.#started,
     };
     // Report from a macrotask: microtask chains the run left behind finish

@@ -77,3 +77,27 @@ export function capText(text: string, limit: number): { text: string; truncated:
   if (text.length * 3 <= limit || utf8Length(text) <= limit) return { text, truncated: false };
   return { text: cutToBytes(text, limit), truncated: true };
 }
+
+/**
+ * The return value's JSON text and exception details, made safe to send:
+ * JSON text past `limit` bytes is dropped (a cut JSON text is no JSON) and
+ * reported as truncated; exception texts are cut at `limit`.
+ */
+export function capExtras(
+  retJson: unknown,
+  excType: unknown,
+  excMessage: unknown,
+  limit: number,
+): { retJson?: string; exception?: { type: string; message: string }; truncated: boolean } {
+  let truncated = false;
+  const out: { retJson?: string; exception?: { type: string; message: string } } = {};
+  if (typeof retJson === "string") {
+    if (capText(retJson, limit).truncated) truncated = true;
+    else out.retJson = retJson;
+  }
+  if (typeof excType === "string" && excType) {
+    const message = capText(typeof excMessage === "string" ? excMessage : "", limit);
+    out.exception = { type: capText(excType, 200).text, message: message.text };
+  }
+  return { ...out, truncated };
+}

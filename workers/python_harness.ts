@@ -203,9 +203,25 @@ def _to_text(value):
             return ""
 
 
-def _outcome(status, value, exit_code, ret_set):
+def _to_json(value):
+    try:
+        return _dumps(value, ensure_ascii=False, allow_nan=False)
+    except Exception:
+        return None
+
+
+def _outcome(status, value, exit_code, ret_set, exc=None):
+    """(status, ret_val text, exit code, ret_set, ret_json text or None,
+    exception type or None, exception message or None)"""
     text = _to_text(value) if ret_set else ""
-    return (status, text, exit_code, ret_set)
+    as_json = _to_json(value) if ret_set else None
+    if exc is None:
+        return (status, text, exit_code, ret_set, as_json, None, None)
+    try:
+        message = str(exc)
+    except Exception:
+        message = ""
+    return (status, text, exit_code, ret_set, as_json, type(exc).__name__, message)
 
 
 def _finish_value(value):
@@ -231,7 +247,7 @@ def _finish_error(exc, interrupted):
     if isinstance(exc, KeyboardInterrupt) and interrupted():
         return _outcome("timeout", None, 1, False)
     sys.stderr.write(_format_exception(exc))
-    return _outcome("error", None, 1, False)
+    return _outcome("error", None, 1, False, exc)
 
 
 def compile_source(source):

@@ -11,7 +11,7 @@ import { ClassGuard } from "./class_guard.ts";
 import { DictGuard } from "./dict_guard.ts";
 import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
 import { CodeCache } from "./code_cache.ts";
-import { capText, OutputBuffer } from "./output_buffer.ts";
+import { capExtras, capText, OutputBuffer } from "./output_buffer.ts";
 import { PYTHON_HARNESS } from "./python_harness.ts";
 import { PYTHON_PRELOAD } from "./python_preload.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
@@ -207,11 +207,17 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     let retVal = "";
     let retValSet = false;
     let exitCode = 1;
+    let retJson: string | null = null;
+    let excType: string | null = null;
+    let excMessage: string | null = null;
     runStarted(ctl, msg.id);
     try {
       const code = compiled(msg.code);
       if (typeof code === "string") {
         err.write(code);
+        const last = code.trim().split("\n").pop() ?? "";
+        const m = last.match(/^([\w.]+): ?(.*)$/);
+        [excType, excMessage] = m ? [m[1], m[2]] : ["SyntaxError", last];
         throw new CompileError();
       }
       let result = harness.start(code, msg.input, msg.stdin);
@@ -227,9 +233,17 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
         result.destroy();
         result = settled;
       }
-      const tuple = result.toJs() as [RunOutcome["status"], string, number, boolean];
+      const tuple = result.toJs() as [
+        RunOutcome["status"],
+        string,
+        number,
+        boolean,
+        string | null,
+        string | null,
+        string | null,
+      ];
       result.destroy();
-      [status, retVal, exitCode, retValSet] = tuple;
+      [status, retVal, exitCode, retValSet, retJson, excType, excMessage] = tuple;
     } catch (e) {
       if (e instanceof CompileError) {
         // Reported on stderr already.
@@ -247,6 +261,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     const durationMs = performance.now() - started;
     harness.flush();
     const ret = capText(retVal, msg.maxOutputBytes);
+    const extras = capExtras(retJson, excType, excMessage, msg.maxOutputBytes);
     return {
       id: msg.id,
       status,
@@ -255,7 +270,9 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       retVal: ret.text,
       retValSet,
       exitCode,
-      truncated: out.truncated || err.truncated || ret.truncated,
+      retJson: extras.retJson,
+      exception: extras.exception,
+      truncated: out.truncated || err.truncated || ret.truncated || extras.truncated,
       durationMs,
     };
   }

@@ -1,0 +1,120 @@
+/**
+ * The response's typed return value (`ret_json`), the return-value rules'
+ * order, `ignored_fields` and `exception`, in every language.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "./helpers/server.ts";
+
+Deno.test({
+  name: "responses carry ret_json, ignored_fields and exception details",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const server = await startServer({ FAAS_POOL_SIZE: "2", FAAS_MAX_OUTPUT_BYTES: "2048" });
+    const run = async (language: string, code: string, extra: Record<string, unknown> = {}) => {
+      const r = await server.run({ language, code, ...extra });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body as unknown as {
+        output: { ret_val: string; ret_json?: unknown; stdout: string };
+        metadata: {
+          status: string;
+          truncated: boolean;
+          ignored_fields: string[];
+          exception?: { type: string; message: string };
+        };
+      };
+    };
+    try {
+      await t.step('ret_json tells 42 from "42" and None from ""', async () => {
+        const cases: [string, string, string, unknown][] = [
+          ["python", "42", "42", 42],
+          ["python", "'42'", "42", "42"],
+          ["python", "return_val(None)", "", null],
+          ["python", "''", "", ""],
+          ["python", "{'a': [1, 2.5, True]}", '{"a": [1, 2.5, true]}', { a: [1, 2.5, true] }],
+          ["javascript", "return 42", "42", 42],
+          ["javascript", 'return "42"', "42", "42"],
+          ["javascript", "return null", "", null],
+          ["typescript", "const o: {a: number} = {a: 1}; return o", '{"a":1}', { a: 1 }],
+        ];
+        for (const [language, code, retVal, json] of cases) {
+          const body = await run(language, code);
+          assert.equal(body.output.ret_val, retVal, `${language}: ${code}`);
+          assert.deepEqual(body.output.ret_json, json, `${language}: ${code}`);
+        }
+      });
+
+      await t.step("ret_json is absent when nothing is returned or it is not JSON", async () => {
+        for (
+          const [language, code] of [
+            ["python", "x = 1"],
+            ["python", "None"],
+            ["python", "object()"],
+            ["python", "float('nan')"],
+            ["javascript", "const x = 1"],
+            ["javascript", "return () => 1"],
+            ["javascript", "return 10n"],
+          ]
+        ) {
+          const body = await run(language, code);
+          assert.ok(!("ret_json" in body.output), `${language}: ${code}`);
+        }
+      });
+
+      await t.step("the last expression wins over a JSON line printed before it", async () => {
+        const py = await run("python", 'import json\nprint(json.dumps({"debug": 1}))\n7');
+        assert.equal(py.output.ret_val, "7");
+        assert.deepEqual(py.output.ret_json, 7);
+        const js = await run("javascript", "console.log(JSON.stringify({debug: 1})); return 7");
+        assert.equal(js.output.ret_val, "7");
+        // Without a value, the last JSON line is the return value, typed too.
+        const line = await run("python", 'import json\nprint(json.dumps({"n": 1}))');
+        assert.equal(line.output.ret_val, '{"n": 1}');
+        assert.deepEqual(line.output.ret_json, { n: 1 });
+      });
+
+      await t.step("a return value too long for ret_json is flagged truncated", async () => {
+        const body = await run("python", "['x' * 100] * 30");
+        assert.ok(!("ret_json" in body.output));
+        assert.equal(body.metadata.truncated, true);
+      });
+
+      await t.step("unknown fields are listed in ignored_fields", async () => {
+        const body = await run("python", "1", { files: [], version: "3.11", tenant: "t" });
+        assert.deepEqual(body.metadata.ignored_fields.sort(), ["files", "version"]);
+        assert.deepEqual((await run("python", "1")).metadata.ignored_fields, []);
+      });
+
+      await t.step("errors carry the exception's type and message", async () => {
+        const cases: [string, string, string, string][] = [
+          ["python", "raise ValueError('bad value')", "ValueError", "bad value"],
+          ["python", "1/0", "ZeroDivisionError", "division by zero"],
+          ["python", "def f(:\n  pass", "SyntaxError", "invalid syntax"],
+          ["javascript", "throw new TypeError('nope')", "TypeError", "nope"],
+          ["javascript", "null.x", "TypeError", "Cannot read properties of null (reading 'x')"],
+          ["javascript", "let = ;", "SyntaxError", ""],
+          ["typescript", "class E extends Error { name = 'E' }; throw new E('mine')", "E", "mine"],
+        ];
+        for (const [language, code, type, message] of cases) {
+          const body = await run(language, code);
+          assert.equal(body.metadata.status, "error", code);
+          assert.equal(body.metadata.exception?.type, type, code);
+          if (message) {
+            assert.match(
+              body.metadata.exception!.message,
+              new RegExp(message.replace(/[()']/g, ".")),
+              code,
+            );
+          }
+        }
+        const ok = await run("python", "1");
+        assert.ok(!("exception" in ok.metadata));
+        const exited = await run("python", "import sys\nsys.exit(3)");
+        assert.equal(exited.metadata.status, "error");
+        assert.ok(!("exception" in exited.metadata));
+      });
+    } finally {
+      await server.close();
+    }
+  },
+});
