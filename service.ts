@@ -139,6 +139,12 @@ export function createService(
     onFinished: (language, result) => {
       metrics.runs.inc({ language, status: result.status });
       metrics.runDuration.observe({ language }, result.durationMs / 1000);
+      if (typeof result.cpuMs === "number") {
+        metrics.runCpu.observe({ language }, result.cpuMs / 1000);
+      }
+      if (typeof result.memoryBytes === "number") {
+        metrics.runMemory.observe({ language }, result.memoryBytes);
+      }
     },
     onRejected: (reason) => metrics.rejections.inc({ reason }),
   });
@@ -154,9 +160,9 @@ export function createService(
     queuedByPriority: () => scheduler.queuedByPriority(),
     poolCounts,
     instanceCounts,
-    hostPids: () => ({
-      python: pools.python.hosts().map((h) => h.pid),
-      javascript: pools.javascript.hosts().map((h) => h.pid),
+    hostStats: () => ({
+      python: pools.python.hosts(),
+      javascript: pools.javascript.hosts(),
     }),
   });
   const startedAt = Date.now();

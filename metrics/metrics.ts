@@ -1,11 +1,11 @@
 /**
- * Prometheus metrics on a registry of our own. Process metrics are read
- * from /proc (prom-client's default collectors read 0 under Deno, and
- * report a Node.js that is not running); gauges that mirror live state are
- * read at scrape time.
+ * Prometheus metrics on a registry of our own. Process metrics come from
+ * Deno's and Node's APIs (prom-client's default collectors read 0 under
+ * Deno, and report a Node.js that is not running); host processes report
+ * their own; gauges that mirror live state are read at scrape time.
  */
 import client from "prom-client";
-import { cpuSeconds, fileDescriptors, memoryBytes, startTimeSeconds } from "./proc_stats.ts";
+import { cpuSeconds, rssBytes, startTimeSeconds } from "./process_stats.ts";
 import { PRIORITIES, type Priority } from "../scheduler/priority_queue.ts";
 import type { InstanceCounts, PoolCounts } from "../sandbox/pool.ts";
 import type { Runtime } from "../sandbox/protocol.ts";
@@ -15,8 +15,8 @@ export interface MetricsSources {
   queuedByPriority(): Record<Priority, number>;
   poolCounts(): Record<Runtime, PoolCounts>;
   instanceCounts(): Record<Runtime, InstanceCounts>;
-  /** Process ids of the live host processes. */
-  hostPids(): Record<Runtime, number[]>;
+  /** What the live host processes last reported of themselves. */
+  hostStats(): Record<Runtime, { rssBytes?: number; cpuSeconds: number }[]>;
 }
 
 /** What the service is built from, for `faas_build_info`. */
@@ -60,6 +60,8 @@ export class Metrics {
   readonly rejections: client.Counter<"reason">;
   readonly httpRequests: client.Counter<"route" | "method" | "status">;
   readonly instanceStartDuration: client.Histogram<"language" | "kind">;
+  readonly runCpu: client.Histogram<"language">;
+  readonly runMemory: client.Histogram<"language">;
   #sources?: MetricsSources;
 
   constructor(options: MetricsOptions) {
@@ -82,6 +84,20 @@ export class Metrics {
       help: "Execution time of runs inside their instance.",
       labelNames: ["language"],
       buckets: runDurationBuckets(options.maxTimeoutMs / 1000),
+      registers,
+    });
+    this.runCpu = new client.Histogram({
+      name: "faas_run_cpu_seconds",
+      help: "CPU time of the host process during each run.",
+      labelNames: ["language"],
+      buckets: runDurationBuckets(options.maxTimeoutMs / 1000),
+      registers,
+    });
+    this.runMemory = new client.Histogram({
+      name: "faas_run_memory_bytes",
+      help: "Memory of the instance after each run (Python: wasm memory; JS: V8 heap used).",
+      labelNames: ["language"],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048].map((mb) => mb * 2 ** 20),
       registers,
     });
     this.queueWait = new client.Histogram({
@@ -138,10 +154,10 @@ export class Metrics {
       labelNames: ["language"],
       registers,
       collect() {
-        const pids = sources()?.hostPids();
-        if (!pids) return;
-        for (const [runtime, list] of Object.entries(pids)) {
-          this.set({ language: runtime }, list.reduce((a, p) => a + (cpuSeconds(p) ?? 0), 0));
+        const hosts = sources()?.hostStats();
+        if (!hosts) return;
+        for (const [runtime, list] of Object.entries(hosts)) {
+          this.set({ language: runtime }, list.reduce((a, h) => a + h.cpuSeconds, 0));
         }
       },
     });
@@ -151,10 +167,10 @@ export class Metrics {
       labelNames: ["language"],
       registers,
       collect() {
-        const pids = sources()?.hostPids();
-        if (!pids) return;
-        for (const [runtime, list] of Object.entries(pids)) {
-          this.set({ language: runtime }, list.reduce((a, p) => a + (memoryBytes(p)?.rss ?? 0), 0));
+        const hosts = sources()?.hostStats();
+        if (!hosts) return;
+        for (const [runtime, list] of Object.entries(hosts)) {
+          this.set({ language: runtime }, list.reduce((a, h) => a + (h.rssBytes ?? 0), 0));
         }
       },
     });
@@ -200,17 +216,16 @@ export class Metrics {
     });
   }
 
-  /** Process metrics of this (the server) process, read from /proc at scrape time. */
+  /** Metrics of this (the server) process, read at scrape time. */
   #processMetrics(): void {
     const registers = [this.registry];
-    const gauge = (name: string, help: string, read: () => number | undefined) =>
+    const gauge = (name: string, help: string, read: () => number) =>
       new client.Gauge({
         name,
         help,
         registers,
         collect() {
-          const value = read();
-          if (value !== undefined) this.set(value);
+          this.set(read());
         },
       });
     let counted = 0;
@@ -219,24 +234,13 @@ export class Metrics {
       help: "CPU seconds (user + system) of the server process.",
       registers,
       collect() {
-        const now = cpuSeconds("self");
-        if (now === undefined || now <= counted) return;
+        const now = cpuSeconds();
+        if (now <= counted) return;
         this.inc(now - counted);
         counted = now;
       },
     });
-    gauge(
-      "process_resident_memory_bytes",
-      "Resident memory of the server process.",
-      () => memoryBytes("self")?.rss,
-    );
-    gauge(
-      "process_virtual_memory_bytes",
-      "Virtual memory of the server process.",
-      () => memoryBytes("self")?.vsize,
-    );
-    gauge("process_open_fds", "Open file descriptors.", () => fileDescriptors()?.open);
-    gauge("process_max_fds", "Limit of open file descriptors.", () => fileDescriptors()?.max);
+    gauge("process_resident_memory_bytes", "Resident memory of the server process.", rssBytes);
     gauge(
       "process_start_time_seconds",
       "Start time of the server process, seconds since the epoch.",

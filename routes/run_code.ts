@@ -178,6 +178,8 @@ function logRun(
     status: result.status,
     exit_code: result.exitCode,
     duration_ms: Math.round(result.durationMs * 1000) / 1000,
+    cpu_ms: result.cpuMs === undefined ? undefined : Math.round(result.cpuMs * 1000) / 1000,
+    memory_peak_bytes: result.memoryBytes,
     instance: result.instanceId,
     code_bytes: new TextEncoder().encode(code).length,
     code_sha256: createHash("sha256").update(code).digest("hex").slice(0, 16),

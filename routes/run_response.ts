@@ -129,6 +129,8 @@ export function toRunResponse(result: RunResult, ctx: ResponseContext): RunRespo
         activeInstances: ctx.pool.busy,
       },
       ignored_fields: ctx.ignoredFields,
+      ...(typeof result.cpuMs === "number" && { cpu_ms: round(result.cpuMs) }),
+      ...(typeof result.memoryBytes === "number" && { memory_peak_bytes: result.memoryBytes }),
       ...(result.status === "error" && result.exception && {
         exception: {
           type: String(result.exception.type),

@@ -7,12 +7,17 @@ Deno.test("ret_val extraction", async (t) => {
     assert.deepEqual(extractReturnValue(stdout, "ignored", true), {
       stdout: "before\nafter\n",
       retVal: '{"a": 1}',
+      from: "marker",
     });
   });
 
   await t.step("a multi-line marker block keeps its inner newlines", () => {
     const stdout = "__COZE_RETURN_VAL_START__\nline1\nline2\n__COZE_RETURN_VAL_END__\n";
-    assert.deepEqual(extractReturnValue(stdout, "", false), { stdout: "", retVal: "line1\nline2" });
+    assert.deepEqual(extractReturnValue(stdout, "", false), {
+      stdout: "",
+      retVal: "line1\nline2",
+      from: "marker",
+    });
   });
 
   await t.step("markers not on their own line are left alone", () => {
@@ -22,7 +27,11 @@ Deno.test("ret_val extraction", async (t) => {
 
   await t.step("a JSON object on the last line is ret_val when nothing set one", () => {
     const stdout = 'log\n{"score": 0.5}\n\n';
-    assert.deepEqual(extractReturnValue(stdout, "", false), { stdout, retVal: '{"score": 0.5}' });
+    assert.deepEqual(extractReturnValue(stdout, "", false), {
+      stdout,
+      retVal: '{"score": 0.5}',
+      from: "line",
+    });
   });
 
   await t.step("an explicit return value wins over the last JSON line", () => {

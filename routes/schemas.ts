@@ -39,6 +39,13 @@ export const runResponseSchema = z.object({
     ),
     timeout_ms: z.number().int(),
     timeout_clamped: z.boolean(),
+    cpu_ms: z.number().optional().describe(
+      "CPU time of the sandbox's host process during the run, ms (absent when the host died)",
+    ),
+    memory_peak_bytes: z.number().int().optional().describe(
+      "Python: the instance's wasm memory after the run (it only grows: its peak so far); " +
+        "JS/TS: V8 heap in use by the instance after the run",
+    ),
     ignored_fields: z.array(z.string()).describe(
       "Request fields the service does not know: accepted, and ignored",
     ),

@@ -90,6 +90,10 @@ export class Host {
   stderrTail = "";
   /** Called when a worker of this host stops being usable: it failed, or retired while idle. */
   onInstanceLost?: (instance: Instance, failed: boolean) => void;
+  /** Resident memory of the host process, bytes, as it last reported (every second). */
+  rssBytes?: number;
+  /** CPU seconds the host process has used, as it last reported. */
+  cpuSeconds = 0;
   /** Called when a worker of this host became ready, with how long it took. */
   onInstanceReady?: (instance: Instance, ms: number) => void;
 
@@ -206,6 +210,7 @@ export class Host {
         else if (msg.t === "failed") this.#onFailed(msg.wid, msg.reason);
         else if (msg.t === "retire") this.#onRetire(msg.wid);
         else if (msg.t === "memory") this.#exitReason ??= "memory_limit";
+        else if (msg.t === "stats") this.#onStats(msg.rssBytes, msg.cpuSeconds);
       }
     } catch {
       // The socket broke; the exit handler reports the run.
@@ -293,6 +298,13 @@ export class Host {
     instance.lastUsed = performance.now();
     if (instance.state === "busy") instance.state = "idle";
     this.#settle(pending, result);
+  }
+
+  #onStats(rssBytes: unknown, cpuSeconds: unknown): void {
+    if (typeof rssBytes === "number" && Number.isFinite(rssBytes)) this.rssBytes = rssBytes;
+    if (typeof cpuSeconds === "number" && Number.isFinite(cpuSeconds)) {
+      this.cpuSeconds = cpuSeconds;
+    }
   }
 
   #onReady(wid: number): void {

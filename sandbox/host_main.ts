@@ -10,6 +10,7 @@
  * holding Pyodide's files, and for Python the memory snapshot its workers
  * start from ("" for none).
  */
+import process from "node:process";
 import {
   type HostMessage,
   MEMORY_EXIT_CODE,
@@ -77,7 +78,9 @@ interface Slot {
 
 const slots = new Map<number, Slot>();
 /** The run in progress and the RSS it may take the process to. */
-let running: { wid: number; id: number; rssLimit: number } | undefined;
+let running:
+  | { wid: number; id: number; rssLimit: number; cpu: { user: number; system: number } }
+  | undefined;
 
 function spawn(wid: number): void {
   let worker: Worker;
@@ -130,8 +133,11 @@ function spawn(wid: number): void {
     if (msg.t === "ready") send({ t: "ready", wid });
     else if (msg.t === "retire") send({ t: "retire", wid, reason: String(msg.reason) });
     else if (msg.t === "result" && running?.wid === wid && running.id === msg.id) {
+      // This process runs one run at a time: its CPU time over the run is
+      // the run's (plus whatever a spare starting meanwhile used).
+      const cpu = process.cpuUsage(running.cpu);
       running = undefined;
-      send({ ...msg, t: "result", wid });
+      send({ ...msg, t: "result", wid, cpuMs: (cpu.user + cpu.system) / 1000 });
     }
   };
   // Copies, not shared memory: a run may write to its instance's files.
@@ -174,7 +180,12 @@ function handle(msg: ServerMessage): void {
     return;
   }
   const rss = Deno.memoryUsage().rss;
-  running = { wid: msg.wid, id: msg.id, rssLimit: rss + memoryLimitBytes + RUN_HEADROOM_BYTES };
+  running = {
+    wid: msg.wid,
+    id: msg.id,
+    rssLimit: rss + memoryLimitBytes + RUN_HEADROOM_BYTES,
+    cpu: process.cpuUsage(),
+  };
   slot.port.postMessage(msg);
   openGate(slot.gate);
 }
@@ -189,7 +200,14 @@ setInterval(() => {
   }
 }, 50);
 
+function sendStats(): void {
+  const cpu = process.cpuUsage();
+  send({ t: "stats", rssBytes: Deno.memoryUsage().rss, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+}
+setInterval(sendStats, 1000);
+
 send({ t: "up" });
+sendStats();
 for await (const line of readLines(conn)) handle(JSON.parse(line) as ServerMessage);
 // The server closed the socket: it is gone or done with this host.
 Deno.exit(0);

@@ -1,7 +1,8 @@
 /**
  * Keeps the hosts' resident memory under a budget by dropping idle
- * instances, least recently used first. Hosts are measured from /proc;
- * where it cannot be read, each instance counts for a fixed estimate.
+ * instances, least recently used first. Hosts report their resident
+ * memory every second; until one has, each of its instances counts for a
+ * fixed estimate.
  */
 import type { Host } from "./host.ts";
 import type { Instance } from "./instance.ts";
@@ -13,23 +14,17 @@ export interface BudgetPool {
   evict(instance: Instance): void;
 }
 
-const PAGE_BYTES = 4096;
-/** Used per instance when /proc cannot be read. */
+/** Used per instance of a host that has not reported its memory yet. */
 const FALLBACK_INSTANCE_BYTES = { python: 100 * 2 ** 20, javascript: 15 * 2 ** 20 };
 
-/** Resident memory of a process in bytes, from /proc; undefined where unreadable. */
-export function processRssBytes(pid: number): number | undefined {
-  try {
-    const statm = Deno.readTextFileSync(`/proc/${pid}/statm`);
-    return Number(statm.split(" ")[1]) * PAGE_BYTES;
-  } catch {
-    return undefined;
-  }
+/** Resident memory of a host as it reported it. */
+export function reportedRss(host: Host): number | undefined {
+  return host.rssBytes;
 }
 
-/** Resident memory of a host, measured or estimated. */
-export function hostRssBytes(host: Host, read = processRssBytes): number {
-  return read(host.pid) ?? host.size * FALLBACK_INSTANCE_BYTES[host.runtime];
+/** Resident memory of a host, reported or estimated. */
+export function hostRssBytes(host: Host, read = reportedRss): number {
+  return read(host) ?? host.size * FALLBACK_INSTANCE_BYTES[host.runtime];
 }
 
 /**
@@ -40,7 +35,7 @@ export function hostRssBytes(host: Host, read = processRssBytes): number {
 export function enforceBudget(
   pools: BudgetPool[],
   limitBytes: number,
-  read = processRssBytes,
+  read = reportedRss,
 ): number {
   const rss = new Map<Host, number>();
   let total = 0;

@@ -85,6 +85,14 @@ export interface RunOutcome {
   exitCode: number;
   truncated: boolean;
   durationMs: number;
+  /**
+   * Memory of the instance after the run, bytes: Python, the size of its
+   * wasm memory (it only grows: the instance's peak so far); JS, the V8
+   * heap in use by the worker.
+   */
+  memoryBytes?: number;
+  /** CPU time of the host process during the run, ms (added by the host). */
+  cpuMs?: number;
 }
 
 /** A host's first message on the socket, proving which host it is. */
@@ -124,6 +132,17 @@ export interface MemoryMessage {
 }
 
 /**
+ * The host's own account of its resources, sent every second: the server
+ * may not read /proc (Deno asks for all permissions there), the host reads
+ * its own with plain Deno and Node APIs.
+ */
+export interface StatsMessage {
+  t: "stats";
+  rssBytes: number;
+  cpuSeconds: number;
+}
+
+/**
  * The worker can no longer guarantee a clean next run (say, a filesystem
  * change it could not undo): it is dropped once its result is in. Sent
  * before the result, so no run is ever sent to it after that result.
@@ -142,6 +161,7 @@ export type HostMessage =
   | FailedMessage
   | ResultMessage
   | MemoryMessage
+  | StatsMessage
   | RetireMessage;
 
 /** What a worker sends its host (the host adds the worker's id). */

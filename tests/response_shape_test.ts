@@ -20,6 +20,8 @@ Deno.test({
           status: string;
           truncated: boolean;
           ignored_fields: string[];
+          cpu_ms?: number;
+          memory_peak_bytes?: number;
           exception?: { type: string; message: string };
         };
       };
@@ -77,6 +79,29 @@ Deno.test({
         const body = await run("python", "['x' * 100] * 30");
         assert.ok(!("ret_json" in body.output));
         assert.equal(body.metadata.truncated, true);
+      });
+
+      await t.step("cpu_ms and memory_peak_bytes measure the run", async () => {
+        const idle = await run("python", "1");
+        // Fixed work, not a wall-clock loop: CPU time does not depend on load.
+        const busy = await run("python", "sum(i * i for i in range(2_000_000))");
+        assert.ok(idle.metadata.cpu_ms! < 40, `idle ${idle.metadata.cpu_ms}`);
+        assert.ok(busy.metadata.cpu_ms! > 80, `busy ${busy.metadata.cpu_ms}`);
+        const big = await run("python", "x = bytearray(80 * 2**20)\nlen(x)", { tenant: "m" });
+        assert.ok(big.metadata.memory_peak_bytes! > 80 * 2 ** 20);
+        assert.ok(idle.metadata.memory_peak_bytes! < big.metadata.memory_peak_bytes!);
+        const jsSmall = await run("javascript", "return 1");
+        const jsBig = await run(
+          "javascript",
+          "const a = new Array(3e6).fill(1.5); return a.length",
+        );
+        assert.ok(jsBig.metadata.memory_peak_bytes! > jsSmall.metadata.memory_peak_bytes! + 10e6);
+        const jsBusy = await run(
+          "javascript",
+          "let h = 0; for (let i = 0; i < 3e8; i++) h = (h * 31 + i) | 0; return h",
+        );
+        assert.ok(jsBusy.metadata.cpu_ms! > 80, `js busy ${jsBusy.metadata.cpu_ms}`);
+        assert.ok(jsSmall.metadata.cpu_ms! < 40, `js idle ${jsSmall.metadata.cpu_ms}`);
       });
 
       await t.step("unknown fields are listed in ignored_fields", async () => {

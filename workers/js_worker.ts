@@ -220,6 +220,7 @@ class ActiveRun {
       retVal: ret.text,
       retValSet,
       retJson: extras.retJson,
+      memoryBytes: Deno.memoryUsage().heapUsed,
       exception: extras.exception,
       exitCode,
       truncated: this.#out.truncated || this.#err.truncated || ret.truncated || extras.truncated,

@@ -271,6 +271,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       retValSet,
       exitCode,
       retJson: extras.retJson,
+      memoryBytes: wasmBytes(),
       exception: extras.exception,
       truncated: out.truncated || err.truncated || ret.truncated || extras.truncated,
       durationMs,
