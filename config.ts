@@ -11,7 +11,8 @@ import { ISOLATION_MODES, type IsolationMode } from "./sandbox/isolation_key.ts"
 const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.string().optional().transform((raw, ctx) => {
     if (raw === undefined || raw.trim() === "") return fallback;
-    const value = Number(raw);
+    // Decimal digits only: Number() would also take "0x10", "1e3" or "0b1".
+    const value = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isInteger(value) || value < min || value > max) {
       ctx.addIssue({
         code: "custom",
@@ -162,6 +163,8 @@ export interface Config {
   readonly logFormat: LogFormat;
   /** Least severe level logged. */
   readonly logLevel: LogLevel;
+  /** What start-up should warn about: unknown FAAS_ variables, values adjusted. */
+  readonly notices: readonly string[];
 }
 
 /** Thrown when the environment holds an invalid value. */
@@ -200,6 +203,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration: ${messages.join("; ")}`);
   }
   const v = parsed.data;
+  const notices: string[] = [];
+  const known = new Set(Object.keys(schema.shape));
+  const unknown = Object.keys(env).filter((k) => k.startsWith("FAAS_") && !known.has(k)).sort();
+  if (unknown.length) {
+    notices.push(`Unknown configuration variables ignored (typos?): ${unknown.join(", ")}`);
+  }
   // FAAS_WORKER_COUNT is the older name of the warm pool size.
   if (!env.FAAS_POOL_SIZE?.trim() && v.FAAS_WORKER_COUNT > 0) {
     v.FAAS_POOL_SIZE = Math.max(2, v.FAAS_WORKER_COUNT);
@@ -209,6 +218,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(
       `Invalid configuration: FAAS_METRICS_PORT (${v.FAAS_METRICS_PORT}) must differ from FAAS_PORT`,
     );
+  }
+  if (v.FAAS_MAX_INSTANCES < v.FAAS_POOL_SIZE && !env.FAAS_MAX_INSTANCES?.trim()) {
+    notices.push(
+      `FAAS_MAX_INSTANCES raised from its default ${v.FAAS_MAX_INSTANCES} to FAAS_POOL_SIZE (${v.FAAS_POOL_SIZE})`,
+    );
+    v.FAAS_MAX_INSTANCES = v.FAAS_POOL_SIZE;
   }
   if (v.FAAS_MAX_INSTANCES < v.FAAS_POOL_SIZE) {
     throw new ConfigError(
@@ -259,5 +274,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     keyRunsPerMinute: v.FAAS_KEY_RUNS_PER_MINUTE,
     logFormat: v.FAAS_LOG_FORMAT,
     logLevel: v.FAAS_LOG_LEVEL,
+    notices: Object.freeze(notices),
   });
 }

@@ -1,23 +1,37 @@
 /**
- * Entry point: reads the configuration, starts the pools and serves HTTP.
+ * Entry point: reads the configuration, checks what start-up needs (ports,
+ * Pyodide's files, Python packages), starts the pools and serves HTTP.
+ * Anything wrong at start is one line on stderr and exit code 1.
  * SIGTERM/SIGINT drain in-flight runs, stop the hosts and exit 0.
  */
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { createService } from "./service.ts";
+import { createService, type Service } from "./service.ts";
 import {
   PackageError,
   preparePythonPackages,
   type PythonPackages,
 } from "./sandbox/python_packages.ts";
-import { resolvePyodideDir } from "./sandbox/pyodide_files.ts";
+import { missingPyodideFiles, resolvePyodideDir } from "./sandbox/pyodide_files.ts";
+
+function fail(message: string): never {
+  console.error(message);
+  Deno.exit(1);
+}
 
 let config: Config;
 try {
   config = loadConfig(Deno.env.toObject());
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
-  console.error(err.message);
-  Deno.exit(1);
+  fail(err.message);
+}
+
+const pyodideDir = resolvePyodideDir(config.pyodideDir);
+const missing = missingPyodideFiles(pyodideDir);
+if (missing.length) {
+  fail(
+    `FAAS_PYODIDE_DIR ${config.pyodideDir ?? pyodideDir} lacks Pyodide's ${missing.join(", ")}`,
+  );
 }
 
 let packages: PythonPackages;
@@ -26,16 +40,43 @@ try {
     dir: config.pythonPackagesDir,
     names: config.pythonPackages,
     preload: config.pythonPreload,
-    pyodideDir: resolvePyodideDir(config.pyodideDir),
+    pyodideDir,
   });
 } catch (err) {
   if (!(err instanceof PackageError)) throw err;
-  console.error(err.message);
-  Deno.exit(1);
+  fail(err.message);
 }
 
-const service = createService(config, undefined, packages);
+// The ports first: a port in use must stop start-up before any host starts.
+let service: Service | undefined;
+const notReady = () => new Response("Starting", { status: 503 });
+function listen(
+  variable: string,
+  port: number,
+  handler: (req: Request) => Response | Promise<Response>,
+) {
+  try {
+    return Deno.serve({ hostname: config.host, port, onListen: () => {} }, handler);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    fail(`${variable}=${port} on FAAS_HOST=${config.host} cannot be used: ${reason}`);
+  }
+}
+const server = listen("FAAS_PORT", config.port, (req) => service?.app.fetch(req) ?? notReady());
+const opsServer = config.metricsPort === undefined
+  ? undefined
+  : listen("FAAS_METRICS_PORT", config.metricsPort, (req) =>
+    service?.opsApp.fetch(req) ?? notReady());
+
+service = createService(config, undefined, packages);
 const log = service.logger;
+for (const notice of config.notices) log.warn(notice);
+log.info("listening", { url: `http://${config.host}:${server.addr.port}` });
+if (opsServer) {
+  log.info("metrics and health listening", {
+    url: `http://${config.host}:${opsServer.addr.port}`,
+  });
+}
 // A preloaded module that cannot be imported is found while making the
 // snapshot; serving without it would fail the runs that need it.
 service.pythonSnapshot.catch((err) => {
@@ -43,24 +84,11 @@ service.pythonSnapshot.catch((err) => {
   log.error("start-up failed", { reason: err.message });
   Deno.exit(1);
 });
-const server = Deno.serve({
-  hostname: config.host,
-  port: config.port,
-  onListen: ({ hostname, port }) => log.info("listening", { url: `http://${hostname}:${port}` }),
-}, service.app.fetch);
-
-const opsServer = config.metricsPort === undefined ? undefined : Deno.serve({
-  hostname: config.host,
-  port: config.metricsPort,
-  onListen: ({ hostname, port }) =>
-    log.info("metrics and health listening", { url: `http://${hostname}:${port}` }),
-}, service.opsApp.fetch);
-
 service.ready().then(() => log.info("ready: every runtime has a warm instance"));
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {
-  if (stopping) return;
+  if (stopping || !service) return;
   stopping = true;
   log.info(`${signal} received; draining`, { grace_ms: config.shutdownGraceMs });
   await service.shutdown(config.shutdownGraceMs);

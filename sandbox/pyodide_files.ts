@@ -19,3 +19,14 @@ export function resolvePyodideDir(configured: string | undefined): string {
     return dir;
   }
 }
+
+/** Which of Pyodide's files `dir` lacks (none when it is complete). */
+export function missingPyodideFiles(dir: string): string[] {
+  return PYODIDE_FILES.filter((file) => {
+    try {
+      return !Deno.statSync(`${dir}/${file}`).isFile;
+    } catch {
+      return true;
+    }
+  });
+}
