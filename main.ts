@@ -6,6 +6,7 @@
  */
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createService, type Service } from "./service.ts";
+import { watchLauncher } from "./orphan_watch.ts";
 import {
   PackageError,
   preparePythonPackages,
@@ -98,3 +99,4 @@ async function stop(signal: string): Promise<void> {
 }
 Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+await watchLauncher(() => stop("launcher gone"));
