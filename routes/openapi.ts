@@ -1,13 +1,75 @@
 /** The OpenAPI 3.1 document, generated from the zod schemas. */
 import { z } from "zod";
-import { runRequestSchema } from "./run_request.ts";
+import { LANGUAGE_ALIASES, runRequestSchema } from "./run_request.ts";
+import { PRIORITIES } from "../scheduler/priority_queue.ts";
 import { errorBodySchema, healthSchema, runResponseSchema, runtimesSchema } from "./schemas.ts";
 
 type Json = Record<string, unknown>;
 
 const schema = (s: z.ZodType, io: "input" | "output" = "output"): Json => {
   const { $schema: _, ...rest } = z.toJSONSchema(s, { io, unrepresentable: "any" });
-  return rest;
+  return withoutSafeIntegerBounds(rest) as Json;
+};
+
+/** zod bounds every integer by ±(2^53 - 1); that says nothing to a reader. */
+function withoutSafeIntegerBounds(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSafeIntegerBounds);
+  if (value === null || typeof value !== "object") return value;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(value)) {
+    if ((k === "minimum" || k === "maximum") && Math.abs(v as number) === Number.MAX_SAFE_INTEGER) {
+      continue;
+    }
+    out[k] = withoutSafeIntegerBounds(v);
+  }
+  return out;
+}
+
+/**
+ * The request schema as clients should see it: the accepted spellings of
+ * `language` and `priority` as enums, `timeout` as a number (a numeric
+ * string is still accepted, for older clients).
+ */
+function runRequestDocument(): Json {
+  const doc = schema(runRequestSchema, "input");
+  const props = doc.properties as Record<string, Json>;
+  props.language = { ...props.language, enum: Object.keys(LANGUAGE_ALIASES) };
+  props.priority = { ...props.priority, enum: [...PRIORITIES], default: "normal" };
+  const { type: _, ...timeout } = props.timeout;
+  props.timeout = {
+    ...timeout,
+    type: "number",
+    exclusiveMinimum: 0,
+    description: `${timeout.description}; a numeric string is accepted too`,
+  };
+  doc.example = {
+    language: "python",
+    code: 'import math\nprint(INPUT["x"])\nmath.sqrt(16)',
+    input: { x: 1 },
+    timeout: 5000,
+  };
+  return doc;
+}
+
+const RUN_RESPONSE_EXAMPLE = {
+  output: { stdout: "1\n", stderr: "", ret_val: "4.0", ret_json: 4.0 },
+  metadata: {
+    task_id: "9f2c1b7e-4a57-4c1e-9d0b-3f6a2c8e5d41",
+    instance_id: "py-1/3",
+    instance_source: "warm",
+    language: "python",
+    status: "success",
+    duration: 1.9,
+    queue_ms: 0.2,
+    exit_code: 0,
+    truncated: false,
+    timeout_ms: 5000,
+    timeout_clamped: false,
+    pool_stats: { totalInstances: 4, idleInstances: 3, activeInstances: 1 },
+    cpu_ms: 2.1,
+    memory_peak_bytes: 31981568,
+    ignored_fields: [],
+  },
 };
 
 const json = (ref: string, description: string) => ({
@@ -31,10 +93,11 @@ export function openApiDocument(version: string, auth: boolean): Json {
       version,
       description: "Run untrusted Python, JavaScript and TypeScript snippets in a sandbox.",
     },
-    ...(auth ? { security: [{ bearer: [] }] } : {}),
+    ...(auth ? { security: [{ bearerAuth: [] }] } : {}),
     paths: {
       "/run_code": {
         post: {
+          operationId: "runCode",
           summary: "Run a snippet",
           requestBody: {
             required: true,
@@ -43,7 +106,15 @@ export function openApiDocument(version: string, auth: boolean): Json {
             },
           },
           responses: {
-            200: json("RunResponse", "The code ran, whatever it did; see metadata.status"),
+            200: {
+              ...json("RunResponse", "The code ran, whatever it did; see metadata.status"),
+              content: {
+                "application/json": {
+                  schema: { $ref: "#/components/schemas/RunResponse" },
+                  example: RUN_RESPONSE_EXAMPLE,
+                },
+              },
+            },
             400: error("Invalid JSON or fields; details name each field"),
             ...unauthorized,
             404: error("No such route"),
@@ -56,6 +127,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
       },
       "/health": {
         get: {
+          operationId: "getHealth",
           summary: "Readiness: 200 once every language has a warm instance",
           security: [],
           responses: {
@@ -66,6 +138,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
       },
       "/health/live": {
         get: {
+          operationId: "getLiveness",
           summary: "Liveness",
           security: [],
           responses: { 200: { description: "The process serves" } },
@@ -73,6 +146,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
       },
       "/metrics": {
         get: {
+          operationId: "getMetrics",
           summary: "Prometheus metrics",
           security: [],
           responses: {
@@ -83,6 +157,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
       },
       "/runtimes": {
         get: {
+          operationId: "getRuntimes",
           summary: "Languages, versions, Python packages and JS globals",
           security: [],
           responses: {
@@ -93,6 +168,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
       },
       "/openapi.json": {
         get: {
+          operationId: "getOpenApi",
           summary: "This document",
           security: [],
           responses: { 200: { description: "OpenAPI 3.1" } },
@@ -100,6 +176,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
       },
       "/docs": {
         get: {
+          operationId: "getDocs",
           summary: "Interactive documentation",
           security: [],
           responses: { 200: { description: "HTML page", content: { "text/html": {} } } },
@@ -108,13 +185,23 @@ export function openApiDocument(version: string, auth: boolean): Json {
     },
     components: {
       schemas: {
-        RunRequest: schema(runRequestSchema, "input"),
+        RunRequest: runRequestDocument(),
         RunResponse: schema(runResponseSchema),
         Error: schema(errorBodySchema),
         Health: schema(healthSchema),
         Runtimes: schema(runtimesSchema),
       },
-      ...(auth ? { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } } : {}),
+      ...(auth
+        ? {
+          securitySchemes: {
+            bearerAuth: {
+              type: "http",
+              scheme: "bearer",
+              description: "One of FAAS_API_KEYS: Authorization: Bearer <key>",
+            },
+          },
+        }
+        : {}),
     },
   };
 }

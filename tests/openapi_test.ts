@@ -83,7 +83,34 @@ Deno.test({
         assert.ok(doc.components.schemas[name], name);
       }
       assert.deepEqual(doc.components.schemas.RunRequest.required, ["language", "code"]);
-      assert.ok(doc.components.securitySchemes.bearer);
+      assert.equal(doc.components.securitySchemes.bearerAuth.scheme, "bearer");
+      assert.deepEqual(doc.security, [{ bearerAuth: [] }]);
+    });
+
+    await t.step("operations have ids, enums, a numeric timeout and examples", async () => {
+      const ids = Object.values(doc.paths).flatMap((ops) =>
+        Object.values(ops as Record<string, { operationId?: string }>).map((op) => op.operationId)
+      );
+      assert.ok(ids.every((id) => typeof id === "string" && id.length > 0), String(ids));
+      assert.equal(new Set(ids).size, ids.length);
+      const req = doc.components.schemas.RunRequest;
+      assert.ok(req.properties.language.enum.includes("python"));
+      assert.ok(req.properties.language.enum.includes("ts"));
+      assert.deepEqual(req.properties.priority.enum, ["urgent", "high", "normal", "low"]);
+      assert.equal(req.properties.timeout.type, "number");
+      assert.doesNotMatch(JSON.stringify(doc), /9007199254740991/);
+      // The examples are real: the request example runs and answers in the documented shape.
+      const example = doc.paths["/run_code"].post.responses["200"].content["application/json"]
+        .example;
+      const ran = await (await service.app.request("/run_code", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify(req.example),
+      })).json();
+      assert.deepEqual(Object.keys(ran.output).sort(), Object.keys(example.output).sort());
+      assert.deepEqual(Object.keys(ran.metadata).sort(), Object.keys(example.metadata).sort());
+      assert.equal(ran.output.ret_val, example.output.ret_val);
+      assert.equal(ran.output.stdout, example.output.stdout);
     });
 
     await t.step("every route and status seen is documented", () => {
