@@ -8,7 +8,7 @@ import { PayloadTooLargeError } from "../errors.ts";
 import { methodLabel, type Metrics } from "../metrics/metrics.ts";
 import { errorResponse } from "./errors.ts";
 import { apiKeyAuth, type KeyLimits } from "./auth.ts";
-import { DOCS_PAGE } from "./docs_page.ts";
+import { DOCS_PAGE, loadDocsAssets } from "./docs_page.ts";
 import { openApiDocument } from "./openapi.ts";
 import { healthRoutes, type HealthSources } from "./health.ts";
 import type { RuntimeInfo } from "../sandbox/runtimes.ts";
@@ -82,6 +82,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const openapi = openApiDocument(deps.health.version, deps.apiKeys.length > 0);
   app.get("/openapi.json", (c) => c.json(openapi));
   app.get("/docs", (c) => c.html(DOCS_PAGE));
+  const assets = loadDocsAssets();
+  app.get("/docs/:file", (c) => {
+    const asset = assets.get(c.req.param("file"));
+    if (!asset) return c.json({ error: `No route for GET ${c.req.path}` }, 404);
+    c.header("Content-Type", asset.type);
+    c.header("Cache-Control", "public, max-age=3600");
+    return c.body(asset.body);
+  });
   const runtimes = { runtimes: deps.runtimes };
   app.get("/runtimes", (c) => c.json(runtimes));
   for (const [path, allow] of Object.entries(ROUTES)) {

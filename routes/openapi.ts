@@ -51,6 +51,34 @@ function runRequestDocument(): Json {
   return doc;
 }
 
+/** One sample request per language, to pick from in the docs page. */
+const REQUEST_EXAMPLES = {
+  python: {
+    summary: "Python",
+    value: {
+      language: "python",
+      code: "import statistics\nprint('mean of', INPUT)\nstatistics.mean(INPUT)",
+      input: [1, 2, 3, 4],
+    },
+  },
+  javascript: {
+    summary: "JavaScript",
+    value: {
+      language: "javascript",
+      code: "console.log('sum of', INPUT);\nreturn INPUT.reduce((a, b) => a + b, 0);",
+      input: [1, 2, 3, 4],
+    },
+  },
+  typescript: {
+    summary: "TypeScript",
+    value: {
+      language: "typescript",
+      code: "const xs: number[] = INPUT;\nreturn xs.map((x) => x * 2);",
+      input: [1, 2, 3, 4],
+    },
+  },
+};
+
 const RUN_RESPONSE_EXAMPLE = {
   output: { stdout: "1\n", stderr: "", ret_val: "4.0", ret_json: 4.0 },
   metadata: {
@@ -102,7 +130,10 @@ export function openApiDocument(version: string, auth: boolean): Json {
           requestBody: {
             required: true,
             content: {
-              "application/json": { schema: { $ref: "#/components/schemas/RunRequest" } },
+              "application/json": {
+                schema: { $ref: "#/components/schemas/RunRequest" },
+                examples: REQUEST_EXAMPLES,
+              },
             },
           },
           responses: {

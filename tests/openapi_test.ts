@@ -128,8 +128,15 @@ Deno.test({
 
     await t.step("the docs page loads the document and can run code", async () => {
       const html = await (await service.app.request("/docs")).text();
-      assert.match(html, /fetch\("openapi.json"\)/);
-      assert.match(html, /fetch\("run_code"/);
+      assert.match(html, /url: "openapi.json"/);
+      for (const asset of html.match(/(?:src|href)="(docs\/[^"]+)"/g) ?? []) {
+        const path = "/" + asset.split('"')[1];
+        const res = await service.app.request(path);
+        assert.equal(res.status, 200, path);
+        assert.ok((await res.arrayBuffer()).byteLength > 10_000, path);
+      }
+      assert.notEqual((await service.app.request("/docs/../deno.json")).status, 200);
+      assert.equal((await service.app.request("/docs/nope.js")).status, 404);
     });
 
     await service.shutdown(0);
