@@ -1,14 +1,14 @@
 /**
- * A small typed client for Deno and Node callers (Node 18+: it needs only
- * `fetch`). Retries only on 429 and 503, honouring `Retry-After`.
+ * A small typed client for Deno and Node callers. Self-contained (no
+ * imports): use it from Deno by path or URL, or from Node 18+ as the
+ * JavaScript `deno task build:client` emits (with `.d.ts`). Retries only on
+ * 429 and 503, honouring `Retry-After`.
  *
  * ```ts
  * const sandbox = new SandboxClient({ baseUrl: "http://127.0.0.1:8000", apiKey: "s3cret" });
  * const { output, metadata } = await sandbox.run({ language: "python", code: "1 + 1" });
  * ```
  */
-import type { z } from "zod";
-import type { runResponseSchema } from "../routes/schemas.ts";
 
 /** Languages and their accepted aliases. */
 export type Language =
@@ -31,10 +31,42 @@ export interface RunRequest {
   /** Any JSON; the code sees it as the global INPUT. */
   input?: unknown;
   stdin?: string;
+  /** Who the run is for (1-128 printable ASCII characters). */
+  tenant?: string;
 }
 
-/** The 200 response of POST /run_code (the server's own schema). */
-export type RunResponse = z.infer<typeof runResponseSchema>;
+/** The 200 response of POST /run_code (checked against the server's schema by a test). */
+export interface RunResponse {
+  output: {
+    stdout: string;
+    stderr: string;
+    /** The return value as text; "" when none. */
+    ret_val: string;
+    /** The return value as JSON; absent when none or not serializable. */
+    ret_json?: unknown;
+  };
+  metadata: {
+    task_id: string;
+    instance_id: string;
+    instance_source: "warm" | "spare" | "new";
+    language: "python" | "javascript" | "typescript";
+    status: "success" | "error" | "timeout" | "memory_limit" | "killed";
+    /** Run time inside the sandbox, ms. */
+    duration: number;
+    queue_ms: number;
+    exit_code: number;
+    truncated: boolean;
+    timeout_ms: number;
+    timeout_clamped: boolean;
+    pool_stats: { totalInstances: number; idleInstances: number; activeInstances: number };
+    cpu_ms?: number;
+    memory_peak_bytes?: number;
+    ignored_fields: string[];
+    exception?: { type: string; message: string };
+  };
+  /** Only for timeout, memory_limit and killed. */
+  error?: string;
+}
 
 /** How a run ended. */
 export type RunStatus = RunResponse["metadata"]["status"];

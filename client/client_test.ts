@@ -1,11 +1,17 @@
 import assert from "node:assert/strict";
 import type { z } from "zod";
 import type { runRequestSchema } from "../routes/run_request.ts";
+import type { runResponseSchema } from "../routes/schemas.ts";
 import { startServer } from "../tests/helpers/server.ts";
-import { type RunRequest, SandboxClient, SandboxError } from "./client.ts";
+import { type RunRequest, type RunResponse, SandboxClient, SandboxError } from "./client.ts";
 
-// The client's request type must stay acceptable to the server's schema.
-const _sameShape = (r: RunRequest): z.input<typeof runRequestSchema> => ({ ...r });
+// The client's types are written out (it imports nothing); type-checking
+// this file checks them against the schemas the server validates with and
+// its OpenAPI document is generated from: any drift fails `deno test`.
+const _requestAccepted = (r: RunRequest): z.input<typeof runRequestSchema> => ({ ...r });
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+const _responseSame: Same<RunResponse, z.infer<typeof runResponseSchema>> = true;
 
 Deno.test({
   name: "client runs code, retries on 429 honouring Retry-After, and reports errors",
