@@ -49,6 +49,8 @@ try {
 }
 
 // The ports first: a port in use must stop start-up before any host starts.
+// Requests that arrive before the service exists get a 503.
+// deno-lint-ignore prefer-const
 let service: Service | undefined;
 const notReady = () => new Response("Starting", { status: 503 });
 function listen(
