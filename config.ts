@@ -23,6 +23,21 @@ const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_
     return value;
   });
 
+/** An optional http(s) URL. */
+const url = (name: string) =>
+  z.string().optional().transform((raw, ctx) => {
+    const value = raw?.trim();
+    if (!value) return undefined;
+    try {
+      const u = new URL(value);
+      if (u.protocol === "http:" || u.protocol === "https:") return value;
+    } catch {
+      // Reported below.
+    }
+    ctx.addIssue({ code: "custom", message: `${name} must be an http(s) URL, got "${raw}"` });
+    return z.NEVER;
+  });
+
 /** A list of names separated by commas or spaces, each matching `pattern`. */
 const nameList = (name: string, pattern: RegExp) =>
   z.string().optional().transform((raw, ctx) => {
@@ -58,6 +73,9 @@ const schema = z.object({
   FAAS_PYODIDE_DIR: z.string().optional(),
   FAAS_SNAPSHOT_DIR: z.string().optional(),
   FAAS_PYTHON_PACKAGES_DIR: z.string().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url("OTEL_EXPORTER_OTLP_ENDPOINT"),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+  OTEL_SERVICE_NAME: z.string().optional(),
   FAAS_PYTHON_PACKAGES: nameList("FAAS_PYTHON_PACKAGES", /^[A-Za-z0-9][A-Za-z0-9._-]*$/),
   FAAS_PYTHON_PRELOAD: nameList("FAAS_PYTHON_PRELOAD", /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/),
   FAAS_API_KEYS: z.string().optional(),
@@ -103,6 +121,10 @@ const schema = z.object({
 export interface Config {
   /** TCP port to listen on (0 picks a free one). */
   readonly port: number;
+  /** OTLP/HTTP URL spans are sent to; undefined to export none. */
+  readonly otlpTracesUrl?: string;
+  /** The `service.name` of exported spans. */
+  readonly serviceName: string;
   /** A second port serving only /metrics and health; undefined for none. */
   readonly metricsPort?: number;
   /** Address to listen on. */
@@ -236,6 +258,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   return Object.freeze({
+    otlpTracesUrl: v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+      (v.OTEL_EXPORTER_OTLP_ENDPOINT &&
+        `${v.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces`),
+    serviceName: v.OTEL_SERVICE_NAME?.trim() || "faas-sandbox",
     port: v.FAAS_PORT,
     metricsPort: v.FAAS_METRICS_PORT >= 0 ? v.FAAS_METRICS_PORT : undefined,
     host: v.FAAS_HOST,

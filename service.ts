@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import type { Config } from "./config.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { createApp } from "./routes/app.ts";
+import { createTracer } from "./tracing/tracer.ts";
 import type { HealthSources } from "./routes/health.ts";
 import { createOpsApp } from "./routes/ops_app.ts";
 import { describeRuntimes } from "./sandbox/runtimes.ts";
@@ -185,8 +186,14 @@ export function createService(
     },
     scheduler: () => scheduler.stats(),
   };
+  const tracer = createTracer({
+    tracesUrl: config.otlpTracesUrl,
+    serviceName: config.serviceName,
+    serviceVersion: VERSION,
+  });
   const app = createApp({
     logger,
+    tracer,
     runtimes,
     apiKeys: config.apiKeys,
     openRoutes: config.openRoutes,
@@ -258,6 +265,8 @@ export function createService(
       await scheduler.drain(graceMs);
       hub.close();
       readyWaiters = [];
+      // Spans still buffered go out before the process ends.
+      await tracer.shutdown().catch(() => {});
     },
   };
 }

@@ -12,6 +12,8 @@ import { DOCS_PAGE, loadDocsAssets } from "./docs_page.ts";
 import { openApiDocument } from "./openapi.ts";
 import { healthRoutes, type HealthSources } from "./health.ts";
 import type { RuntimeInfo } from "../sandbox/runtimes.ts";
+import type { RequestTracer } from "../tracing/tracer.ts";
+import { formatTraceparent, parseTraceparent } from "../tracing/trace_context.ts";
 import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 
 /** Everything the routes need. */
@@ -23,6 +25,7 @@ export interface AppDeps extends RunCodeDeps {
   health: HealthSources;
   maxBodyBytes: number;
   runtimes: readonly RuntimeInfo[];
+  tracer: RequestTracer;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -48,6 +51,26 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set("requestId", id);
     await next();
     c.res.headers.set("X-Request-Id", id);
+  });
+  // Every request belongs to a trace: the caller's `traceparent`, or a new
+  // one; the response names this request's span in its own `traceparent`.
+  app.use(async (c, next) => {
+    const route = ROUTES[c.req.path] ? c.req.path : "unmatched";
+    const span = deps.tracer.start(
+      `${methodLabel(c.req.method)} ${route}`,
+      parseTraceparent(c.req.header("traceparent")),
+    );
+    span.set({
+      "http.request.method": methodLabel(c.req.method),
+      "http.route": route,
+      "request.id": c.get("requestId"),
+    });
+    c.set("span", span);
+    await next();
+    c.res.headers.set("traceparent", formatTraceparent(span.context));
+    const state = c.req.header("tracestate");
+    if (state && state.length <= 512) c.res.headers.set("tracestate", state);
+    span.end(c.res.status);
   });
   app.use(async (c, next) => {
     await next();

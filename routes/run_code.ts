@@ -11,10 +11,11 @@ import { toRunResponse } from "./run_response.ts";
 import type { RunResult } from "../sandbox/host.ts";
 import type { LogFields } from "../log.ts";
 import { errorResponse } from "./errors.ts";
+import type { RequestSpan } from "../tracing/tracer.ts";
 
 /** Hono environment of the app: the request id set by its middleware. */
 export interface AppEnv {
-  Variables: { requestId: string; keyId?: string };
+  Variables: { requestId: string; keyId?: string; span: RequestSpan };
 }
 
 /** What the handler needs. */
@@ -113,6 +114,8 @@ export function runCodeHandler(deps: RunCodeDeps) {
         ]);
       }
       const tenant = tenantOf(req.tenant, c.req.header("x-tenant-id"), c.get("keyId"));
+      const span = c.get("span");
+      const submittedAt = Date.now();
       const { result, taskId, queueMs, via } = await deps.scheduler.submit({
         language: req.language,
         code: req.code,
@@ -122,7 +125,20 @@ export function runCodeHandler(deps: RunCodeDeps) {
         priority: req.priority,
         key: isolationKey(deps.isolation, tenant, req.language, req.code),
       }, c.req.raw.signal);
+      const finishedAt = Date.now();
+      span.child("queue", submittedAt, submittedAt + queueMs, { "faas.priority": req.priority });
+      span.child("execute", Math.min(finishedAt, submittedAt + queueMs), finishedAt, {
+        "faas.instance_id": result.instanceId,
+        "faas.instance_source": via,
+      });
+      span.set({
+        "faas.language": req.language,
+        "faas.status": result.status,
+        "faas.task_id": taskId,
+        "faas.duration_ms": result.durationMs,
+      });
       logRun(deps.logger, requestId, req.code, req.input, result, {
+        trace_id: span.context.traceId,
         key_id: c.get("keyId"),
         task_id: taskId,
         language: req.language,
@@ -151,6 +167,7 @@ export function runCodeHandler(deps: RunCodeDeps) {
       const level = res.status >= 500 ? "warn" : "debug";
       deps.logger[level]("run refused", {
         request_id: requestId,
+        trace_id: c.get("span")?.context.traceId,
         http_status: res.status,
         reason: (err as Error).message,
       });
