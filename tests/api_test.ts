@@ -232,15 +232,24 @@ Deno.test({
       await fetch(`${server.url}/no/such/route`, { method: "GET" }).then((r) => r.body?.cancel());
       const text = await (await fetch(`${server.url}/metrics`)).text();
       const value = (pattern: RegExp) => Number(text.match(pattern)?.[1]);
+      // Checked against the kernel's own figures (ps reads /proc).
+      const psRss = async (pids: number[]) => {
+        const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", pids.join(",")] })
+          .output();
+        return new TextDecoder().decode(out.stdout).trim().split(/\s+/).map(Number)
+          .reduce((a, b) => a + b, 0) * 1024;
+      };
       const rss = value(/^process_resident_memory_bytes (\S+)$/m);
-      const real = Deno.memoryUsage().rss;
-      assert.ok(Math.abs(rss - real) < real * 0.25, `RSS ${rss} vs ${real}`);
+      const real = await psRss([Deno.pid]);
+      assert.ok(Math.abs(rss - real) < real * 0.25, `RSS ${rss} vs ps ${real}`);
       assert.ok(value(/^process_cpu_seconds_total (\S+)$/m) > 0);
       assert.ok(value(/^process_start_time_seconds (\S+)$/m) > Date.now() / 1000 - 3600);
       assert.doesNotMatch(text, /nodejs_|process_heap_bytes|process_open_fds/);
       // Host processes: one live Python host of about its real size.
       const hostRss = value(/^faas_host_resident_memory_bytes\{language="python"\} (\S+)$/m);
+      const hostPs = await psRss(server.service.pools.python.hosts().map((h) => h.pid));
       assert.ok(hostRss > 50 * 2 ** 20, `python hosts ${hostRss}`);
+      assert.ok(Math.abs(hostRss - hostPs) < hostPs * 0.3, `hosts ${hostRss} vs ps ${hostPs}`);
       assert.ok(value(/^faas_host_cpu_seconds\{language="python"\} (\S+)$/m) > 0.1);
       assert.match(
         text,
