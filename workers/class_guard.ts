@@ -73,11 +73,16 @@ export class ClassGuard {
 
   /** Indexes of tracked classes whose tag changed since start or last accept. */
   changed(): number[] {
+    // One read of the heap view and the fields for the whole scan: the loop
+    // runs over every tracked class after every run.
+    const heap = this.#module.HEAPU32;
+    const ids = this.#ids;
+    const tags = this.#tags;
+    const offset = this.#offset;
     const out: number[] = [];
-    for (let i = 0; i < this.#ids.length; i++) {
-      if (this.#tags[i] !== 0 && this.#word(this.#ids[i] + this.#offset) !== this.#tags[i]) {
-        out.push(i);
-      }
+    for (let i = 0; i < ids.length; i++) {
+      const tag = tags[i];
+      if (tag !== 0 && heap[(ids[i] + offset) >>> 2] !== tag) out.push(i);
     }
     return out;
   }

@@ -78,8 +78,11 @@ export class DictGuard {
    */
   changed(): number[] | undefined {
     if (!this.#canaryReports()) return undefined;
-    for (const dict of this.#dicts) {
-      if (!this.#watched(dict)) return undefined;
+    const heap = this.#module.HEAPU32;
+    const bit = this.#watcher;
+    const dicts = this.#dicts;
+    for (let i = 0; i < dicts.length; i++) {
+      if (((heap[(dicts[i] + WATCHER_TAG_OFFSET) >>> 2] >>> bit) & 1) !== 1) return undefined;
     }
     return [...this.#dirty];
   }

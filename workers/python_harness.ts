@@ -319,7 +319,9 @@ def reset(everything, changed, classes):
     except Exception:
         pass
     _restore_classes(classes)
-    changed = () if everything or changed is None else set(changed)
+    # "None" arrives as JavaScript null, which Pyodide passes as JsNull, not
+    # None: test for emptiness, not identity.
+    changed = () if everything or not changed else set(changed)
     if everything:
         restore = dicts
     else:
