@@ -73,6 +73,10 @@ const schema = z.object({
   FAAS_PYODIDE_DIR: z.string().optional(),
   FAAS_SNAPSHOT_DIR: z.string().optional(),
   FAAS_PYTHON_PACKAGES_DIR: z.string().optional(),
+  FAAS_JOB_STORE: z.string().optional(),
+  FAAS_JOB_TTL: int("FAAS_JOB_TTL", 3_600_000, 1000, 30 * 24 * 3_600_000),
+  FAAS_JOB_MAX_ATTEMPTS: int("FAAS_JOB_MAX_ATTEMPTS", 3, 1, 100),
+  FAAS_MAX_BATCH: int("FAAS_MAX_BATCH", 100, 1, 10_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: url("OTEL_EXPORTER_OTLP_ENDPOINT"),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
   OTEL_SERVICE_NAME: z.string().optional(),
@@ -121,6 +125,14 @@ const schema = z.object({
 export interface Config {
   /** TCP port to listen on (0 picks a free one). */
   readonly port: number;
+  /** SQLite file of the jobs API (":memory:" for none on disk). */
+  readonly jobStore: string;
+  /** How long finished jobs are kept, ms. */
+  readonly jobTtlMs: number;
+  /** Attempts before a job the service keeps failing is dead. */
+  readonly jobMaxAttempts: number;
+  /** Most runs in one batch submission. */
+  readonly maxBatch: number;
   /** OTLP/HTTP URL spans are sent to; undefined to export none. */
   readonly otlpTracesUrl?: string;
   /** The `service.name` of exported spans. */
@@ -262,6 +274,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       (v.OTEL_EXPORTER_OTLP_ENDPOINT &&
         `${v.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces`),
     serviceName: v.OTEL_SERVICE_NAME?.trim() || "faas-sandbox",
+    jobStore: v.FAAS_JOB_STORE?.trim() || "data/jobs.sqlite",
+    jobTtlMs: v.FAAS_JOB_TTL,
+    jobMaxAttempts: v.FAAS_JOB_MAX_ATTEMPTS,
+    maxBatch: v.FAAS_MAX_BATCH,
     port: v.FAAS_PORT,
     metricsPort: v.FAAS_METRICS_PORT >= 0 ? v.FAAS_METRICS_PORT : undefined,
     host: v.FAAS_HOST,

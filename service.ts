@@ -7,6 +7,9 @@ import type { Config } from "./config.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { createApp } from "./routes/app.ts";
 import { createTracer } from "./tracing/tracer.ts";
+import { JobStore } from "./jobs/store.ts";
+import { JobRunner } from "./jobs/runner.ts";
+import { toRunResponse } from "./routes/run_response.ts";
 import type { HealthSources } from "./routes/health.ts";
 import { createOpsApp } from "./routes/ops_app.ts";
 import { describeRuntimes } from "./sandbox/runtimes.ts";
@@ -135,6 +138,7 @@ export function createService(
     maxHosts: config.maxInstances,
     maxOutputBytes: config.maxOutputBytes,
     idleTimeoutMs: config.idleTimeoutMs,
+    cores: navigator.hardwareConcurrency || 1,
   }, {
     onDispatched: (priority, waitMs) => metrics.queueWait.observe({ priority }, waitMs / 1000),
     onFinished: (language, result) => {
@@ -191,9 +195,39 @@ export function createService(
     serviceName: config.serviceName,
     serviceVersion: VERSION,
   });
+  function appPoolCounts(): PoolCounts {
+    const all = poolCounts();
+    const sum = (k: keyof PoolCounts) => all.python[k] + all.javascript[k];
+    return { total: sum("total"), idle: sum("idle"), busy: sum("busy"), starting: sum("starting") };
+  }
+  const jobStore = new JobStore(config.jobStore);
+  const jobRunner = new JobRunner(jobStore, scheduler, {
+    concurrency: config.maxInstances * 2,
+    maxAttempts: config.jobMaxAttempts,
+    ttlMs: config.jobTtlMs,
+    respond: (run, scheduled) =>
+      toRunResponse(scheduled.result, {
+        taskId: scheduled.taskId,
+        language: run.request.language,
+        queueMs: scheduled.queueMs,
+        timeoutMs: run.request.timeoutMs,
+        timeoutClamped: run.timeoutClamped,
+        instanceSource: scheduled.via,
+        pool: appPoolCounts(),
+        ignoredFields: run.ignoredFields,
+      }),
+  });
   const app = createApp({
     logger,
     tracer,
+    jobs: {
+      store: jobStore,
+      runner: jobRunner,
+      maxBatch: config.maxBatch,
+      defaultTimeoutMs: config.defaultTimeoutMs,
+      maxTimeoutMs: config.maxTimeoutMs,
+      isolation: config.isolation,
+    },
     runtimes,
     apiKeys: config.apiKeys,
     openRoutes: config.openRoutes,
@@ -204,16 +238,7 @@ export function createService(
     defaultTimeoutMs: config.defaultTimeoutMs,
     maxTimeoutMs: config.maxTimeoutMs,
     isolation: config.isolation,
-    poolCounts: () => {
-      const all = poolCounts();
-      const sum = (k: keyof PoolCounts) => all.python[k] + all.javascript[k];
-      return {
-        total: sum("total"),
-        idle: sum("idle"),
-        busy: sum("busy"),
-        starting: sum("starting"),
-      };
-    },
+    poolCounts: appPoolCounts,
     health,
   });
   const opsApp = createOpsApp(metrics, health);
@@ -262,7 +287,10 @@ export function createService(
       scheduler.started ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve)),
     async shutdown(graceMs: number) {
       clearInterval(budgetTimer);
+      jobRunner.close();
       await scheduler.drain(graceMs);
+      await jobRunner.settled();
+      jobStore.close();
       hub.close();
       readyWaiters = [];
       // Spans still buffered go out before the process ends.

@@ -128,21 +128,22 @@ async function idleRssMb(server: ServerProcess, runtime: string): Promise<number
   return mine.reduce((a, h) => a + h.rssMb, 0) / mine.length;
 }
 
-/** Kills one host of `runtime`; ms until the pool is back to its warm size. */
+/** Kills one host of `runtime`; ms until as many hosts are up again. */
 async function replacement(server: ServerProcess, runtime: string): Promise<number> {
   const victim = hosts(server.pid).find((h) => h.runtime === runtime);
   if (!victim) throw new Error(`no ${runtime} host to kill`);
-  const warm = (await health(server.url)).pools[runtime].warm_target;
+  const before = (await health(server.url)).pools[runtime];
+  const up = Math.min(before.idle + before.busy, before.warm_target);
   const started = performance.now();
   Deno.kill(victim.pid, "SIGKILL");
-  // First until the service has noticed the loss, then until it is warm
-  // again: checking only the second could end before the first.
+  // First until the service has noticed the loss, then until it is back:
+  // checking only the second could end before the first.
   let noticed = false;
   while (performance.now() - started < 60_000) {
     const pool = (await health(server.url)).pools[runtime];
-    const warmNow = pool.idle + pool.busy >= warm && pool.starting === 0;
-    if (!warmNow) noticed = true;
-    else if (noticed) break;
+    const back = pool.idle + pool.busy >= up && pool.starting === 0;
+    if (pool.total < before.total || pool.starting > 0) noticed = true;
+    else if (noticed && back) break;
     await new Promise((r) => setTimeout(r, 5));
   }
   if (!noticed) throw new Error(`the loss of a ${runtime} host was never reported`);

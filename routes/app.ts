@@ -13,6 +13,7 @@ import { openApiDocument } from "./openapi.ts";
 import { healthRoutes, type HealthSources } from "./health.ts";
 import type { RuntimeInfo } from "../sandbox/runtimes.ts";
 import type { RequestTracer } from "../tracing/tracer.ts";
+import { jobRoutes, type JobsDeps } from "./jobs.ts";
 import { formatTraceparent, parseTraceparent } from "../tracing/trace_context.ts";
 import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 
@@ -26,6 +27,7 @@ export interface AppDeps extends RunCodeDeps {
   maxBodyBytes: number;
   runtimes: readonly RuntimeInfo[];
   tracer: RequestTracer;
+  jobs: JobsDeps;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -38,7 +40,18 @@ const ROUTES: Record<string, string> = {
   "/openapi.json": "GET, HEAD",
   "/docs": "GET, HEAD",
   "/runtimes": "GET, HEAD",
+  "/jobs": "GET, HEAD, POST",
+  "/jobs/{id}": "GET, HEAD, DELETE",
+  "/jobs/{id}/retry": "POST",
 };
+
+/** The route a path belongs to, for labels: a known route, else "unmatched". */
+function routeOf(path: string): string {
+  if (ROUTES[path]) return path;
+  if (/^\/jobs\/[^/]+$/.test(path)) return "/jobs/{id}";
+  if (/^\/jobs\/[^/]+\/retry$/.test(path)) return "/jobs/{id}/retry";
+  return "unmatched";
+}
 
 /** Builds the app. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -55,7 +68,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Every request belongs to a trace: the caller's `traceparent`, or a new
   // one; the response names this request's span in its own `traceparent`.
   app.use(async (c, next) => {
-    const route = ROUTES[c.req.path] ? c.req.path : "unmatched";
+    const route = routeOf(c.req.path);
     const span = deps.tracer.start(
       `${methodLabel(c.req.method)} ${route}`,
       parseTraceparent(c.req.header("traceparent")),
@@ -74,7 +87,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   app.use(async (c, next) => {
     await next();
-    const route = ROUTES[c.req.path] ? c.req.path : "unmatched";
+    const route = routeOf(c.req.path);
     deps.metrics.httpRequests.inc({
       route,
       method: methodLabel(c.req.method),
@@ -98,6 +111,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     runCodeHandler(deps),
   );
   app.route("/", healthRoutes(deps.health));
+  app.route("/", jobRoutes(deps.jobs));
   app.get("/metrics", async (c) => {
     c.header("Content-Type", deps.metrics.contentType);
     return c.body(await deps.metrics.render());
@@ -115,11 +129,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   const runtimes = { runtimes: deps.runtimes };
   app.get("/runtimes", (c) => c.json(runtimes));
-  for (const [path, allow] of Object.entries(ROUTES)) {
+  for (const [route, allow] of Object.entries(ROUTES)) {
+    const path = route.replace("{id}", ":id");
     app.all(path, (c) => {
       c.header("Allow", allow);
       return c.json(
-        { error: `Method ${c.req.method} is not allowed on ${path}; use ${allow}` },
+        { error: `Method ${c.req.method} is not allowed on ${c.req.path}; use ${allow}` },
         405,
       );
     });

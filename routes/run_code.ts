@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { Logger } from "../log.ts";
 import { BadRequestError, ClientGoneError, type FieldIssue } from "../errors.ts";
-import type { Scheduler } from "../scheduler/scheduler.ts";
+import type { RunRequest, Scheduler } from "../scheduler/scheduler.ts";
 import type { PoolCounts } from "../sandbox/pool.ts";
 import { runRequestSchema, TENANT_PATTERN } from "./run_request.ts";
 import { isolationKey, type IsolationMode } from "../sandbox/isolation_key.ts";
@@ -95,36 +95,81 @@ export function tenantOf(
   return tenant === undefined ? `key:${keyId}` : `key:${keyId}/${tenant}`;
 }
 
+/** A validated run, ready for the scheduler, with what its response needs. */
+export interface PreparedRun {
+  request: RunRequest;
+  /** The caller's input as given (for debug logs). */
+  input: unknown;
+  timeoutClamped: boolean;
+  ignoredFields: string[];
+}
+
+/**
+ * Validates a parsed body into a run: timeout clamped, input serialized,
+ * tenant and isolation key settled. Throws BadRequestError naming the field.
+ */
+export function prepareRun(
+  body: unknown,
+  tenantHeader: string | undefined,
+  keyId: string | undefined,
+  deps: Pick<RunCodeDeps, "defaultTimeoutMs" | "maxTimeoutMs" | "isolation">,
+  field = "",
+): PreparedRun {
+  let req;
+  try {
+    req = validate(body);
+  } catch (err) {
+    if (!field || !(err instanceof BadRequestError)) throw err;
+    // Inside a batch: name the entry at fault.
+    const details = err.details.map((d) => ({ ...d, field: `${field}.${d.field}` }));
+    throw new BadRequestError(
+      `Invalid request: check ${details.map((d) => d.field).join(", ")}`,
+      details,
+    );
+  }
+  const asked = req.timeout ?? deps.defaultTimeoutMs;
+  const timeoutMs = Math.min(asked, deps.maxTimeoutMs);
+  let input: string;
+  try {
+    input = JSON.stringify(req.input ?? null);
+  } catch {
+    throw new BadRequestError("Invalid request: check input", [
+      { field: field ? `${field}.input` : "input", message: "Must be JSON-serializable" },
+    ]);
+  }
+  const tenant = tenantOf(req.tenant, tenantHeader, keyId);
+  return {
+    request: {
+      language: req.language,
+      code: req.code,
+      input,
+      stdin: req.stdin ?? "",
+      timeoutMs,
+      priority: req.priority,
+      key: isolationKey(deps.isolation, tenant, req.language, req.code),
+    },
+    input: req.input,
+    timeoutClamped: asked > timeoutMs,
+    ignoredFields: Object.keys(body as object).filter((k) => !REQUEST_FIELDS.has(k)),
+  };
+}
+
 /** Builds the handler. */
 export function runCodeHandler(deps: RunCodeDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
     const requestId = c.get("requestId");
     try {
       const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const body = parseBody(bytes);
-      const req = validate(body);
-      const asked = req.timeout ?? deps.defaultTimeoutMs;
-      const timeoutMs = Math.min(asked, deps.maxTimeoutMs);
-      let input: string;
-      try {
-        input = JSON.stringify(req.input ?? null);
-      } catch {
-        throw new BadRequestError("Invalid request: check input", [
-          { field: "input", message: "Must be JSON-serializable" },
-        ]);
-      }
-      const tenant = tenantOf(req.tenant, c.req.header("x-tenant-id"), c.get("keyId"));
+      const prepared = prepareRun(
+        parseBody(bytes),
+        c.req.header("x-tenant-id"),
+        c.get("keyId"),
+        deps,
+      );
+      const req = prepared.request;
       const span = c.get("span");
       const submittedAt = Date.now();
-      const { result, taskId, queueMs, via } = await deps.scheduler.submit({
-        language: req.language,
-        code: req.code,
-        input,
-        stdin: req.stdin ?? "",
-        timeoutMs,
-        priority: req.priority,
-        key: isolationKey(deps.isolation, tenant, req.language, req.code),
-      }, c.req.raw.signal);
+      const { result, taskId, queueMs, via } = await deps.scheduler.submit(req, c.req.raw.signal);
       const finishedAt = Date.now();
       span.child("queue", submittedAt, submittedAt + queueMs, { "faas.priority": req.priority });
       span.child("execute", Math.min(finishedAt, submittedAt + queueMs), finishedAt, {
@@ -137,13 +182,13 @@ export function runCodeHandler(deps: RunCodeDeps) {
         "faas.task_id": taskId,
         "faas.duration_ms": result.durationMs,
       });
-      logRun(deps.logger, requestId, req.code, req.input, result, {
+      logRun(deps.logger, requestId, req.code, prepared.input, result, {
         trace_id: span.context.traceId,
         key_id: c.get("keyId"),
         task_id: taskId,
         language: req.language,
         priority: req.priority,
-        timeout_ms: timeoutMs,
+        timeout_ms: req.timeoutMs,
         queue_ms: Math.round(queueMs * 1000) / 1000,
         instance_source: via,
       });
@@ -151,11 +196,11 @@ export function runCodeHandler(deps: RunCodeDeps) {
         taskId,
         language: req.language,
         queueMs,
-        timeoutMs,
-        timeoutClamped: asked > timeoutMs,
+        timeoutMs: req.timeoutMs,
+        timeoutClamped: prepared.timeoutClamped,
         instanceSource: via,
         pool: deps.poolCounts(),
-        ignoredFields: Object.keys(body as object).filter((k) => !REQUEST_FIELDS.has(k)),
+        ignoredFields: prepared.ignoredFields,
       }));
     } catch (err) {
       // Nobody is listening; answer something small for the log.

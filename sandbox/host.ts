@@ -94,6 +94,9 @@ export class Host {
   rssBytes?: number;
   /** CPU seconds the host process has used, as it last reported. */
   cpuSeconds = 0;
+  /** Cores the host kept busy between its last two reports. */
+  cpuRate = 0;
+  #lastStatsAt?: number;
   /** Called when a worker of this host became ready, with how long it took. */
   onInstanceReady?: (instance: Instance, ms: number) => void;
 
@@ -303,6 +306,14 @@ export class Host {
   #onStats(rssBytes: unknown, cpuSeconds: unknown): void {
     if (typeof rssBytes === "number" && Number.isFinite(rssBytes)) this.rssBytes = rssBytes;
     if (typeof cpuSeconds === "number" && Number.isFinite(cpuSeconds)) {
+      const now = performance.now();
+      if (this.#lastStatsAt !== undefined && now > this.#lastStatsAt) {
+        this.cpuRate = Math.max(
+          0,
+          (cpuSeconds - this.cpuSeconds) / ((now - this.#lastStatsAt) / 1000),
+        );
+      }
+      this.#lastStatsAt = now;
       this.cpuSeconds = cpuSeconds;
     }
   }

@@ -308,6 +308,13 @@ export class Pool {
     }
   }
 
+  /** Cores this pool's hosts kept busy lately (from their last reports). */
+  cpuRate(): number {
+    let rate = 0;
+    for (const host of this.#hosts) rate += host.cpuRate;
+    return rate;
+  }
+
   /** Whether a new host may start now (not backing off after failures). */
   canGrow(now = performance.now()): boolean {
     return !this.#closed && now >= this.#retryAt;

@@ -41,6 +41,8 @@ export interface SchedulerLimits {
   maxHosts: number;
   maxOutputBytes: number;
   idleTimeoutMs: number;
+  /** CPU cores of the machine: the pool does not grow while the hosts keep them busy. */
+  cores: number;
 }
 
 /** What the scheduler reports to metrics. */
@@ -85,6 +87,9 @@ let nextRun = 1;
  * (sleeping, waiting) are what more hosts help.
  */
 const GROW_AFTER_MS = 50;
+
+/** Share of the cores the hosts must leave idle for the pool to grow. */
+const SATURATED = 0.7;
 
 /** How often a run may go back to the queue because its instance failed to start. */
 const MAX_START_FAILURES = 2;
@@ -228,6 +233,11 @@ export class Scheduler {
   #growFor(runtime: Runtime): void {
     const pool = this.#pools[runtime];
     if (pool.counts().starting > 0 || !pool.canGrow()) return;
+    // Hosts held by long runs that keep the cores busy: another host would
+    // only share the same cores (and start cold). Long runs that wait (sleep,
+    // timers) leave the cores idle, and more hosts do help them.
+    const busyCores = this.#pools.python.cpuRate() + this.#pools.javascript.cpuRate();
+    if (busyCores >= this.#limits.cores * SATURATED) return;
     if (this.#totalHosts() < this.#limits.maxHosts) {
       pool.grow();
       return;

@@ -31,6 +31,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     FAAS_HOST: "127.0.0.1",
     FAAS_PORT: "0",
     FAAS_LOG_LEVEL: "warn",
+    // Each test service keeps its jobs to itself.
+    FAAS_JOB_STORE: ":memory:",
     ...env,
   });
   const packages = await preparePythonPackages({

@@ -1,0 +1,179 @@
+/**
+ * Runs stored jobs through the scheduler: takes queued jobs (highest
+ * priority, oldest first) while fewer than `concurrency` are in flight,
+ * records each result, retries runs the service failed (a host that died
+ * for a reason other than the run's own timeout or memory) up to
+ * `maxAttempts` times and then declares them dead, cancels on request, and
+ * forgets finished jobs after `ttlMs`.
+ */
+import { ClientGoneError, QueueFullError, UnavailableError } from "../errors.ts";
+import type { ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
+import type { Job, JobRun, JobStatus, JobStore } from "./store.ts";
+
+/** How the runner behaves. */
+export interface RunnerOptions {
+  concurrency: number;
+  maxAttempts: number;
+  ttlMs: number;
+  /** Builds the `/run_code` body of a finished run. */
+  respond(run: JobRun, scheduled: ScheduledResult): unknown;
+  now?: () => number;
+}
+
+const FINISHED: ReadonlySet<JobStatus> = new Set(["done", "cancelled", "dead"]);
+
+/** Whether a job will not change any more (unless a dead one is retried). */
+export function isFinished(status: JobStatus): boolean {
+  return FINISHED.has(status);
+}
+
+/** Drives jobs from the store to the scheduler and back. */
+export class JobRunner {
+  #store: JobStore;
+  #scheduler: Scheduler;
+  #opts: RunnerOptions;
+  #now: () => number;
+  #running = new Map<string, AbortController>();
+  #waiters = new Map<string, Set<() => void>>();
+  #timer: ReturnType<typeof setInterval>;
+  #closed = false;
+  #inFlight = new Set<Promise<void>>();
+
+  constructor(store: JobStore, scheduler: Scheduler, options: RunnerOptions) {
+    this.#store = store;
+    this.#scheduler = scheduler;
+    this.#opts = options;
+    this.#now = options.now ?? Date.now;
+    // What was running when the service last stopped runs again.
+    store.requeueRunning();
+    this.#timer = setInterval(() => {
+      store.deleteFinishedBefore(this.#now() - options.ttlMs);
+      this.pump();
+    }, Math.min(1000, options.ttlMs));
+  }
+
+  /** Queues new jobs (all or none) and starts what capacity allows. */
+  submit(jobs: Job[]): void {
+    this.#store.insert(jobs);
+    this.pump();
+  }
+
+  /** Takes queued jobs while capacity allows. */
+  pump(): void {
+    while (!this.#closed && this.#running.size < this.#opts.concurrency) {
+      const job = this.#store.claim(this.#now());
+      if (!job) return;
+      this.#run(job);
+    }
+  }
+
+  #run(job: Job): void {
+    const done = this.#attempt(job);
+    this.#inFlight.add(done);
+    done.finally(() => this.#inFlight.delete(done));
+  }
+
+  async #attempt(job: Job): Promise<void> {
+    const controller = new AbortController();
+    this.#running.set(job.id, controller);
+    this.#notify(job.id);
+    let to: JobStatus;
+    let fields: { result?: unknown; error?: string } = {};
+    let refused = false;
+    try {
+      const scheduled = await this.#scheduler.submit(job.run.request, controller.signal);
+      if (controller.signal.aborted) {
+        to = "cancelled";
+      } else if (scheduled.result.status === "killed") {
+        // The host died under the run, not through the run's own limits.
+        [to, fields] = this.#failed(job, scheduled.result.error ?? "The sandbox died");
+      } else {
+        to = "done";
+        fields = { result: this.#opts.respond(job.run, scheduled) };
+      }
+    } catch (err) {
+      if (controller.signal.aborted || err instanceof ClientGoneError) {
+        to = "cancelled";
+      } else if (err instanceof QueueFullError || err instanceof UnavailableError) {
+        // Not the job's fault and not an attempt: back in line.
+        to = "queued";
+        refused = true;
+      } else {
+        [to, fields] = this.#failed(job, (err as Error).message);
+      }
+    }
+    this.#running.delete(job.id);
+    if (to === "queued") this.#store.requeue(job.id, refused);
+    else this.#store.finish(job.id, ["running"], to, this.#now(), fields);
+    this.#notify(job.id);
+    // A refused job waits for the periodic pump rather than spinning.
+    if (to !== "queued") this.pump();
+  }
+
+  #failed(job: Job, error: string): [JobStatus, { error?: string }] {
+    return job.attempts >= this.#opts.maxAttempts
+      ? ["dead", { error: `Failed ${job.attempts} times; last: ${error}` }]
+      : ["queued", {}];
+  }
+
+  /** Cancels a queued or running job; its status afterwards, or undefined if unknown. */
+  cancel(id: string): JobStatus | undefined {
+    if (this.#store.finish(id, ["queued"], "cancelled", this.#now())) {
+      this.#notify(id);
+      return "cancelled";
+    }
+    const running = this.#running.get(id);
+    if (running) {
+      running.abort();
+      return "cancelled";
+    }
+    return this.#store.get(id)?.status;
+  }
+
+  /** Queues a dead job again; whether it was dead. */
+  retry(id: string): boolean {
+    const ok = this.#store.retry(id);
+    if (ok) {
+      this.#notify(id);
+      this.pump();
+    }
+    return ok;
+  }
+
+  /** Resolves when the job is no longer queued or running, or after `ms`. */
+  async wait(id: string, ms: number): Promise<Job | undefined> {
+    const deadline = this.#now() + ms;
+    for (;;) {
+      const job = this.#store.get(id);
+      if (!job || isFinished(job.status) || this.#now() >= deadline) return job;
+      await new Promise<void>((resolve) => {
+        const set = this.#waiters.get(id) ?? new Set();
+        this.#waiters.set(id, set);
+        const wake = () => {
+          clearTimeout(timer);
+          set.delete(wake);
+          if (set.size === 0) this.#waiters.delete(id);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(0, deadline - this.#now()));
+        set.add(wake);
+      });
+    }
+  }
+
+  #notify(id: string): void {
+    for (const wake of [...(this.#waiters.get(id) ?? [])]) wake();
+  }
+
+  /** Stops taking jobs; runs in flight end with the scheduler's drain. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const set of this.#waiters.values()) for (const wake of [...set]) wake();
+  }
+
+  /** Resolves once every job in flight has its outcome recorded. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight]);
+  }
+}

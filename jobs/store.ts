@@ -1,0 +1,229 @@
+/**
+ * The job store: an embedded SQLite database (`node:sqlite`) on local disk,
+ * so jobs survive a restart. One row per job; the run request and its result
+ * are JSON text.
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { dirname } from "node:path";
+import type { RunRequest } from "../scheduler/scheduler.ts";
+import { PRIORITIES } from "../scheduler/priority_queue.ts";
+
+/** Where a job is in its life. */
+export type JobStatus = "queued" | "running" | "done" | "cancelled" | "dead";
+
+/** What a job runs: the scheduler's request and what the response needs. */
+export interface JobRun {
+  request: RunRequest;
+  timeoutClamped: boolean;
+  ignoredFields: string[];
+}
+
+/** A job as stored. */
+export interface Job {
+  id: string;
+  /** Who may see it: the API key id, "" without keys. */
+  owner: string;
+  status: JobStatus;
+  attempts: number;
+  run: JobRun;
+  idempotencyKey?: string;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** The `/run_code` 200 body, once done. */
+  result?: unknown;
+  /** Why it is dead. */
+  error?: string;
+}
+
+interface Row {
+  id: string;
+  owner: string;
+  status: JobStatus;
+  attempts: number;
+  run: string;
+  idempotency_key: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  result: string | null;
+  error: string | null;
+}
+
+function fromRow(r: Row): Job {
+  const job: Job = {
+    id: r.id,
+    owner: r.owner,
+    status: r.status,
+    attempts: r.attempts,
+    run: JSON.parse(r.run),
+    createdAt: r.created_at,
+  };
+  if (r.idempotency_key !== null) job.idempotencyKey = r.idempotency_key;
+  if (r.started_at !== null) job.startedAt = r.started_at;
+  if (r.finished_at !== null) job.finishedAt = r.finished_at;
+  if (r.result !== null) job.result = JSON.parse(r.result);
+  if (r.error !== null) job.error = r.error;
+  return job;
+}
+
+/** Jobs in SQLite. */
+export class JobStore {
+  #db: DatabaseSync;
+  #claim: StatementSync;
+  #get: StatementSync;
+
+  /** Opens (creating if needed) the database at `path`; ":memory:" for none on disk. */
+  constructor(path: string) {
+    if (path !== ":memory:") Deno.mkdirSync(dirname(path), { recursive: true });
+    this.#db = new DatabaseSync(path);
+    this.#db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA busy_timeout = 5000;
+      CREATE TABLE IF NOT EXISTS jobs (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        priority INTEGER NOT NULL,
+        run TEXT NOT NULL,
+        idempotency_key TEXT,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        result TEXT,
+        error TEXT
+      );
+      CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, created_at);
+      CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency ON jobs (owner, idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+    `);
+    this.#get = this.#db.prepare("SELECT * FROM jobs WHERE id = ?");
+    // One statement: no other claimant can take the same job in between.
+    this.#claim = this.#db.prepare(`
+      UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
+      WHERE id = (SELECT id FROM jobs WHERE status = 'queued'
+                  ORDER BY priority, created_at LIMIT 1)
+      RETURNING *`);
+  }
+
+  /** Adds queued jobs, all or none. */
+  insert(jobs: Job[]): void {
+    const add = this.#db.prepare(`INSERT INTO jobs
+      (id, owner, status, attempts, priority, run, idempotency_key, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#db.exec("BEGIN");
+    try {
+      for (const j of jobs) {
+        add.run(
+          j.id,
+          j.owner,
+          j.status,
+          j.attempts,
+          PRIORITIES.indexOf(j.run.request.priority),
+          JSON.stringify(j.run),
+          j.idempotencyKey ?? null,
+          j.createdAt,
+        );
+      }
+      this.#db.exec("COMMIT");
+    } catch (err) {
+      this.#db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  /** The job, or undefined. */
+  get(id: string): Job | undefined {
+    const row = this.#get.get(id) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  /** The owner's job with this idempotency key, if any. */
+  byIdempotencyKey(owner: string, key: string): Job | undefined {
+    const row = this.#db.prepare("SELECT * FROM jobs WHERE owner = ? AND idempotency_key = ?")
+      .get(owner, key) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  /** Takes the next queued job (highest priority, oldest first) and marks it running. */
+  claim(now: number): Job | undefined {
+    const row = this.#claim.get(now) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  /** Sets a job's status (and result or error) if it is still `from`; whether it was. */
+  finish(
+    id: string,
+    from: JobStatus[],
+    to: JobStatus,
+    now: number,
+    fields: { result?: unknown; error?: string } = {},
+  ): boolean {
+    const finished = to === "queued" ? null : now;
+    const r = this.#db.prepare(
+      `UPDATE jobs SET status = ?, finished_at = ?, result = ?, error = ?
+       WHERE id = ? AND status IN (${from.map(() => "?").join(",")})`,
+    ).run(
+      to,
+      finished,
+      fields.result === undefined ? null : JSON.stringify(fields.result),
+      fields.error ?? null,
+      id,
+      ...from,
+    );
+    return Number(r.changes) > 0;
+  }
+
+  /**
+   * A running job back to the queue: after a failed attempt, or, with
+   * `refund`, because the service refused it (which is not an attempt).
+   */
+  requeue(id: string, refund: boolean): void {
+    this.#db.prepare(
+      `UPDATE jobs SET status = 'queued', attempts = attempts - ?
+       WHERE id = ? AND status = 'running'`,
+    ).run(refund ? 1 : 0, id);
+  }
+
+  /** A dead job back to the queue, its attempts counted afresh. */
+  retry(id: string): boolean {
+    const r = this.#db.prepare(
+      `UPDATE jobs SET status = 'queued', attempts = 0, finished_at = NULL, error = NULL,
+       started_at = NULL WHERE id = ? AND status = 'dead'`,
+    ).run(id);
+    return Number(r.changes) > 0;
+  }
+
+  /** Jobs that were running when the service stopped go back to the queue. */
+  requeueRunning(): number {
+    return Number(
+      this.#db.prepare("UPDATE jobs SET status = 'queued' WHERE status = 'running'").run().changes,
+    );
+  }
+
+  /** The owner's jobs with `status`, oldest first. */
+  list(owner: string | undefined, status: JobStatus, limit: number): Job[] {
+    const rows =
+      (owner === undefined
+        ? this.#db.prepare("SELECT * FROM jobs WHERE status = ? ORDER BY created_at LIMIT ?")
+          .all(status, limit)
+        : this.#db.prepare(
+          "SELECT * FROM jobs WHERE owner = ? AND status = ? ORDER BY created_at LIMIT ?",
+        ).all(owner, status, limit)) as unknown as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** Deletes jobs that finished before `before`; how many. */
+  deleteFinishedBefore(before: number): number {
+    return Number(
+      this.#db.prepare(
+        "DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?",
+      ).run(before).changes,
+    );
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

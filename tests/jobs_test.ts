@@ -1,0 +1,289 @@
+/**
+ * The jobs API end to end: submit, poll, long-poll, cancel, idempotency,
+ * batches, visibility per key, expiry, dead-lettering after repeated host
+ * kills and retry, and durability across a SIGKILL of the service.
+ */
+import assert from "node:assert/strict";
+import { startServer, type TestServer } from "./helpers/server.ts";
+
+interface JobBody {
+  id: string;
+  status: string;
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  result: {
+    output: { ret_val: string; stdout: string };
+    metadata: { status: string; language: string };
+  } | null;
+  error?: string;
+}
+
+function api(server: { url: string }, headers: Record<string, string> = {}) {
+  const call = async (method: string, path: string, body?: unknown, extra = {}) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { "content-type": "application/json", ...headers, ...extra },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, headers: res.headers, body: await res.json() };
+  };
+  return {
+    submit: (body: unknown, extra: Record<string, string> = {}) =>
+      call("POST", "/jobs", body, extra),
+    get: (id: string, wait?: number) =>
+      call("GET", `/jobs/${id}${wait === undefined ? "" : `?wait=${wait}`}`),
+    cancel: (id: string) => call("DELETE", `/jobs/${id}`),
+    retry: (id: string) => call("POST", `/jobs/${id}/retry`),
+    list: (status: string) => call("GET", `/jobs?status=${status}`),
+    /** Long-polls until the job is finished. */
+    async settle(id: string): Promise<JobBody> {
+      for (let i = 0; i < 30; i++) {
+        const r = await call("GET", `/jobs/${id}?wait=5`);
+        if (!["queued", "running"].includes(r.body.status)) return r.body;
+      }
+      throw new Error(`job ${id} never finished`);
+    },
+  };
+}
+
+async function busyHost(server: TestServer) {
+  for (let i = 0; i < 200; i++) {
+    const host = server.service.pools.python.hosts().find((h) => h.state === "busy");
+    if (host) return host;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("no busy host");
+}
+
+Deno.test({
+  name: "jobs are submitted, polled, cancelled and kept apart",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    // One Python host; up to 4 jobs in flight (2 x FAAS_MAX_INSTANCES).
+    const server = await startServer({
+      FAAS_POOL_SIZE: "2",
+      FAAS_MAX_INSTANCES: "2",
+      FAAS_JOB_TTL: "1500",
+      FAAS_JOB_MAX_ATTEMPTS: "2",
+    });
+    const jobs = api(server);
+    try {
+      await t.step("a job runs and its result is the /run_code body", async () => {
+        const sub = await jobs.submit({
+          language: "python",
+          code: "print('hi')\nINPUT * 2",
+          input: 21,
+        });
+        assert.equal(sub.status, 202);
+        assert.equal(sub.body.status, "queued");
+        assert.equal(sub.headers.get("location"), `/jobs/${sub.body.id}`);
+        const done = await jobs.settle(sub.body.id);
+        assert.equal(done.status, "done");
+        assert.equal(done.attempts, 1);
+        assert.equal(done.result!.output.ret_val, "42");
+        assert.equal(done.result!.output.stdout, "hi\n");
+        assert.equal(done.result!.metadata.status, "success");
+        assert.ok(done.started_at && done.finished_at && done.created_at <= done.started_at);
+      });
+
+      await t.step("?wait long-polls until the job finishes", async () => {
+        const sub = await jobs.submit({
+          language: "js",
+          code: "await new Promise((r) => setTimeout(r, 400)); return 1",
+        });
+        const started = performance.now();
+        const r = await jobs.get(sub.body.id, 10);
+        assert.equal(r.body.status, "done");
+        assert.ok(performance.now() - started < 5000);
+        assert.equal((await jobs.get(sub.body.id, 61)).status, 400);
+      });
+
+      await t.step("queued and running jobs can be cancelled", async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          ids.push(
+            (await jobs.submit({ language: "python", code: "import time\ntime.sleep(1.5)" })).body
+              .id,
+          );
+        }
+        await busyHost(server);
+        const queued = (await jobs.list("queued")).body.jobs.map((j: JobBody) => j.id);
+        assert.ok(queued.length >= 1, "some wait in the store");
+        const last = ids.at(-1)!;
+        assert.ok(queued.includes(last));
+        assert.equal((await jobs.cancel(last)).body.status, "cancelled");
+        assert.equal((await jobs.get(last)).body.status, "cancelled");
+        const running = ids[0];
+        assert.equal((await jobs.get(running)).body.status, "running");
+        assert.equal((await jobs.cancel(running)).status, 200);
+        assert.equal((await jobs.settle(running)).status, "cancelled");
+        assert.equal((await jobs.cancel(running)).status, 409);
+        for (const id of ids.slice(1, -1)) assert.equal((await jobs.settle(id)).status, "done");
+      });
+
+      await t.step("an Idempotency-Key returns the same job and runs it once", async () => {
+        const body = { language: "python", code: "import random\nrandom.random()" };
+        const a = await jobs.submit(body, { "idempotency-key": "order-17" });
+        const b = await jobs.submit(body, { "idempotency-key": "order-17" });
+        assert.equal(a.body.id, b.body.id);
+        const done = await jobs.settle(a.body.id);
+        assert.equal(done.attempts, 1);
+        const c = await jobs.submit(body, { "idempotency-key": "order-18" });
+        assert.notEqual(c.body.id, a.body.id);
+        assert.equal((await jobs.submit(body, { "idempotency-key": "bad key" })).status, 400);
+      });
+
+      await t.step("a batch is queued whole, or not at all", async () => {
+        const bad = await jobs.submit({
+          runs: [
+            { language: "python", code: "1" },
+            { language: "python", code: "" },
+            { language: "cobol", code: "1" },
+          ],
+        });
+        assert.equal(bad.status, 400);
+        const fields = bad.body.details.map((d: { field: string }) => d.field);
+        assert.deepEqual(fields, ["runs.1.code", "runs.2.language"]);
+        assert.deepEqual((await jobs.list("queued")).body.jobs, []);
+        const ok = await jobs.submit({
+          runs: [1, 2, 3].map((n) => ({ language: "js", code: `return ${n} * 10` })),
+        });
+        assert.equal(ok.status, 202);
+        assert.equal(ok.body.ids.length, 3);
+        const results = [];
+        for (const id of ok.body.ids) results.push((await jobs.settle(id)).result!.output.ret_val);
+        assert.deepEqual(results, ["10", "20", "30"]);
+        assert.equal((await jobs.submit({ runs: [] })).status, 400);
+      });
+
+      await t.step("a job whose host keeps dying is dead, listed, and can be retried", async () => {
+        const sub = await jobs.submit({
+          language: "python",
+          code: "import time\ntime.sleep(2)\n'survived'",
+        });
+        for (let kill = 0; kill < 2; kill++) {
+          const host = await busyHost(server);
+          await new Promise((r) => setTimeout(r, 300));
+          Deno.kill(host.pid, "SIGKILL");
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        const dead = await jobs.settle(sub.body.id);
+        assert.equal(dead.status, "dead");
+        assert.equal(dead.attempts, 2);
+        assert.match(dead.error ?? "", /Failed 2 times/);
+        const listed = (await jobs.list("dead")).body.jobs.map((j: JobBody) => j.id);
+        assert.ok(listed.includes(sub.body.id));
+        assert.equal((await jobs.retry(sub.body.id)).status, 202);
+        const again = await jobs.settle(sub.body.id);
+        assert.equal(again.status, "done");
+        assert.equal(again.result!.output.ret_val, "survived");
+        assert.equal((await jobs.retry(sub.body.id)).status, 409);
+      });
+
+      await t.step("finished jobs expire after FAAS_JOB_TTL", async () => {
+        const sub = await jobs.submit({ language: "js", code: "return 1" });
+        await jobs.settle(sub.body.id);
+        await new Promise((r) => setTimeout(r, 3000));
+        assert.equal((await jobs.get(sub.body.id)).status, 404);
+      });
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a key sees only its own jobs",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startServer({ FAAS_POOL_SIZE: "2", FAAS_API_KEYS: "key-a,key-b" });
+    try {
+      const a = api(server, { authorization: "Bearer key-a" });
+      const b = api(server, { authorization: "Bearer key-b" });
+      const sub = await a.submit({ language: "js", code: "return 1" });
+      assert.equal(sub.status, 202);
+      assert.equal((await a.settle(sub.body.id)).status, "done");
+      assert.equal((await b.get(sub.body.id)).status, 404);
+      assert.equal((await b.cancel(sub.body.id)).status, 404);
+      assert.equal((await api(server).get(sub.body.id)).status, 401);
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+const root = new URL("..", import.meta.url).pathname;
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function service(store: string, port: number) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--cached-only", "-A", "main.ts"],
+    cwd: root,
+    env: {
+      FAAS_HOST: "127.0.0.1",
+      FAAS_PORT: String(port),
+      FAAS_POOL_SIZE: "2",
+      FAAS_MAX_INSTANCES: "2",
+      FAAS_JOB_STORE: store,
+    },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  for (let i = 0; i < 300; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) =>
+      r.body?.cancel().then(() => r.ok)
+    ).catch(() => false);
+    if (ok) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("service did not start");
+}
+
+Deno.test({
+  name: "jobs survive a SIGKILL of the service and finish after a restart",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = Deno.makeTempDirSync({ prefix: "faas-jobs-" });
+    const store = `${dir}/jobs.sqlite`;
+    const port = freePort();
+    const server = { url: `http://127.0.0.1:${port}` };
+    const jobs = api(server);
+    let child = await service(store, port);
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const code = `import time\ntime.sleep(1)\n${i}`;
+        ids.push((await jobs.submit({ language: "python", code })).body.id);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      const before = await Promise.all(ids.map(async (id) => (await jobs.get(id)).body.status));
+      assert.ok(before.includes("running") && before.includes("queued"), String(before));
+      child.kill("SIGKILL");
+      await child.status;
+      child = await service(store, port);
+      const after = [];
+      for (const id of ids) after.push(await jobs.settle(id));
+      assert.deepEqual(after.map((j) => j.status), Array(6).fill("done"));
+      assert.deepEqual(after.map((j) => j.result!.output.ret_val), ["0", "1", "2", "3", "4", "5"]);
+      // Jobs that were running when the service died ran again: a second attempt.
+      const interrupted = after.filter((_, i) => before[i] === "running");
+      assert.ok(interrupted.length >= 1);
+      assert.ok(interrupted.every((j) => j.attempts === 2), JSON.stringify(interrupted));
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
