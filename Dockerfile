@@ -43,7 +43,11 @@ COPY . .
 RUN deno task install \
  && deno cache main.ts sandbox/host_main.ts workers/python_worker.ts workers/js_worker.ts \
  && deno task snapshot \
- && chown -R root:root /app && chmod -R a+rX /app
+ && chown -R root:root /app && chmod -R a+rX /app \
+ && mkdir -p /app/data && chown deno:deno /app/data
+
+# Jobs (FAAS_JOB_STORE) live here: mount a volume to keep them across containers.
+VOLUME /app/data
 
 # The image's unprivileged user; nothing under /app is writable by it.
 USER deno

@@ -7,6 +7,7 @@
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createService, type Service } from "./service.ts";
 import { watchLauncher } from "./orphan_watch.ts";
+import { JobStore } from "./jobs/store.ts";
 import {
   PackageError,
   preparePythonPackages,
@@ -46,6 +47,13 @@ try {
 } catch (err) {
   if (!(err instanceof PackageError)) throw err;
   fail(err.message);
+}
+
+// The job store must open (a directory that cannot be written stops start-up).
+try {
+  new JobStore(config.jobStore).close();
+} catch (err) {
+  fail(`FAAS_JOB_STORE ${config.jobStore} cannot be opened: ${(err as Error).message}`);
 }
 
 // The ports first: a port in use must stop start-up before any host starts.

@@ -141,9 +141,8 @@ async function replacement(server: ServerProcess, runtime: string): Promise<numb
   let noticed = false;
   while (performance.now() - started < 60_000) {
     const pool = (await health(server.url)).pools[runtime];
-    const back = pool.idle + pool.busy >= up && pool.starting === 0;
     if (pool.total < before.total || pool.starting > 0) noticed = true;
-    else if (noticed && back) break;
+    if (noticed && pool.starting === 0 && pool.idle + pool.busy >= up) break;
     await new Promise((r) => setTimeout(r, 5));
   }
   if (!noticed) throw new Error(`the loss of a ${runtime} host was never reported`);

@@ -106,3 +106,15 @@ export const runtimesSchema = z.object({
     notes: z.string(),
   })),
 });
+
+/** A job, as `GET /jobs/{id}` answers. */
+export const jobSchema = z.object({
+  id: z.string(),
+  status: z.enum(["queued", "running", "done", "cancelled", "dead"]),
+  attempts: z.number().int().describe("Times the service started the run"),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  result: runResponseSchema.nullable().describe("When done: exactly the /run_code 200 body"),
+  error: z.string().optional().describe("When dead: why"),
+});

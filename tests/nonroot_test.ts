@@ -28,7 +28,9 @@ Deno.test({
     listener.close();
     const script = [
       `cd ${root}`,
+      // The checkout is not the user's to write: jobs go where it may write.
       `DENO_DIR=${cache} HOME=/tmp FAAS_HOST=127.0.0.1 FAAS_PORT=${port} FAAS_POOL_SIZE=2 ` +
+      `FAAS_JOB_STORE=/tmp/nonroot-jobs-${port}.sqlite ` +
       `exec ${Deno.execPath()} run --no-prompt --cached-only --allow-net --allow-env ` +
       `--allow-read --allow-write --allow-run --allow-sys main.ts`,
     ].join(" && ");

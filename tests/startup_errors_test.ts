@@ -87,6 +87,14 @@ Deno.test({
         );
       }
     });
+    await t.step("a job store that cannot be opened", async () => {
+      const r = await start({ FAAS_JOB_STORE: "/proc/no/such/dir/jobs.sqlite" });
+      assert.equal(r.code, 1);
+      assert.match(
+        oneLine(r.stderr),
+        /^FAAS_JOB_STORE \/proc\/no\/such\/dir\/jobs\.sqlite cannot be opened: /,
+      );
+    });
     await t.step("numbers are decimal only", async () => {
       const r = await start({ FAAS_POOL_SIZE: "0x10" });
       assert.equal(r.code, 1);

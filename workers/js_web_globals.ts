@@ -18,6 +18,33 @@ export const JS_WEB_GLOBALS_FILENAME = "faas:web";
 export const JS_WEB_GLOBALS = String.raw`"use strict";
 (function installWeb(hostParseUrl) {
   const g = globalThis;
+  const NAMES = ["DOMException", "TextEncoder", "TextDecoder", "URL", "URLSearchParams",
+    "structuredClone"];
+  // Built on first use: most runs touch none of these, and every run gets a
+  // fresh context, so defining them all up front would cost every run.
+  let built;
+  const materialize = () => {
+    if (!built) {
+      built = build();
+      for (const name of NAMES) {
+        Object.defineProperty(g, name, { value: built[name], writable: true, configurable: true, enumerable: false });
+      }
+    }
+    return built;
+  };
+  for (const name of NAMES) {
+    Object.defineProperty(g, name, {
+      configurable: true,
+      enumerable: false,
+      get() { return materialize()[name]; },
+      set(value) {
+        materialize();
+        Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
+      },
+    });
+  }
+
+  function build() {
   const StringCtor = String;
   const TypeErrorCtor = TypeError;
   const RangeErrorCtor = RangeError;
@@ -413,9 +440,8 @@ export const JS_WEB_GLOBALS = String.raw`"use strict";
     return clone(value, new Map());
   }
 
-  for (const [name, value] of [["DOMException", DOMException], ["TextEncoder", TextEncoder],
-    ["TextDecoder", TextDecoder], ["URL", URL], ["URLSearchParams", URLSearchParams],
-    ["structuredClone", structuredClone]]) define(g, name, value);
+  return { DOMException, TextEncoder, TextDecoder, URL, URLSearchParams, structuredClone };
+  }
 })`;
 
 /** The URL components the run's `URL` reads, as the host's parser gives them. */

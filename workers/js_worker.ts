@@ -5,6 +5,7 @@
  * globals or intrinsics.
  */
 import vm from "node:vm";
+import v8 from "node:v8";
 import { stripTypeScriptTypes } from "node:module";
 import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
 import { JS_PRELUDE, JS_PRELUDE_FILENAME } from "./js_prelude.ts";
@@ -220,7 +221,7 @@ class ActiveRun {
       retVal: ret.text,
       retValSet,
       retJson: extras.retJson,
-      memoryBytes: Deno.memoryUsage().heapUsed,
+      memoryBytes: v8.getHeapStatistics().used_heap_size,
       exception: extras.exception,
       exitCode,
       truncated: this.#out.truncated || this.#err.truncated || ret.truncated || extras.truncated,
