@@ -150,6 +150,14 @@ export function openApiDocument(version: string, auth: boolean): Json {
                   schema: { $ref: "#/components/schemas/RunResponse" },
                   example: RUN_RESPONSE_EXAMPLE,
                 },
+                "text/event-stream": {
+                  schema: {
+                    type: "string",
+                    description: "With Accept: text/event-stream: `stdout` and `stderr` events " +
+                      "(data: the chunk as a JSON string) while the code runs, then one `result` " +
+                      "event (data: the RunResponse) or an `error` event",
+                  },
+                },
               },
             },
             400: error("Invalid JSON or fields; details name each field"),

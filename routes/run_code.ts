@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { Logger } from "../log.ts";
 import { BadRequestError, ClientGoneError, type FieldIssue } from "../errors.ts";
-import type { RunRequest, Scheduler } from "../scheduler/scheduler.ts";
+import type { RunRequest, ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
+import { type SSEMessage, streamSSE } from "hono/streaming";
 import type { PoolCounts } from "../sandbox/pool.ts";
 import { runRequestSchema, TENANT_PATTERN } from "./run_request.ts";
 import { isolationKey, type IsolationMode } from "../sandbox/isolation_key.ts";
@@ -169,39 +170,43 @@ export function runCodeHandler(deps: RunCodeDeps) {
       const req = prepared.request;
       const span = c.get("span");
       const submittedAt = Date.now();
-      const { result, taskId, queueMs, via } = await deps.scheduler.submit(req, c.req.raw.signal);
-      const finishedAt = Date.now();
-      span.child("queue", submittedAt, submittedAt + queueMs, { "faas.priority": req.priority });
-      span.child("execute", Math.min(finishedAt, submittedAt + queueMs), finishedAt, {
-        "faas.instance_id": result.instanceId,
-        "faas.instance_source": via,
-      });
-      span.set({
-        "faas.language": req.language,
-        "faas.status": result.status,
-        "faas.task_id": taskId,
-        "faas.duration_ms": result.durationMs,
-      });
-      logRun(deps.logger, requestId, req.code, prepared.input, result, {
-        trace_id: span.context.traceId,
-        key_id: c.get("keyId"),
-        task_id: taskId,
-        language: req.language,
-        priority: req.priority,
-        timeout_ms: req.timeoutMs,
-        queue_ms: Math.round(queueMs * 1000) / 1000,
-        instance_source: via,
-      });
-      return c.json(toRunResponse(result, {
-        taskId,
-        language: req.language,
-        queueMs,
-        timeoutMs: req.timeoutMs,
-        timeoutClamped: prepared.timeoutClamped,
-        instanceSource: via,
-        pool: deps.poolCounts(),
-        ignoredFields: prepared.ignoredFields,
-      }));
+      const answer = (scheduled: ScheduledResult) => {
+        const { result, taskId, queueMs, via } = scheduled;
+        const finishedAt = Date.now();
+        span.child("queue", submittedAt, submittedAt + queueMs, { "faas.priority": req.priority });
+        span.child("execute", Math.min(finishedAt, submittedAt + queueMs), finishedAt, {
+          "faas.instance_id": result.instanceId,
+          "faas.instance_source": via,
+        });
+        span.set({
+          "faas.language": req.language,
+          "faas.status": result.status,
+          "faas.task_id": taskId,
+          "faas.duration_ms": result.durationMs,
+        });
+        logRun(deps.logger, requestId, req.code, prepared.input, result, {
+          trace_id: span.context.traceId,
+          key_id: c.get("keyId"),
+          task_id: taskId,
+          language: req.language,
+          priority: req.priority,
+          timeout_ms: req.timeoutMs,
+          queue_ms: Math.round(queueMs * 1000) / 1000,
+          instance_source: via,
+        });
+        return toRunResponse(result, {
+          taskId,
+          language: req.language,
+          queueMs,
+          timeoutMs: req.timeoutMs,
+          timeoutClamped: prepared.timeoutClamped,
+          instanceSource: via,
+          pool: deps.poolCounts(),
+          ignoredFields: prepared.ignoredFields,
+        });
+      };
+      if (wantsEvents(c.req.header("accept"))) return await streamRun(c, req, answer, deps);
+      return c.json(answer(await deps.scheduler.submit(req, c.req.raw.signal)));
     } catch (err) {
       // Nobody is listening; answer something small for the log.
       if (err instanceof ClientGoneError) {
@@ -256,5 +261,49 @@ function logRun(
         ret_val: result.retVal,
       }
       : {}),
+  });
+}
+
+/** Whether the caller asked for Server-Sent Events. */
+function wantsEvents(accept: string | undefined): boolean {
+  return accept !== undefined && /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(accept);
+}
+
+/**
+ * Streams a run as Server-Sent Events: `stdout` and `stderr` events (data:
+ * the chunk as a JSON string) as the code produces them, then one `result`
+ * event with the usual body, or an `error` event if the run was refused
+ * after the stream began. A refusal known at once (queue full, draining) is
+ * still an ordinary JSON error response.
+ */
+async function streamRun(
+  c: Context<AppEnv>,
+  req: RunRequest,
+  answer: (scheduled: ScheduledResult) => unknown,
+  deps: RunCodeDeps,
+): Promise<Response> {
+  const queue: SSEMessage[] = [];
+  let notify = () => {};
+  req.onOutput = (fd, text) => {
+    queue.push({ event: fd === 2 ? "stderr" : "stdout", data: JSON.stringify(text) });
+    notify();
+  };
+  const running = deps.scheduler.submit(req, c.req.raw.signal);
+  let refused: unknown;
+  running.catch((err) => refused = err);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (refused) throw refused;
+  return streamSSE(c, async (stream) => {
+    let last: SSEMessage | undefined;
+    running.then(
+      (scheduled) => last = { event: "result", data: JSON.stringify(answer(scheduled)) },
+      (err) => last = { event: "error", data: JSON.stringify({ error: (err as Error).message }) },
+    ).finally(() => notify());
+    for (;;) {
+      while (queue.length) await stream.writeSSE(queue.shift()!);
+      if (last) break;
+      await new Promise<void>((resolve) => notify = resolve);
+    }
+    await stream.writeSSE(last);
   });
 }

@@ -73,6 +73,7 @@ interface Pending {
   softTimer: Timer;
   hardTimer?: Timer;
   stopReason?: StopReason;
+  onOutput?: (fd: 1 | 2, text: string) => void;
 }
 
 /** A supervised host process holding workers of one runtime. */
@@ -209,6 +210,7 @@ export class Host {
       for await (const line of conn.messages) {
         const msg = JSON.parse(line) as HostMessage;
         if (msg.t === "result") this.#onResult(msg);
+        else if (msg.t === "output") this.#onOutput(msg.wid, msg.id, msg.fd, msg.text);
         else if (msg.t === "ready") this.#onReady(msg.wid);
         else if (msg.t === "failed") this.#onFailed(msg.wid, msg.reason);
         else if (msg.t === "retire") this.#onRetire(msg.wid);
@@ -258,7 +260,11 @@ export class Host {
   }
 
   /** Sends one run to `instance`; resolves when it finished or the host died. */
-  run(instance: Instance, msg: RunMessage): Promise<RunResult> {
+  run(
+    instance: Instance,
+    msg: RunMessage,
+    onOutput?: (fd: 1 | 2, text: string) => void,
+  ): Promise<RunResult> {
     if (this.state !== "busy" || instance.state !== "idle" || !this.#conn) {
       throw new Error(`Instance ${instance.id} cannot take a run now`);
     }
@@ -270,6 +276,7 @@ export class Host {
         resolve,
         started: performance.now(),
         softTimer: setTimeout(() => this.stop("timeout"), msg.timeoutMs),
+        onOutput,
       };
       this.#conn!.writer.send(msg);
     });
@@ -301,6 +308,12 @@ export class Host {
     instance.lastUsed = performance.now();
     if (instance.state === "busy") instance.state = "idle";
     this.#settle(pending, result);
+  }
+
+  #onOutput(wid: number, id: number, fd: unknown, text: unknown): void {
+    const pending = this.#pending;
+    if (!pending || pending.msg.wid !== wid || pending.msg.id !== id) return;
+    if (typeof text === "string") pending.onOutput?.(fd === 2 ? 2 : 1, text);
   }
 
   #onStats(rssBytes: unknown, cpuSeconds: unknown): void {

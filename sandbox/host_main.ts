@@ -131,7 +131,9 @@ function spawn(wid: number): void {
   channel.port1.onmessage = (e: MessageEvent<WorkerMessage>) => {
     const msg = e.data;
     if (msg.t === "ready") send({ t: "ready", wid });
-    else if (msg.t === "retire") send({ t: "retire", wid, reason: String(msg.reason) });
+    else if (msg.t === "output" && running?.wid === wid && running.id === msg.id) {
+      send({ t: "output", wid, id: msg.id, fd: msg.fd === 2 ? 2 : 1, text: String(msg.text) });
+    } else if (msg.t === "retire") send({ t: "retire", wid, reason: String(msg.reason) });
     else if (msg.t === "result" && running?.wid === wid && running.id === msg.id) {
       // This process runs one run at a time: its CPU time over the run is
       // the run's (plus whatever a spare starting meanwhile used).

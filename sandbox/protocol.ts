@@ -43,6 +43,8 @@ export interface RunMessage {
   stdin: string;
   timeoutMs: number;
   maxOutputBytes: number;
+  /** Send output as it is produced (`output` messages), not only with the result. */
+  stream?: boolean;
 }
 
 /** Asks the host to stop a run softly (interrupt, abort). */
@@ -125,6 +127,16 @@ export interface ResultMessage extends RunOutcome {
   wid: number;
 }
 
+/** Output of the running run, as it is produced (only for runs asked to stream). */
+export interface OutputMessage {
+  t: "output";
+  wid: number;
+  id: number;
+  /** 1 for stdout, 2 for stderr. */
+  fd: number;
+  text: string;
+}
+
 /** The host crossed its memory cap and is about to exit. */
 export interface MemoryMessage {
   t: "memory";
@@ -161,12 +173,14 @@ export type HostMessage =
   | FailedMessage
   | ResultMessage
   | MemoryMessage
+  | OutputMessage
   | StatsMessage
   | RetireMessage;
 
 /** What a worker sends its host (the host adds the worker's id). */
 export type WorkerMessage =
   | { t: "ready" }
+  | { t: "output"; id: number; fd: number; text: string }
   | { t: "retire"; reason: string }
   | ({ t: "result" } & RunOutcome);
 

@@ -21,6 +21,8 @@ export interface RunRequest {
   priority: Priority;
   /** Isolation key: runs share an instance only when their keys are equal. */
   key: string;
+  /** Receives output as the run produces it (the run streams when this is set). */
+  onOutput?: (fd: 1 | 2, text: string) => void;
 }
 
 /** A finished run with how long it queued. */
@@ -293,7 +295,8 @@ export class Scheduler {
         stdin: r.stdin,
         timeoutMs: r.timeoutMs,
         maxOutputBytes: this.#limits.maxOutputBytes,
-      });
+        ...(r.onOutput && { stream: true }),
+      }, r.onOutput);
     } catch (err) {
       this.#running.delete(job);
       this.#detach(job);

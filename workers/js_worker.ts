@@ -7,11 +7,11 @@
 import vm from "node:vm";
 import v8 from "node:v8";
 import { stripTypeScriptTypes } from "node:module";
-import type { RunMessage, RunOutcome } from "../sandbox/protocol.ts";
+import type { RunMessage, RunOutcome, WorkerMessage } from "../sandbox/protocol.ts";
 import { JS_PRELUDE, JS_PRELUDE_FILENAME } from "./js_prelude.ts";
 import { JS_WEB_GLOBALS, JS_WEB_GLOBALS_FILENAME, parseUrlParts } from "./js_web_globals.ts";
 import { CodeCache } from "./code_cache.ts";
-import { capExtras, capText, OutputBuffer } from "./output_buffer.ts";
+import { capExtras, capText, OutputBuffer, OutputStreamer } from "./output_buffer.ts";
 import {
   type InitMessage,
   keepWorkerAlive,
@@ -94,7 +94,7 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       } finally {
         parkUntilNeeded(gate);
       }
-    });
+    }, post);
   };
   post({ t: "ready" });
   parkUntilNeeded(gate);
@@ -111,13 +111,25 @@ class ActiveRun {
   #done = false;
   #report: (outcome: RunOutcome) => void;
   #maxOutputBytes: number;
+  #streamer?: OutputStreamer;
 
-  constructor(msg: RunMessage, context: Fresh, report: (outcome: RunOutcome) => void) {
+  constructor(
+    msg: RunMessage,
+    context: Fresh,
+    report: (outcome: RunOutcome) => void,
+    post: (message: WorkerMessage) => void,
+  ) {
     this.id = msg.id;
     this.#report = report;
     this.#maxOutputBytes = msg.maxOutputBytes;
-    this.#out = new OutputBuffer(msg.maxOutputBytes);
-    this.#err = new OutputBuffer(msg.maxOutputBytes);
+    if (msg.stream) {
+      this.#streamer = new OutputStreamer((fd, text) =>
+        post({ t: "output", id: msg.id, fd, text })
+      );
+    }
+    const streamer = this.#streamer;
+    this.#out = new OutputBuffer(msg.maxOutputBytes, streamer && ((t) => streamer.push(1, t)));
+    this.#err = new OutputBuffer(msg.maxOutputBytes, streamer && ((t) => streamer.push(2, t)));
     // Async work the vm timeout cannot see ends here, unless it spins, in
     // which case the server kills the host.
     this.#deadline = setTimeout(
@@ -213,6 +225,7 @@ class ActiveRun {
     for (const id of this.#timers) clearTimeout(id);
     this.#timers.clear();
     const ret = capText(retVal, this.#maxOutputBytes);
+    this.#streamer?.flush();
     const outcome: RunOutcome = {
       id: this.id,
       status,

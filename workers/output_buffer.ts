@@ -25,23 +25,31 @@ export class OutputBuffer {
   /** True once anything was dropped because of the cap. */
   truncated = false;
 
-  /** @param cap the most UTF-8 bytes this buffer keeps. */
-  constructor(cap: number) {
+  #onKept?: (text: string) => void;
+
+  /**
+   * @param cap the most UTF-8 bytes this buffer keeps.
+   * @param onKept sees every piece of text kept (for streaming), never more than the cap.
+   */
+  constructor(cap: number, onKept?: (text: string) => void) {
     this.#cap = cap;
+    this.#onKept = onKept;
   }
 
   /** Append text, cutting it at the cap. */
   write(text: string): void {
     if (this.truncated || text.length === 0) return;
     const size = utf8Length(text);
+    let kept = text;
     if (this.#bytes + size <= this.#cap) {
-      this.#parts.push(text);
       this.#bytes += size;
-      return;
+    } else {
+      kept = cutToBytes(text, this.#cap - this.#bytes);
+      this.#bytes = this.#cap;
+      this.truncated = true;
     }
-    this.#parts.push(cutToBytes(text, this.#cap - this.#bytes));
-    this.#bytes = this.#cap;
-    this.truncated = true;
+    this.#parts.push(kept);
+    if (kept) this.#onKept?.(kept);
   }
 
   /** Append raw UTF-8 bytes (Pyodide's stdout hands us bytes). */
@@ -100,4 +108,44 @@ export function capExtras(
     out.exception = { type: capText(excType, 200).text, message: message.text };
   }
   return { ...out, truncated };
+}
+
+/**
+ * Sends a run's output in chunks as it is produced: at once when nothing
+ * was sent in the last 50 ms, else gathered and sent 50 ms later (or at
+ * 8 KiB); `flush()` sends what is left (before the result, and before a
+ * Python run sleeps, when no timer can fire).
+ */
+export class OutputStreamer {
+  #pending: { fd: number; text: string }[] = [];
+  #size = 0;
+  #last = -Infinity;
+  #timer?: ReturnType<typeof setTimeout>;
+  #send: (fd: number, text: string) => void;
+
+  constructor(send: (fd: number, text: string) => void) {
+    this.#send = send;
+  }
+
+  /** Gathers `text` of stream `fd`; sends if it is time. */
+  push(fd: number, text: string): void {
+    const tail = this.#pending.at(-1);
+    if (tail && tail.fd === fd) tail.text += text;
+    else this.#pending.push({ fd, text });
+    this.#size += text.length;
+    const since = performance.now() - this.#last;
+    if (this.#size >= 8192 || since >= 50) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), 50 - since);
+  }
+
+  /** Sends everything gathered. */
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0) return;
+    for (const { fd, text } of this.#pending) this.#send(fd, text);
+    this.#pending = [];
+    this.#size = 0;
+    this.#last = performance.now();
+  }
 }

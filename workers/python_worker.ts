@@ -11,7 +11,7 @@ import { ClassGuard } from "./class_guard.ts";
 import { DictGuard } from "./dict_guard.ts";
 import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
 import { CodeCache } from "./code_cache.ts";
-import { capExtras, capText, OutputBuffer } from "./output_buffer.ts";
+import { capExtras, capText, OutputBuffer, OutputStreamer } from "./output_buffer.ts";
 import { PYTHON_HARNESS } from "./python_harness.ts";
 import { PYTHON_PRELOAD } from "./python_preload.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
@@ -102,6 +102,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   const gate = new Int32Array(init.gate);
   let out = new OutputBuffer(0);
   let err = new OutputBuffer(0);
+  let streaming: OutputStreamer | undefined;
 
   // A memory snapshot skips loading, preloading and preparing (~3 s ->
   // ~0.15 s); without one the worker does it all, and may make a snapshot.
@@ -155,6 +156,8 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     // Sleep on the interrupt slot so a soft stop wakes it; consume the
     // interrupt here and let Python raise it, as the eval loop would.
     (ms: number) => {
+      // No timer fires while Python sleeps: send what it printed first.
+      streaming?.flush();
       if (Atomics.wait(ctl, 0, 0, Math.max(0, ms)) === "timed-out") return false;
       Atomics.store(ctl, 0, 0);
       return true;
@@ -200,8 +203,11 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   }
 
   async function run(msg: RunMessage): Promise<RunOutcome> {
-    out = new OutputBuffer(msg.maxOutputBytes);
-    err = new OutputBuffer(msg.maxOutputBytes);
+    const streamer = streaming = msg.stream
+      ? new OutputStreamer((fd, text) => post({ t: "output", id: msg.id, fd, text }))
+      : undefined;
+    out = new OutputBuffer(msg.maxOutputBytes, streamer && ((t) => streamer.push(1, t)));
+    err = new OutputBuffer(msg.maxOutputBytes, streamer && ((t) => streamer.push(2, t)));
     const started = performance.now();
     let status: RunOutcome["status"] = "error";
     let retVal = "";
@@ -260,13 +266,17 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     }
     const durationMs = performance.now() - started;
     harness.flush();
+    // The text() calls below flush the decoders; stream what they add too.
+    const stdout = out.text();
+    const stderr = err.text();
+    streamer?.flush();
     const ret = capText(retVal, msg.maxOutputBytes);
     const extras = capExtras(retJson, excType, excMessage, msg.maxOutputBytes);
     return {
       id: msg.id,
       status,
-      stdout: out.text(),
-      stderr: err.text(),
+      stdout,
+      stderr,
       retVal: ret.text,
       retValSet,
       exitCode,
