@@ -20,6 +20,12 @@ export interface RunnerOptions {
   now?: () => number;
 }
 
+/** A piece of a run's output. */
+export interface OutputChunk {
+  fd: 1 | 2;
+  text: string;
+}
+
 const FINISHED: ReadonlySet<JobStatus> = new Set(["done", "cancelled", "dead"]);
 
 /** Whether a job will not change any more (unless a dead one is retried). */
@@ -38,6 +44,8 @@ export class JobRunner {
   #timer: ReturnType<typeof setInterval>;
   #closed = false;
   #inFlight = new Set<Promise<void>>();
+  /** Output of running jobs' current attempts, for `watch`. */
+  #live = new Map<string, { chunks: OutputChunk[]; listeners: Set<(c: OutputChunk) => void> }>();
 
   constructor(store: JobStore, scheduler: Scheduler, options: RunnerOptions) {
     this.#store = store;
@@ -74,6 +82,13 @@ export class JobRunner {
   }
 
   async #attempt(job: Job): Promise<void> {
+    const live = { chunks: [] as OutputChunk[], listeners: new Set<(c: OutputChunk) => void>() };
+    this.#live.set(job.id, live);
+    job.run.request.onOutput = (fd, text) => {
+      const chunk = { fd, text };
+      live.chunks.push(chunk);
+      for (const listener of live.listeners) listener(chunk);
+    };
     const controller = new AbortController();
     this.#running.set(job.id, controller);
     this.#notify(job.id);
@@ -103,6 +118,7 @@ export class JobRunner {
       }
     }
     this.#running.delete(job.id);
+    this.#live.delete(job.id);
     if (to === "queued") this.#store.requeue(job.id, refused);
     else this.#store.finish(job.id, ["running"], to, this.#now(), fields);
     this.#notify(job.id);
@@ -138,6 +154,20 @@ export class JobRunner {
       this.pump();
     }
     return ok;
+  }
+
+  /**
+   * Output of the job's current attempt so far, and `listener` for what
+   * follows (until `stop()` or the attempt ends).
+   */
+  watch(
+    id: string,
+    listener: (chunk: OutputChunk) => void,
+  ): { chunks: OutputChunk[]; stop(): void } {
+    const live = this.#live.get(id);
+    if (!live) return { chunks: [], stop() {} };
+    live.listeners.add(listener);
+    return { chunks: [...live.chunks], stop: () => live.listeners.delete(listener) };
   }
 
   /** Resolves when the job is no longer queued or running, or after `ms`. */

@@ -43,6 +43,7 @@ const ROUTES: Record<string, string> = {
   "/jobs": "GET, HEAD, POST",
   "/jobs/{id}": "GET, HEAD, DELETE",
   "/jobs/{id}/retry": "POST",
+  "/jobs/{id}/events": "GET, HEAD",
 };
 
 /** The route a path belongs to, for labels: a known route, else "unmatched". */
@@ -50,6 +51,7 @@ function routeOf(path: string): string {
   if (ROUTES[path]) return path;
   if (/^\/jobs\/[^/]+$/.test(path)) return "/jobs/{id}";
   if (/^\/jobs\/[^/]+\/retry$/.test(path)) return "/jobs/{id}/retry";
+  if (/^\/jobs\/[^/]+\/events$/.test(path)) return "/jobs/{id}/events";
   return "unmatched";
 }
 

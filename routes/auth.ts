@@ -61,7 +61,11 @@ export function apiKeyAuth(
       }, 401);
     }
     c.set("keyId", id);
-    if (c.req.path !== "/run_code") return await next();
+    // Runs per minute count `/run_code` and job submissions alike; a
+    // submitted job holds no connection, so only `/run_code` counts toward
+    // the runs in progress.
+    const submitsJobs = c.req.path === "/jobs" && c.req.method === "POST";
+    if (c.req.path !== "/run_code" && !submitsJobs) return await next();
 
     const s = state.get(id) ?? { running: 0, windowStart: now(), windowRuns: 0 };
     state.set(id, s);
@@ -83,6 +87,10 @@ export function apiKeyAuth(
           error: `Rate limit of ${limits.runsPerMinute} runs per minute reached for key ${id}`,
         }, 429);
       }
+    }
+    if (submitsJobs) {
+      s.windowRuns++;
+      return await next();
     }
     if (limits.maxConcurrent > 0 && s.running >= limits.maxConcurrent) {
       onRejected("key_concurrency");

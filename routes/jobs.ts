@@ -11,6 +11,7 @@
  * A caller sees only the jobs it submitted with its API key.
  */
 import { Hono } from "hono";
+import { type SSEMessage, streamSSE } from "hono/streaming";
 import { BadRequestError } from "../errors.ts";
 import { isFinished, type JobRunner } from "../jobs/runner.ts";
 import type { Job, JobStatus, JobStore } from "../jobs/store.ts";
@@ -155,6 +156,53 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
       job = await deps.runner.wait(id, wait * 1000) ?? job;
     }
     return c.json(jobBody(job));
+  });
+
+  // The job's output as Server-Sent Events: what its current attempt printed
+  // so far, then live, then a `result` event with the job (for a finished
+  // job: its output, then the job at once).
+  app.get("/jobs/:id/events", (c) => {
+    const id = c.req.param("id");
+    const job = mine(c, id);
+    if (!job) return c.json(notFound(id), 404);
+    return streamSSE(c, async (stream) => {
+      const queue: SSEMessage[] = [];
+      let notify = () => {};
+      const chunk = (fd: number, text: string): SSEMessage => ({
+        event: fd === 2 ? "stderr" : "stdout",
+        data: JSON.stringify(text),
+      });
+      let last: Job | undefined;
+      let watching = { stop() {} };
+      if (isFinished(job.status)) {
+        last = job;
+        const out = (job.result as { output?: { stdout?: string; stderr?: string } } | undefined)
+          ?.output;
+        if (out?.stdout) queue.push(chunk(1, out.stdout));
+        if (out?.stderr) queue.push(chunk(2, out.stderr));
+      } else {
+        const w = deps.runner.watch(id, (c) => {
+          queue.push(chunk(c.fd, c.text));
+          notify();
+        });
+        watching = w;
+        queue.push(...w.chunks.map((c) => chunk(c.fd, c.text)));
+        stream.onAbort(() => {
+          w.stop();
+          notify();
+        });
+        deps.runner.wait(id, 24 * 3_600_000).then((j) => last = j ?? job).finally(() => notify());
+      }
+      while (!stream.aborted) {
+        while (queue.length) await stream.writeSSE(queue.shift()!);
+        if (last) break;
+        await new Promise<void>((resolve) => notify = resolve);
+      }
+      watching.stop();
+      if (last && !stream.aborted) {
+        await stream.writeSSE({ event: "result", data: JSON.stringify(jobBody(last)) });
+      }
+    });
   });
 
   app.delete("/jobs/:id", (c) => {

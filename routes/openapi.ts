@@ -284,6 +284,18 @@ export function openApiDocument(version: string, auth: boolean): Json {
           },
         },
       },
+      "/jobs/{id}/events": {
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        get: {
+          operationId: "jobEvents",
+          summary: "The job's output as Server-Sent Events, then a `result` event with the job",
+          responses: {
+            200: { description: "text/event-stream", content: { "text/event-stream": {} } },
+            404: error("No such job"),
+            ...unauthorized,
+          },
+        },
+      },
       "/jobs/{id}/retry": {
         parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
         post: {

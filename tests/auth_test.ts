@@ -87,6 +87,14 @@ Deno.test({
       const retry = Number(refused.headers.get("retry-after"));
       assert.ok(retry >= 1 && retry <= 60, String(retry));
       assert.match((await refused.json()).error, new RegExp(`4 runs per minute .*${keyId(keyA)}`));
+      // Submitting a job counts against the same budget.
+      const job = await service.app.request("/jobs", {
+        method: "POST",
+        headers: { authorization: `Bearer ${keyA}`, "content-type": "application/json" },
+        body: JSON.stringify({ language: "js", code: "return 1" }),
+      });
+      assert.equal(job.status, 429);
+      await job.body?.cancel();
       // Another key has its own budget.
       const other = await run(keyB);
       assert.equal(other.status, 200);

@@ -89,6 +89,33 @@ Deno.test({
         assert.ok(done.started_at && done.finished_at && done.created_at <= done.started_at);
       });
 
+      await t.step("/jobs/{id}/events streams the output live, then the job", async () => {
+        const sub = await jobs.submit({
+          language: "python",
+          code: "import time\nprint('one', flush=True)\ntime.sleep(0.8)\nprint('two')\n7",
+        });
+        const started = performance.now();
+        const res = await fetch(`${server.url}/jobs/${sub.body.id}/events`);
+        assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
+        const text = await res.text();
+        const events = text.trim().split("\n\n").map((block) => ({
+          event: block.match(/^event: (.*)$/m)?.[1],
+          data: JSON.parse(block.match(/^data: (.*)$/m)![1]),
+        }));
+        assert.ok(performance.now() - started > 500, "it stayed open while the job ran");
+        const out = events.filter((e) => e.event === "stdout").map((e) => e.data).join("");
+        assert.equal(out, "one\ntwo\n");
+        const last = events.at(-1)!;
+        assert.equal(last.event, "result");
+        assert.equal(last.data.status, "done");
+        assert.equal(last.data.result.output.ret_val, "7");
+        // A finished job replays its output and ends at once.
+        const again = await (await fetch(`${server.url}/jobs/${sub.body.id}/events`)).text();
+        assert.match(again, /event: stdout\ndata: "one\\ntwo\\n"/);
+        assert.match(again, /event: result/);
+        assert.equal(await fetch(`${server.url}/jobs/nope/events`).then((r) => r.status), 404);
+      });
+
       await t.step("?wait long-polls until the job finishes", async () => {
         const sub = await jobs.submit({
           language: "js",
