@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
-import { loadKeys } from "./routes/auth.ts";
+import { loadKeys } from "./config_keys.ts";
 import { ISOLATION_MODES, type IsolationMode } from "./sandbox/isolation_key.ts";
 
 const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>

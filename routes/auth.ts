@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./run_code.ts";
+export { loadKeys } from "../config_keys.ts";
 
 /** Per-key limits; 0 means unlimited. */
 export interface KeyLimits {
@@ -107,16 +108,4 @@ export function apiKeyAuth(
       s.running--;
     }
   };
-}
-
-/** Reads keys from a comma-separated list and/or a file (one per line, # comments). */
-export function loadKeys(list: string | undefined, file: string | undefined): string[] {
-  const keys = (list ?? "").split(",").map((k) => k.trim()).filter(Boolean);
-  if (file) {
-    for (const line of Deno.readTextFileSync(file).split("\n")) {
-      const key = line.replace(/#.*/, "").trim();
-      if (key) keys.push(key);
-    }
-  }
-  return [...new Set(keys)];
 }

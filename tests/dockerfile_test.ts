@@ -21,6 +21,57 @@ Deno.test("the Dockerfile installs dependencies before copying the code", () => 
 });
 
 Deno.test({
+  name: "the Dockerfile's snapshot layer has every file the snapshot needs",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // Replays the layers up to the snapshot in an empty directory: the
+    // dependency install, the COPY lines before `COPY . .`, the RUN.
+    const root = new URL("..", import.meta.url).pathname;
+    const dir = Deno.makeTempDirSync({ prefix: "faas-docker-" });
+    const cache = Deno.makeTempDirSync({ prefix: "faas-docker-snap-" });
+    try {
+      const head = dockerfile.slice(dockerfile.indexOf("FROM denoland/deno:2.9.6\nARG"));
+      const upToSnapshot = head.slice(0, head.indexOf("COPY . ."));
+      const copies = [...upToSnapshot.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)];
+      assert.ok(copies.length >= 5);
+      for (const [, sources, dest] of copies) {
+        for (const source of sources.split(" ")) {
+          const target = dest.endsWith("/") ? `${dir}/${dest}` : `${dir}/`;
+          Deno.mkdirSync(target, { recursive: true });
+          // Docker copies a directory's contents into the destination.
+          const from = source.endsWith("/") ? `${root}${source}.` : `${root}${source}`;
+          const out = await new Deno.Command("cp", { args: ["-r", from, target] }).output();
+          assert.equal(out.code, 0, `${source}: ${new TextDecoder().decode(out.stderr)}`);
+        }
+      }
+      const install = await new Deno.Command(Deno.execPath(), {
+        args: ["install", "--frozen"],
+        cwd: dir,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
+      const run = upToSnapshot.match(/^RUN (deno run .*sandbox\/snapshot_main\.ts)$/m);
+      assert.ok(run, "the snapshot RUN line");
+      const [, ...args] = run[1].split(" ");
+      const snapshot = await new Deno.Command(Deno.execPath(), {
+        args,
+        cwd: dir,
+        env: { FAAS_SNAPSHOT_DIR: cache },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(snapshot.code, 0, new TextDecoder().decode(snapshot.stderr));
+      assert.ok([...Deno.readDirSync(cache)].some((e) => e.name.endsWith(".snapshot")));
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+      Deno.removeSync(cache, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "the Dockerfile's HEALTHCHECK follows the configured port",
   sanitizeOps: false,
   sanitizeResources: false,
