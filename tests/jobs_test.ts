@@ -151,6 +151,25 @@ Deno.test({
         for (const id of ids.slice(1, -1)) assert.equal((await jobs.settle(id)).status, "done");
       });
 
+      await t.step("queued jobs start by priority, then age", async () => {
+        // Four fill what may be in flight; the rest wait in the store.
+        const busy = [];
+        for (let i = 0; i < 4; i++) {
+          busy.push(
+            (await jobs.submit({ language: "python", code: "import time\ntime.sleep(0.8)" })).body
+              .id,
+          );
+        }
+        const low = (await jobs.submit({ language: "python", code: "1", priority: "low" })).body.id;
+        const normal = (await jobs.submit({ language: "python", code: "2" })).body.id;
+        const urgent =
+          (await jobs.submit({ language: "python", code: "3", priority: "urgent" })).body.id;
+        const started = async (id: string) => Date.parse((await jobs.settle(id)).started_at!);
+        const [u, n, l] = [await started(urgent), await started(normal), await started(low)];
+        assert.ok(u <= n && n <= l, `urgent ${u}, normal ${n}, low ${l}`);
+        for (const id of busy) await jobs.settle(id);
+      });
+
       await t.step("an Idempotency-Key returns the same job and runs it once", async () => {
         const body = { language: "python", code: "import random\nrandom.random()" };
         const a = await jobs.submit(body, { "idempotency-key": "order-17" });
