@@ -7,7 +7,7 @@
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createService, type Service } from "./service.ts";
 import { watchLauncher } from "./orphan_watch.ts";
-import { JobStore } from "./jobs/store.ts";
+import { openJobStore } from "./jobs/open_store.ts";
 import {
   PackageError,
   preparePythonPackages,
@@ -51,7 +51,7 @@ try {
 
 // The job store must open (a directory that cannot be written stops start-up).
 try {
-  new JobStore(config.jobStore).close();
+  await openJobStore(config.jobStore).close();
 } catch (err) {
   fail(`FAAS_JOB_STORE ${config.jobStore} cannot be opened: ${(err as Error).message}`);
 }

@@ -7,7 +7,7 @@ import type { Config } from "./config.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { createApp } from "./routes/app.ts";
 import { createTracer } from "./tracing/tracer.ts";
-import { JobStore } from "./jobs/store.ts";
+import { openJobStore } from "./jobs/open_store.ts";
 import { JobRunner } from "./jobs/runner.ts";
 import { toRunResponse } from "./routes/run_response.ts";
 import type { HealthSources } from "./routes/health.ts";
@@ -200,7 +200,7 @@ export function createService(
     const sum = (k: keyof PoolCounts) => all.python[k] + all.javascript[k];
     return { total: sum("total"), idle: sum("idle"), busy: sum("busy"), starting: sum("starting") };
   }
-  const jobStore = new JobStore(config.jobStore);
+  const jobStore = openJobStore(config.jobStore);
   const jobRunner = new JobRunner(jobStore, scheduler, {
     concurrency: config.maxInstances * 2,
     maxAttempts: config.jobMaxAttempts,
@@ -290,7 +290,7 @@ export function createService(
       jobRunner.close();
       await scheduler.drain(graceMs);
       await jobRunner.settled();
-      jobStore.close();
+      await jobStore.close();
       hub.close();
       readyWaiters = [];
       // Spans still buffered go out before the process ends.

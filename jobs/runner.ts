@@ -26,6 +26,11 @@ export interface OutputChunk {
   text: string;
 }
 
+/** How long a claimed job stays with its replica without a renewal, ms. */
+const LEASE_MS = 10_000;
+/** How often a waiter looks at the store again, ms (a job may run on another replica). */
+const POLL_MS = 250;
+
 const FINISHED: ReadonlySet<JobStatus> = new Set(["done", "cancelled", "dead"]);
 
 /** Whether a job will not change any more (unless a dead one is retried). */
@@ -44,6 +49,10 @@ export class JobRunner {
   #timer: ReturnType<typeof setInterval>;
   #closed = false;
   #inFlight = new Set<Promise<void>>();
+  #pumping = false;
+  #backoffUntil = 0;
+  #pumpAgain = false;
+  #started: Promise<void>;
   /** Output of running jobs' current attempts, for `watch`. */
   #live = new Map<string, { chunks: OutputChunk[]; listeners: Set<(c: OutputChunk) => void> }>();
 
@@ -53,25 +62,55 @@ export class JobRunner {
     this.#opts = options;
     this.#now = options.now ?? Date.now;
     // What was running when the service last stopped runs again.
-    store.requeueRunning();
-    this.#timer = setInterval(() => {
-      store.deleteFinishedBefore(this.#now() - options.ttlMs);
-      this.pump();
-    }, Math.min(1000, options.ttlMs));
+    this.#started = store.recover(this.#now(), true).then(() => this.pump()).catch(() => {});
+    this.#timer = setInterval(() => this.#tick().catch(() => {}), Math.min(1000, options.ttlMs));
+  }
+
+  /** Housekeeping every second: expiry, leases, cancellations from elsewhere, the queue. */
+  async #tick(): Promise<void> {
+    const now = this.#now();
+    await this.#store.deleteFinishedBefore(now - this.#opts.ttlMs);
+    const mine = [...this.#running.keys()];
+    await this.#store.renew(mine, now + LEASE_MS);
+    await this.#store.recover(now, false);
+    // A job cancelled through another replica is stopped here.
+    for (const id of mine) {
+      const job = await this.#store.get(id);
+      if (job && job.status !== "running") this.#running.get(id)?.abort();
+    }
+    await this.pump();
   }
 
   /** Queues new jobs (all or none) and starts what capacity allows. */
-  submit(jobs: Job[]): void {
-    this.#store.insert(jobs);
-    this.pump();
+  async submit(jobs: Job[]): Promise<void> {
+    await this.#store.insert(jobs);
+    this.pump().catch(() => {});
   }
 
   /** Takes queued jobs while capacity allows. */
-  pump(): void {
-    while (!this.#closed && this.#running.size < this.#opts.concurrency) {
-      const job = this.#store.claim(this.#now());
-      if (!job) return;
-      this.#run(job);
+  async pump(): Promise<void> {
+    // After the scheduler refused a job (starting, full, draining), wait
+    // for the periodic pump instead of claiming it straight back.
+    if (this.#now() < this.#backoffUntil) return;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        while (
+          !this.#closed && this.#running.size < this.#opts.concurrency &&
+          this.#now() >= this.#backoffUntil
+        ) {
+          const job = await this.#store.claim(this.#now(), LEASE_MS);
+          if (!job) break;
+          this.#run(job);
+        }
+      } while (this.#pumpAgain);
+    } finally {
+      this.#pumping = false;
     }
   }
 
@@ -113,17 +152,21 @@ export class JobRunner {
         // Not the job's fault and not an attempt: back in line.
         to = "queued";
         refused = true;
+        this.#backoffUntil = this.#now() + 500;
       } else {
         [to, fields] = this.#failed(job, (err as Error).message);
       }
     }
     this.#running.delete(job.id);
     this.#live.delete(job.id);
-    if (to === "queued") this.#store.requeue(job.id, refused);
-    else this.#store.finish(job.id, ["running"], to, this.#now(), fields);
-    this.#notify(job.id);
+    try {
+      if (to === "queued") await this.#store.requeue(job.id, refused);
+      else await this.#store.finish(job.id, ["running"], to, this.#now(), fields);
+    } finally {
+      this.#notify(job.id);
+    }
     // A refused job waits for the periodic pump rather than spinning.
-    if (to !== "queued") this.pump();
+    if (to !== "queued") this.pump().catch(() => {});
   }
 
   #failed(job: Job, error: string): [JobStatus, { error?: string }] {
@@ -133,8 +176,8 @@ export class JobRunner {
   }
 
   /** Cancels a queued or running job; its status afterwards, or undefined if unknown. */
-  cancel(id: string): JobStatus | undefined {
-    if (this.#store.finish(id, ["queued"], "cancelled", this.#now())) {
+  async cancel(id: string): Promise<JobStatus | undefined> {
+    if (await this.#store.finish(id, ["queued"], "cancelled", this.#now())) {
       this.#notify(id);
       return "cancelled";
     }
@@ -143,15 +186,17 @@ export class JobRunner {
       running.abort();
       return "cancelled";
     }
-    return this.#store.get(id)?.status;
+    // Running on another replica: it sees the status and stops the run.
+    if (await this.#store.finish(id, ["running"], "cancelled", this.#now())) return "cancelled";
+    return (await this.#store.get(id))?.status;
   }
 
   /** Queues a dead job again; whether it was dead. */
-  retry(id: string): boolean {
-    const ok = this.#store.retry(id);
+  async retry(id: string): Promise<boolean> {
+    const ok = await this.#store.retry(id);
     if (ok) {
       this.#notify(id);
-      this.pump();
+      this.pump().catch(() => {});
     }
     return ok;
   }
@@ -174,8 +219,9 @@ export class JobRunner {
   async wait(id: string, ms: number): Promise<Job | undefined> {
     const deadline = this.#now() + ms;
     for (;;) {
-      const job = this.#store.get(id);
+      const job = await this.#store.get(id);
       if (!job || isFinished(job.status) || this.#now() >= deadline) return job;
+      // Woken by a change here, or after a while (another replica may run it).
       await new Promise<void>((resolve) => {
         const set = this.#waiters.get(id) ?? new Set();
         this.#waiters.set(id, set);
@@ -185,7 +231,7 @@ export class JobRunner {
           if (set.size === 0) this.#waiters.delete(id);
           resolve();
         };
-        const timer = setTimeout(wake, Math.max(0, deadline - this.#now()));
+        const timer = setTimeout(wake, Math.max(0, Math.min(POLL_MS, deadline - this.#now())));
         set.add(wake);
       });
     }
@@ -204,6 +250,7 @@ export class JobRunner {
 
   /** Resolves once every job in flight has its outcome recorded. */
   async settled(): Promise<void> {
+    await this.#started;
     await Promise.allSettled([...this.#inFlight]);
   }
 }

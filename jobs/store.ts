@@ -67,8 +67,44 @@ function fromRow(r: Row): Job {
   return job;
 }
 
-/** Jobs in SQLite. */
-export class JobStore {
+/**
+ * Where jobs are kept: SQLite on one machine (`SqliteJobStore`), or Redis
+ * shared by replicas (`RedisJobStore`).
+ */
+export interface JobStore {
+  /** Adds queued jobs, all or none. */
+  insert(jobs: Job[]): Promise<void>;
+  get(id: string): Promise<Job | undefined>;
+  /** The owner's job with this idempotency key, if any. */
+  byIdempotencyKey(owner: string, key: string): Promise<Job | undefined>;
+  /** Takes the next queued job (highest priority, oldest first), marks it running under a lease. */
+  claim(now: number, leaseMs: number): Promise<Job | undefined>;
+  /** Sets a job's status (and result or error) if it is still one of `from`; whether it was. */
+  finish(
+    id: string,
+    from: JobStatus[],
+    to: JobStatus,
+    now: number,
+    fields?: { result?: unknown; error?: string },
+  ): Promise<boolean>;
+  /** A running job back to the queue; `refund` when the attempt did not count. */
+  requeue(id: string, refund: boolean): Promise<void>;
+  /** A dead job back to the queue, its attempts counted afresh; whether it was dead. */
+  retry(id: string): Promise<boolean>;
+  /** Extends the leases of jobs this replica runs. */
+  renew(ids: string[], until: number): Promise<void>;
+  /**
+   * Queues again the running jobs whose runner is gone: at start for a
+   * store only this process uses; those with an expired lease for a shared one.
+   */
+  recover(now: number, atStart: boolean): Promise<number>;
+  list(owner: string, status: JobStatus, limit: number): Promise<Job[]>;
+  deleteFinishedBefore(before: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Jobs in SQLite, for one service process. */
+export class SqliteJobStore implements JobStore {
   #db: DatabaseSync;
   #claim: StatementSync;
   #get: StatementSync;
@@ -108,7 +144,7 @@ export class JobStore {
   }
 
   /** Adds queued jobs, all or none. */
-  insert(jobs: Job[]): void {
+  insert(jobs: Job[]): Promise<void> {
     const add = this.#db.prepare(`INSERT INTO jobs
       (id, owner, status, attempts, priority, run, idempotency_key, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -129,27 +165,28 @@ export class JobStore {
       this.#db.exec("COMMIT");
     } catch (err) {
       this.#db.exec("ROLLBACK");
-      throw err;
+      return Promise.reject(err);
     }
+    return Promise.resolve();
   }
 
   /** The job, or undefined. */
-  get(id: string): Job | undefined {
+  get(id: string): Promise<Job | undefined> {
     const row = this.#get.get(id) as Row | undefined;
-    return row && fromRow(row);
+    return Promise.resolve(row && fromRow(row));
   }
 
   /** The owner's job with this idempotency key, if any. */
-  byIdempotencyKey(owner: string, key: string): Job | undefined {
+  byIdempotencyKey(owner: string, key: string): Promise<Job | undefined> {
     const row = this.#db.prepare("SELECT * FROM jobs WHERE owner = ? AND idempotency_key = ?")
       .get(owner, key) as Row | undefined;
-    return row && fromRow(row);
+    return Promise.resolve(row && fromRow(row));
   }
 
   /** Takes the next queued job (highest priority, oldest first) and marks it running. */
-  claim(now: number): Job | undefined {
+  claim(now: number, _leaseMs: number): Promise<Job | undefined> {
     const row = this.#claim.get(now) as Row | undefined;
-    return row && fromRow(row);
+    return Promise.resolve(row && fromRow(row));
   }
 
   /** Sets a job's status (and result or error) if it is still `from`; whether it was. */
@@ -159,7 +196,7 @@ export class JobStore {
     to: JobStatus,
     now: number,
     fields: { result?: unknown; error?: string } = {},
-  ): boolean {
+  ): Promise<boolean> {
     const finished = to === "queued" ? null : now;
     const r = this.#db.prepare(
       `UPDATE jobs SET status = ?, finished_at = ?, result = ?, error = ?
@@ -172,38 +209,45 @@ export class JobStore {
       id,
       ...from,
     );
-    return Number(r.changes) > 0;
+    return Promise.resolve(Number(r.changes) > 0);
   }
 
   /**
    * A running job back to the queue: after a failed attempt, or, with
    * `refund`, because the service refused it (which is not an attempt).
    */
-  requeue(id: string, refund: boolean): void {
+  requeue(id: string, refund: boolean): Promise<void> {
     this.#db.prepare(
       `UPDATE jobs SET status = 'queued', attempts = attempts - ?
        WHERE id = ? AND status = 'running'`,
     ).run(refund ? 1 : 0, id);
+    return Promise.resolve();
   }
 
   /** A dead job back to the queue, its attempts counted afresh. */
-  retry(id: string): boolean {
+  retry(id: string): Promise<boolean> {
     const r = this.#db.prepare(
       `UPDATE jobs SET status = 'queued', attempts = 0, finished_at = NULL, error = NULL,
        started_at = NULL WHERE id = ? AND status = 'dead'`,
     ).run(id);
-    return Number(r.changes) > 0;
+    return Promise.resolve(Number(r.changes) > 0);
   }
 
-  /** Jobs that were running when the service stopped go back to the queue. */
-  requeueRunning(): number {
-    return Number(
+  renew(_ids: string[], _until: number): Promise<void> {
+    // Only this process uses the file: no other runner could take a job over.
+    return Promise.resolve();
+  }
+
+  /** At start: jobs that were running when the service stopped go back to the queue. */
+  recover(_now: number, atStart: boolean): Promise<number> {
+    if (!atStart) return Promise.resolve(0);
+    return Promise.resolve(Number(
       this.#db.prepare("UPDATE jobs SET status = 'queued' WHERE status = 'running'").run().changes,
-    );
+    ));
   }
 
   /** The owner's jobs with `status`, oldest first. */
-  list(owner: string | undefined, status: JobStatus, limit: number): Job[] {
+  list(owner: string | undefined, status: JobStatus, limit: number): Promise<Job[]> {
     const rows =
       (owner === undefined
         ? this.#db.prepare("SELECT * FROM jobs WHERE status = ? ORDER BY created_at LIMIT ?")
@@ -211,19 +255,20 @@ export class JobStore {
         : this.#db.prepare(
           "SELECT * FROM jobs WHERE owner = ? AND status = ? ORDER BY created_at LIMIT ?",
         ).all(owner, status, limit)) as unknown as Row[];
-    return rows.map(fromRow);
+    return Promise.resolve(rows.map(fromRow));
   }
 
   /** Deletes jobs that finished before `before`; how many. */
-  deleteFinishedBefore(before: number): number {
-    return Number(
+  deleteFinishedBefore(before: number): Promise<number> {
+    return Promise.resolve(Number(
       this.#db.prepare(
         "DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?",
       ).run(before).changes,
-    );
+    ));
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.#db.close();
+    return Promise.resolve();
   }
 }

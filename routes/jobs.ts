@@ -49,8 +49,8 @@ export function jobBody(job: Job): Record<string, unknown> {
 export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const owner = (c: { get(k: "keyId"): string | undefined }) => c.get("keyId") ?? "";
-  const mine = (c: { get(k: "keyId"): string | undefined }, id: string) => {
-    const job = deps.store.get(id);
+  const mine = async (c: { get(k: "keyId"): string | undefined }, id: string) => {
+    const job = await deps.store.get(id);
     return job && job.owner === owner(c) ? job : undefined;
   };
   const notFound = (id: string) => ({ error: `No job ${JSON.stringify(id)}` });
@@ -74,10 +74,12 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
       }
       const who = owner(c);
       if (key !== undefined) {
-        const first = deps.store.byIdempotencyKey(who, batch ? `${key}#0` : key);
+        const first = await deps.store.byIdempotencyKey(who, batch ? `${key}#0` : key);
         if (first) {
           const found = batch
-            ? entries.map((_, i) => deps.store.byIdempotencyKey(who, `${key}#${i}`))
+            ? await Promise.all(
+              entries.map((_, i) => deps.store.byIdempotencyKey(who, `${key}#${i}`)),
+            )
             : [first];
           return accepted(c, batch, found.filter((j): j is Job => j !== undefined));
         }
@@ -117,14 +119,14 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
         const fields = [...new Set(issues.map((d) => d.field))].join(", ");
         throw new BadRequestError(`Invalid request: check ${fields}`, issues);
       }
-      deps.runner.submit(jobs);
+      await deps.runner.submit(jobs);
       return accepted(c, batch, jobs);
     } catch (err) {
       return errorResponse(c, err);
     }
   });
 
-  app.get("/jobs", (c) => {
+  app.get("/jobs", async (c) => {
     const status = c.req.query("status") ?? "dead";
     if (!STATUSES.includes(status as JobStatus)) {
       return errorResponse(
@@ -134,7 +136,7 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
         ]),
       );
     }
-    const jobs = deps.store.list(owner(c), status as JobStatus, 100);
+    const jobs = await deps.store.list(owner(c), status as JobStatus, 100);
     return c.json({ jobs: jobs.map(jobBody) });
   });
 
@@ -150,7 +152,7 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
         ]),
       );
     }
-    let job = mine(c, id);
+    let job = await mine(c, id);
     if (!job) return c.json(notFound(id), 404);
     if (wait > 0 && !isFinished(job.status)) {
       job = await deps.runner.wait(id, wait * 1000) ?? job;
@@ -161,9 +163,9 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
   // The job's output as Server-Sent Events: what its current attempt printed
   // so far, then live, then a `result` event with the job (for a finished
   // job: its output, then the job at once).
-  app.get("/jobs/:id/events", (c) => {
+  app.get("/jobs/:id/events", async (c) => {
     const id = c.req.param("id");
-    const job = mine(c, id);
+    const job = await mine(c, id);
     if (!job) return c.json(notFound(id), 404);
     return streamSSE(c, async (stream) => {
       const queue: SSEMessage[] = [];
@@ -205,22 +207,22 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
     });
   });
 
-  app.delete("/jobs/:id", (c) => {
+  app.delete("/jobs/:id", async (c) => {
     const id = c.req.param("id");
-    const job = mine(c, id);
+    const job = await mine(c, id);
     if (!job) return c.json(notFound(id), 404);
     if (isFinished(job.status)) {
       return c.json({ error: `Job ${id} is already ${job.status}` }, 409);
     }
-    deps.runner.cancel(id);
-    return c.json(jobBody({ ...(deps.store.get(id) ?? job), status: "cancelled" }));
+    await deps.runner.cancel(id);
+    return c.json(jobBody({ ...((await deps.store.get(id)) ?? job), status: "cancelled" }));
   });
 
-  app.post("/jobs/:id/retry", (c) => {
+  app.post("/jobs/:id/retry", async (c) => {
     const id = c.req.param("id");
-    const job = mine(c, id);
+    const job = await mine(c, id);
     if (!job) return c.json(notFound(id), 404);
-    if (!deps.runner.retry(id)) {
+    if (!(await deps.runner.retry(id))) {
       return c.json({ error: `Job ${id} is ${job.status}; only dead jobs are retried` }, 409);
     }
     c.header("Location", `/jobs/${id}`);
