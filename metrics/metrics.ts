@@ -148,32 +148,35 @@ export class Metrics {
         }
       },
     });
-    new client.Gauge({
-      name: "faas_host_cpu_seconds",
-      help: "CPU seconds (user + system) used so far by the live host processes, by language.",
-      labelNames: ["language"],
-      registers,
-      collect() {
-        const hosts = sources()?.hostStats();
-        if (!hosts) return;
-        for (const [runtime, list] of Object.entries(hosts)) {
-          this.set({ language: runtime }, list.reduce((a, h) => a + h.cpuSeconds, 0));
-        }
-      },
-    });
-    new client.Gauge({
-      name: "faas_host_resident_memory_bytes",
-      help: "Resident memory of the live host processes, summed by language.",
-      labelNames: ["language"],
-      registers,
-      collect() {
-        const hosts = sources()?.hostStats();
-        if (!hosts) return;
-        for (const [runtime, list] of Object.entries(hosts)) {
-          this.set({ language: runtime }, list.reduce((a, h) => a + (h.rssBytes ?? 0), 0));
-        }
-      },
-    });
+    // Summed over the live hosts of each runtime, from what they last reported.
+    const perRuntime = (
+      name: string,
+      help: string,
+      read: (h: { rssBytes?: number; cpuSeconds: number }) => number,
+    ) =>
+      new client.Gauge({
+        name,
+        help,
+        labelNames: ["language"],
+        registers,
+        collect() {
+          const hosts = sources()?.hostStats();
+          if (!hosts) return;
+          for (const [runtime, list] of Object.entries(hosts)) {
+            this.set({ language: runtime }, list.reduce((a, h) => a + read(h), 0));
+          }
+        },
+      });
+    perRuntime(
+      "faas_host_cpu_seconds",
+      "CPU seconds (user + system) used so far by the live host processes, by language.",
+      (h) => h.cpuSeconds,
+    );
+    perRuntime(
+      "faas_host_resident_memory_bytes",
+      "Resident memory of the live host processes, summed by language.",
+      (h) => h.rssBytes ?? 0,
+    );
     this.instanceStartDuration = new client.Histogram({
       name: "faas_instance_start_seconds",
       help: "Time from asking for an instance (worker) to its being ready, by language and " +

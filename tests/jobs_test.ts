@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "./helpers/server.ts";
+import { freePort } from "./helpers/ports.ts";
 
 interface JobBody {
   id: string;
@@ -268,13 +269,6 @@ Deno.test({
 });
 
 const root = new URL("..", import.meta.url).pathname;
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 async function service(store: string, port: number) {
   const child = new Deno.Command(Deno.execPath(), {

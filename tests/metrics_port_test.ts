@@ -4,15 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "../config.ts";
+import { freePort } from "./helpers/ports.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 Deno.test({
   name: "metrics and health can be served on a separate port that runs no code",

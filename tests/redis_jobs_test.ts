@@ -6,13 +6,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "./helpers/server.ts";
 import { RedisJobStore } from "../jobs/redis_store.ts";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+import { freePort } from "./helpers/ports.ts";
 
 const post = async (url: string, body: unknown) =>
   await (await fetch(`${url}/jobs`, { method: "POST", body: JSON.stringify(body) })).json();

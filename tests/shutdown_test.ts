@@ -4,15 +4,9 @@
  * exits 0.
  */
 import assert from "node:assert/strict";
+import { freePort } from "./helpers/ports.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 async function hostsWith(pattern: string): Promise<number> {
   const out = await new Deno.Command("ps", { args: ["-eo", "args="] }).output();

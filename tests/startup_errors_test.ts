@@ -4,15 +4,9 @@
  * questionable settings are warned about and the service starts.
  */
 import assert from "node:assert/strict";
+import { freePort } from "./helpers/ports.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** Runs main.ts with `env` until it exits or `untilOutput` shows on stderr. */
 async function start(
