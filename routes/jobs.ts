@@ -11,7 +11,8 @@
  * A caller sees only the jobs it submitted with its API key.
  */
 import { Hono } from "hono";
-import { type SSEMessage, streamSSE } from "hono/streaming";
+import { streamSSE } from "hono/streaming";
+import { EventQueue } from "./event_queue.ts";
 import { BadRequestError } from "../errors.ts";
 import { isFinished, type JobRunner } from "../jobs/runner.ts";
 import type { Job, JobStatus, JobStore } from "../jobs/store.ts";
@@ -167,43 +168,24 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
     const id = c.req.param("id");
     const job = await mine(c, id);
     if (!job) return c.json(notFound(id), 404);
+    const finished = (j: Job) => ({ event: "result", data: JSON.stringify(jobBody(j)) });
     return streamSSE(c, async (stream) => {
-      const queue: SSEMessage[] = [];
-      let notify = () => {};
-      const chunk = (fd: number, text: string): SSEMessage => ({
-        event: fd === 2 ? "stderr" : "stdout",
-        data: JSON.stringify(text),
-      });
-      let last: Job | undefined;
-      let watching = { stop() {} };
+      const events = new EventQueue();
       if (isFinished(job.status)) {
-        last = job;
         const out = (job.result as { output?: { stdout?: string; stderr?: string } } | undefined)
           ?.output;
-        if (out?.stdout) queue.push(chunk(1, out.stdout));
-        if (out?.stderr) queue.push(chunk(2, out.stderr));
-      } else {
-        const w = deps.runner.watch(id, (c) => {
-          queue.push(chunk(c.fd, c.text));
-          notify();
-        });
-        watching = w;
-        queue.push(...w.chunks.map((c) => chunk(c.fd, c.text)));
-        stream.onAbort(() => {
-          w.stop();
-          notify();
-        });
-        deps.runner.wait(id, 24 * 3_600_000).then((j) => last = j ?? job).finally(() => notify());
+        if (out?.stdout) events.output(1, out.stdout);
+        if (out?.stderr) events.output(2, out.stderr);
+        events.end(finished(job));
+        await events.drain(stream);
+        return;
       }
-      while (!stream.aborted) {
-        while (queue.length) await stream.writeSSE(queue.shift()!);
-        if (last) break;
-        await new Promise<void>((resolve) => notify = resolve);
-      }
+      const watching = deps.runner.watch(id, (chunk) => events.output(chunk.fd, chunk.text));
+      for (const chunk of watching.chunks) events.output(chunk.fd, chunk.text);
+      stream.onAbort(() => events.end());
+      deps.runner.wait(id, 24 * 3_600_000).then((j) => events.end(finished(j ?? job)));
+      await events.drain(stream);
       watching.stop();
-      if (last && !stream.aborted) {
-        await stream.writeSSE({ event: "result", data: JSON.stringify(jobBody(last)) });
-      }
     });
   });
 

@@ -4,7 +4,8 @@ import type { Context } from "hono";
 import type { Logger } from "../log.ts";
 import { BadRequestError, ClientGoneError, type FieldIssue } from "../errors.ts";
 import type { RunRequest, ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
-import { type SSEMessage, streamSSE } from "hono/streaming";
+import { streamSSE } from "hono/streaming";
+import { EventQueue } from "./event_queue.ts";
 import type { PoolCounts } from "../sandbox/pool.ts";
 import { runRequestSchema, TENANT_PATTERN } from "./run_request.ts";
 import { isolationKey, type IsolationMode } from "../sandbox/isolation_key.ts";
@@ -282,28 +283,19 @@ async function streamRun(
   answer: (scheduled: ScheduledResult) => unknown,
   deps: RunCodeDeps,
 ): Promise<Response> {
-  const queue: SSEMessage[] = [];
-  let notify = () => {};
-  req.onOutput = (fd, text) => {
-    queue.push({ event: fd === 2 ? "stderr" : "stdout", data: JSON.stringify(text) });
-    notify();
-  };
+  const events = new EventQueue();
+  req.onOutput = (fd, text) => events.output(fd, text);
   const running = deps.scheduler.submit(req, c.req.raw.signal);
   let refused: unknown;
   running.catch((err) => refused = err);
   await new Promise((resolve) => setTimeout(resolve, 0));
   if (refused) throw refused;
   return streamSSE(c, async (stream) => {
-    let last: SSEMessage | undefined;
     running.then(
-      (scheduled) => last = { event: "result", data: JSON.stringify(answer(scheduled)) },
-      (err) => last = { event: "error", data: JSON.stringify({ error: (err as Error).message }) },
-    ).finally(() => notify());
-    for (;;) {
-      while (queue.length) await stream.writeSSE(queue.shift()!);
-      if (last) break;
-      await new Promise<void>((resolve) => notify = resolve);
-    }
-    await stream.writeSSE(last);
+      (scheduled) => events.end({ event: "result", data: JSON.stringify(answer(scheduled)) }),
+      (err) =>
+        events.end({ event: "error", data: JSON.stringify({ error: (err as Error).message }) }),
+    );
+    await events.drain(stream);
   });
 }

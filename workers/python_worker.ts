@@ -203,9 +203,10 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   }
 
   async function run(msg: RunMessage): Promise<RunOutcome> {
-    const streamer = streaming = msg.stream
+    const streamer = msg.stream
       ? new OutputStreamer((fd, text) => post({ t: "output", id: msg.id, fd, text }))
       : undefined;
+    streaming = streamer;
     out = new OutputBuffer(msg.maxOutputBytes, streamer && ((t) => streamer.push(1, t)));
     err = new OutputBuffer(msg.maxOutputBytes, streamer && ((t) => streamer.push(2, t)));
     const started = performance.now();
