@@ -35,6 +35,18 @@ export class QueueFullError extends Error {
   }
 }
 
+/** An API key is over one of its limits (429). */
+export class KeyLimitError extends Error {
+  override name = "KeyLimitError";
+  constructor(
+    message: string,
+    readonly reason: "key_rate_limit" | "key_concurrency",
+    readonly retryAfterS: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A run waited in the queue longer than allowed (503). */
 export class QueueTimeoutError extends Error {
   override name = "QueueTimeoutError";

@@ -15,6 +15,7 @@ import { createOpsApp } from "./routes/ops_app.ts";
 import { describeRuntimes } from "./sandbox/runtimes.ts";
 import type { AppEnv } from "./routes/run_code.ts";
 import { Logger } from "./log.ts";
+import { KeyUsage } from "./scheduler/key_usage.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import type { HostSettings } from "./sandbox/host.ts";
 import { enforceBudget } from "./sandbox/memory_budget.ts";
@@ -200,9 +201,15 @@ export function createService(
     const sum = (k: keyof PoolCounts) => all.python[k] + all.javascript[k];
     return { total: sum("total"), idle: sum("idle"), busy: sum("busy"), starting: sum("starting") };
   }
+  // Per-key limits apply only with API keys: without them there is no key.
+  const keyUsage = new KeyUsage({
+    maxConcurrent: config.apiKeys.length ? config.keyMaxConcurrent : 0,
+    runsPerMinute: config.apiKeys.length ? config.keyRunsPerMinute : 0,
+  });
   const jobStore = openJobStore(config.jobStore);
   const jobRunner = new JobRunner(jobStore, scheduler, {
     concurrency: config.maxInstances * 2,
+    keyUsage,
     maxAttempts: config.jobMaxAttempts,
     ttlMs: config.jobTtlMs,
     respond: (run, scheduled) =>
@@ -231,7 +238,7 @@ export function createService(
     runtimes,
     apiKeys: config.apiKeys,
     openRoutes: config.openRoutes,
-    keyLimits: { maxConcurrent: config.keyMaxConcurrent, runsPerMinute: config.keyRunsPerMinute },
+    keyUsage,
     scheduler,
     metrics,
     maxBodyBytes: config.maxBodyBytes,

@@ -53,7 +53,8 @@ export async function burst(
   return summarize(latencies, errors, (performance.now() - started) / 1000);
 }
 
-function summarize(latencies: number[], errors: number, seconds: number): LoadResult {
+/** Rate and latency quantiles of `latencies` (ms) over `seconds`. */
+export function summarize(latencies: number[], errors: number, seconds: number): LoadResult {
   latencies.sort((a, b) => a - b);
   const at = (p: number) =>
     Math.round(

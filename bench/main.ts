@@ -10,6 +10,8 @@ import { ensureWrk, type LoadResult, runWrk } from "./wrk.ts";
 import { EVALUATOR, evaluatorInput, FIB } from "./scenarios.ts";
 import { burst, fetchLoad } from "./fetch_load.ts";
 import { testPackagesDir } from "../tests/helpers/wheels.ts";
+import { startRedis } from "../tests/helpers/redis.ts";
+import { jobLatency, jobsThroughput } from "./jobs_load.ts";
 
 const quick = Deno.args.includes("--quick");
 const SECONDS = quick ? 1 : 5;
@@ -149,6 +151,31 @@ async function replacement(server: ServerProcess, runtime: string): Promise<numb
   return performance.now() - started;
 }
 
+/** Jobs of one warm snippet: submitted and completed per second, and the round trip. */
+async function jobs(server: ServerProcess, store: string): Promise<void> {
+  const payload = body("python", "print(1)");
+  const count = quick ? 20 : 2000;
+  const load = await jobsThroughput(server.url, payload, count, 16);
+  rows.push({
+    scenario: `jobs submitted, ${store} (${count} python print(1))`,
+    connections: 16,
+    ...load.submit,
+  });
+  rows.push({
+    scenario: `jobs completed, ${store} (first submission to last result)`,
+    connections: 16,
+    rps: load.completedPerSecond,
+    errors: load.failed,
+  });
+  const { job, direct } = await jobLatency(server.url, payload, quick ? 5 : 200);
+  rows.push({
+    scenario: `job round trip (POST /jobs, then GET ?wait), ${store}`,
+    connections: 1,
+    ...job,
+    note: `POST /run_code from the same client: p50 ${direct.p50Ms} ms, p99 ${direct.p99Ms} ms`,
+  });
+}
+
 /** Urgent runs every 50 ms while low-priority traffic overloads the pool. */
 async function priorityUnderOverload(server: ServerProcess): Promise<void> {
   const low = runWrk(
@@ -195,8 +222,8 @@ const date = new Date().toISOString();
 // The service: a first start makes the Python snapshot and caches it, as
 // `deno task snapshot` does when an image is built; later starts reuse it.
 const snapshotDir = await Deno.makeTempDir({ prefix: "faas-bench-snapshots-" });
-// Default settings throughout: only where snapshots are kept is chosen.
-const serviceEnv = { FAAS_SNAPSHOT_DIR: snapshotDir };
+// Default settings throughout: only where snapshots and jobs are kept is chosen.
+const serviceEnv = { FAAS_SNAPSHOT_DIR: snapshotDir, FAAS_JOB_STORE: `${snapshotDir}/jobs.sqlite` };
 const first = await startServer("main.ts", SERVICE_FLAGS, serviceEnv, "/health");
 rows.push({
   scenario: "service start to ready, first start: makes the snapshot (ms)",
@@ -281,6 +308,7 @@ for (const language of ["python", "javascript"] as const) {
 await measure(service, "fib(27) python", body("python", FIB.python), 4);
 await measure(service, "fib(27) js", body("javascript", FIB.javascript), 4);
 await priorityUnderOverload(service);
+await jobs(service, "embedded store");
 await service.stop();
 
 // Replacing a killed host, on a fresh service at its warm size (a pool that
@@ -293,6 +321,16 @@ for (const runtime of ["python", "javascript"]) {
   });
 }
 await fresh.stop();
+
+// Jobs in Redis, the store replicas share (one replica here).
+const redis = await startRedis();
+const onRedis = await startServer("main.ts", SERVICE_FLAGS, {
+  ...serviceEnv,
+  FAAS_JOB_STORE: redis.url,
+}, "/health");
+await jobs(onRedis, "Redis store");
+await onRedis.stop();
+await redis.stop();
 
 // Python packages: the test packages (three small pure-Python wheels, one
 // preloaded) cost at start and per instance.

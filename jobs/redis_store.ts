@@ -33,10 +33,19 @@ local function enqueue(id)
 end
 `;
 
+// ARGV[3..]: owners whose jobs are passed over (at their limit of runs in
+// progress); only the first 1000 queued jobs are looked at.
 const CLAIM = MOVE + `
-local ids = redis.call('ZRANGE', '${P}queue', 0, 0)
-if #ids == 0 then return false end
-local id = ids[1]
+local skip = {}
+for i = 3, #ARGV do skip[ARGV[i]] = true end
+local id = nil
+for _, candidate in ipairs(redis.call('ZRANGE', '${P}queue', 0, 999)) do
+  if not skip[redis.call('HGET', '${P}job:' .. candidate, 'owner')] then
+    id = candidate
+    break
+  end
+end
+if not id then return false end
 redis.call('ZREM', '${P}queue', id)
 local key = '${P}job:' .. id
 redis.call('HINCRBY', key, 'attempts', 1)
@@ -194,8 +203,12 @@ export class RedisJobStore implements JobStore {
     return id ? await this.get(String(id)) : undefined;
   }
 
-  async claim(now: number, leaseMs: number): Promise<Job | undefined> {
-    const id = await this.#eval(CLAIM, [now, now + leaseMs]);
+  async claim(
+    now: number,
+    leaseMs: number,
+    skipOwners: readonly string[] = [],
+  ): Promise<Job | undefined> {
+    const id = await this.#eval(CLAIM, [now, now + leaseMs, ...skipOwners]);
     return typeof id === "string" ? await this.get(id) : undefined;
   }
 

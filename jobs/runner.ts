@@ -1,12 +1,14 @@
 /**
  * Runs stored jobs through the scheduler: takes queued jobs (highest
- * priority, oldest first) while fewer than `concurrency` are in flight,
+ * priority, oldest first) while fewer than `concurrency` are in flight
+ * and its API key has room for another run,
  * records each result, retries runs the service failed (a host that died
  * for a reason other than the run's own timeout or memory) up to
  * `maxAttempts` times and then declares them dead, cancels on request, and
  * forgets finished jobs after `ttlMs`.
  */
 import { ClientGoneError, QueueFullError, UnavailableError } from "../errors.ts";
+import type { KeyUsage } from "../scheduler/key_usage.ts";
 import type { ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
 import type { Job, JobRun, JobStatus, JobStore } from "./store.ts";
 
@@ -15,6 +17,11 @@ export interface RunnerOptions {
   concurrency: number;
   maxAttempts: number;
   ttlMs: number;
+  /**
+   * Runs in progress per API key, shared with `/run_code`: a job of a key
+   * at its limit waits in the queue (without holding back other keys' jobs).
+   */
+  keyUsage?: Pick<KeyUsage, "start" | "end" | "saturated">;
   /** Builds the `/run_code` body of a finished run. */
   respond(run: JobRun, scheduled: ScheduledResult): unknown;
   now?: () => number;
@@ -100,12 +107,19 @@ export class JobRunner {
     try {
       do {
         this.#pumpAgain = false;
+        const full = new Set(this.#opts.keyUsage?.saturated());
         while (
           !this.#closed && this.#running.size < this.#opts.concurrency &&
           this.#now() >= this.#backoffUntil
         ) {
-          const job = await this.#store.claim(this.#now(), LEASE_MS);
+          const job = await this.#store.claim(this.#now(), LEASE_MS, [...full]);
           if (!job) break;
+          if (this.#opts.keyUsage && !this.#opts.keyUsage.start(job.owner)) {
+            // Its key filled up meanwhile (a /run_code request): not an attempt.
+            await this.#store.requeue(job.id, true);
+            full.add(job.owner);
+            continue;
+          }
           this.#run(job);
         }
       } while (this.#pumpAgain);
@@ -163,6 +177,9 @@ export class JobRunner {
       if (to === "queued") await this.#store.requeue(job.id, refused);
       else await this.#store.finish(job.id, ["running"], to, this.#now(), fields);
     } finally {
+      // The key's run ends once its outcome is recorded, so a next job of
+      // the key never starts before this one is seen to finish.
+      this.#opts.keyUsage?.end(job.owner);
       this.#notify(job.id);
     }
     // A refused job waits for the periodic pump rather than spinning.

@@ -77,8 +77,11 @@ export interface JobStore {
   get(id: string): Promise<Job | undefined>;
   /** The owner's job with this idempotency key, if any. */
   byIdempotencyKey(owner: string, key: string): Promise<Job | undefined>;
-  /** Takes the next queued job (highest priority, oldest first), marks it running under a lease. */
-  claim(now: number, leaseMs: number): Promise<Job | undefined>;
+  /**
+   * Takes the next queued job (highest priority, oldest first) of an owner
+   * not in `skipOwners`, and marks it running under a lease.
+   */
+  claim(now: number, leaseMs: number, skipOwners?: readonly string[]): Promise<Job | undefined>;
   /** Sets a job's status (and result or error) if it is still one of `from`; whether it was. */
   finish(
     id: string,
@@ -116,6 +119,7 @@ export class SqliteJobStore implements JobStore {
     this.#db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA busy_timeout = 5000;
+      PRAGMA synchronous = NORMAL;
       CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY,
         owner TEXT NOT NULL,
@@ -139,6 +143,7 @@ export class SqliteJobStore implements JobStore {
     this.#claim = this.#db.prepare(`
       UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
       WHERE id = (SELECT id FROM jobs WHERE status = 'queued'
+                  AND owner NOT IN (SELECT value FROM json_each(?))
                   ORDER BY priority, created_at LIMIT 1)
       RETURNING *`);
   }
@@ -184,8 +189,12 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** Takes the next queued job (highest priority, oldest first) and marks it running. */
-  claim(now: number, _leaseMs: number): Promise<Job | undefined> {
-    const row = this.#claim.get(now) as Row | undefined;
+  claim(
+    now: number,
+    _leaseMs: number,
+    skipOwners: readonly string[] = [],
+  ): Promise<Job | undefined> {
+    const row = this.#claim.get(now, JSON.stringify(skipOwners)) as Row | undefined;
     return Promise.resolve(row && fromRow(row));
   }
 

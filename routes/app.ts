@@ -7,7 +7,8 @@ import { bodyLimit } from "hono/body-limit";
 import { PayloadTooLargeError } from "../errors.ts";
 import { methodLabel, type Metrics } from "../metrics/metrics.ts";
 import { errorResponse } from "./errors.ts";
-import { apiKeyAuth, type KeyLimits } from "./auth.ts";
+import { apiKeyAuth, chargeRuns } from "./auth.ts";
+import type { KeyUsage } from "../scheduler/key_usage.ts";
 import { DOCS_PAGE, loadDocsAssets } from "./docs_page.ts";
 import { openApiDocument } from "./openapi.ts";
 import { healthRoutes, type HealthSources } from "./health.ts";
@@ -21,13 +22,14 @@ import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 export interface AppDeps extends RunCodeDeps {
   apiKeys: readonly string[];
   openRoutes: ReadonlySet<string>;
-  keyLimits: KeyLimits;
+  /** Per-key limits and usage, shared with the job runner. */
+  keyUsage: KeyUsage;
   metrics: Metrics;
   health: HealthSources;
   maxBodyBytes: number;
   runtimes: readonly RuntimeInfo[];
   tracer: RequestTracer;
-  jobs: JobsDeps;
+  jobs: Omit<JobsDeps, "chargeRuns">;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -96,14 +98,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       status: String(c.res.status),
     });
   });
-  app.use(
-    apiKeyAuth(
-      deps.apiKeys,
-      deps.openRoutes,
-      deps.keyLimits,
-      (reason) => deps.metrics.rejections.inc({ reason }),
-    ),
-  );
+  const onRejected = (reason: "key_rate_limit" | "key_concurrency") =>
+    deps.metrics.rejections.inc({ reason });
+  app.use(apiKeyAuth(deps.apiKeys, deps.openRoutes, deps.keyUsage, onRejected));
   app.post(
     "/run_code",
     bodyLimit({
@@ -113,7 +110,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     runCodeHandler(deps),
   );
   app.route("/", healthRoutes(deps.health));
-  app.route("/", jobRoutes(deps.jobs));
+  app.route(
+    "/",
+    jobRoutes({
+      ...deps.jobs,
+      chargeRuns: (c, runs) => chargeRuns(c, deps.keyUsage, runs, onRejected),
+    }),
+  );
   app.get("/metrics", async (c) => {
     c.header("Content-Type", deps.metrics.contentType);
     return c.body(await deps.metrics.render());

@@ -4,15 +4,12 @@
  * never appear in logs or metrics; a short key id (a hash prefix) may.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./run_code.ts";
+import { KeyLimitError } from "../errors.ts";
+import type { KeyUsage } from "../scheduler/key_usage.ts";
+import { errorResponse } from "./errors.ts";
 export { loadKeys } from "../config_keys.ts";
-
-/** Per-key limits; 0 means unlimited. */
-export interface KeyLimits {
-  maxConcurrent: number;
-  runsPerMinute: number;
-}
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
@@ -21,25 +18,51 @@ export function keyId(key: string): string {
   return digest(key).toString("hex").slice(0, 8);
 }
 
-interface KeyState {
-  running: number;
-  windowStart: number;
-  windowRuns: number;
+/** Counts a refusal by reason, for metrics. */
+export type OnRejected = (reason: "key_rate_limit" | "key_concurrency") => void;
+
+/**
+ * Charges `runs` to the calling key's per-minute budget, all or none, and
+ * sets the RateLimit headers; throws `KeyLimitError` when they do not fit.
+ * Without API keys there is no key and nothing to charge.
+ */
+export function chargeRuns(
+  c: Context<AppEnv>,
+  usage: KeyUsage,
+  runs: number,
+  onRejected: OnRejected,
+): void {
+  const id = c.get("keyId");
+  if (id === undefined) return;
+  const verdict = usage.charge(id, runs);
+  if (verdict.limit > 0) {
+    c.header("RateLimit-Limit", String(verdict.limit));
+    c.header("RateLimit-Remaining", String(verdict.remaining));
+    c.header("RateLimit-Reset", String(verdict.resetS));
+  }
+  if (!verdict.allowed) {
+    onRejected("key_rate_limit");
+    const more = runs > 1 ? ` (${runs} runs submitted, ${verdict.remaining} left)` : "";
+    throw new KeyLimitError(
+      `Rate limit of ${verdict.limit} runs per minute reached for key ${id}${more}`,
+      "key_rate_limit",
+      verdict.resetS,
+    );
+  }
 }
 
 /**
- * Checks keys and enforces the per-key limits on `/run_code`. Routes in
- * `open` need no key. `now` is injectable for tests.
+ * Checks keys and, on `/run_code`, enforces the per-key limits (job
+ * submissions are charged by the jobs routes, per run). Routes in `open`
+ * need no key.
  */
 export function apiKeyAuth(
   keys: readonly string[],
   open: ReadonlySet<string>,
-  limits: KeyLimits,
-  onRejected: (reason: "key_rate_limit" | "key_concurrency") => void = () => {},
-  now: () => number = Date.now,
+  usage: KeyUsage,
+  onRejected: OnRejected = () => {},
 ): MiddlewareHandler<AppEnv> {
   const hashes = keys.map((k) => ({ hash: digest(k), id: keyId(k) }));
-  const state = new Map<string, KeyState>();
   return async (c, next) => {
     // The docs page's assets are as open as the page.
     const path = c.req.path.startsWith("/docs/") ? "/docs" : c.req.path;
@@ -62,50 +85,29 @@ export function apiKeyAuth(
       }, 401);
     }
     c.set("keyId", id);
-    // Runs per minute count `/run_code` and job submissions alike; a
-    // submitted job holds no connection, so only `/run_code` counts toward
-    // the runs in progress.
-    const submitsJobs = c.req.path === "/jobs" && c.req.method === "POST";
-    if (c.req.path !== "/run_code" && !submitsJobs) return await next();
-
-    const s = state.get(id) ?? { running: 0, windowStart: now(), windowRuns: 0 };
-    state.set(id, s);
-    const t = now();
-    if (t - s.windowStart >= 60_000) {
-      s.windowStart = t;
-      s.windowRuns = 0;
-    }
-    const resetS = Math.max(1, Math.ceil((s.windowStart + 60_000 - t) / 1000));
-    if (limits.runsPerMinute > 0) {
-      c.header("RateLimit-Limit", String(limits.runsPerMinute));
-      c.header("RateLimit-Remaining", String(Math.max(0, limits.runsPerMinute - s.windowRuns - 1)));
-      c.header("RateLimit-Reset", String(resetS));
-      if (s.windowRuns >= limits.runsPerMinute) {
-        onRejected("key_rate_limit");
-        c.header("RateLimit-Remaining", "0");
-        c.header("Retry-After", String(resetS));
-        return c.json({
-          error: `Rate limit of ${limits.runsPerMinute} runs per minute reached for key ${id}`,
-        }, 429);
-      }
-    }
-    if (submitsJobs) {
-      s.windowRuns++;
-      return await next();
-    }
-    if (limits.maxConcurrent > 0 && s.running >= limits.maxConcurrent) {
+    if (c.req.path !== "/run_code") return await next();
+    // A run refused for either limit uses none of the key's budget.
+    if (!usage.start(id)) {
       onRejected("key_concurrency");
-      c.header("Retry-After", "1");
-      return c.json({
-        error: `Key ${id} already has ${limits.maxConcurrent} runs in progress`,
-      }, 429);
+      return errorResponse(
+        c,
+        new KeyLimitError(
+          `Key ${id} already has ${usage.limits.maxConcurrent} runs in progress`,
+          "key_concurrency",
+          1,
+        ),
+      );
     }
-    s.windowRuns++;
-    s.running++;
+    try {
+      chargeRuns(c, usage, 1, onRejected);
+    } catch (err) {
+      usage.end(id);
+      return errorResponse(c, err);
+    }
     try {
       await next();
     } finally {
-      s.running--;
+      usage.end(id);
     }
   };
 }

@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import {
   BadRequestError,
+  KeyLimitError,
   PayloadTooLargeError,
   QueueFullError,
   QueueTimeoutError,
@@ -30,6 +31,10 @@ export function errorResponse(c: Context, err: unknown): Response {
   }
   if (err instanceof QueueFullError) {
     c.header("Retry-After", RETRY_AFTER_S);
+    return c.json<ErrorBody>({ error: err.message }, 429);
+  }
+  if (err instanceof KeyLimitError) {
+    c.header("Retry-After", String(err.retryAfterS));
     return c.json<ErrorBody>({ error: err.message }, 429);
   }
   if (err instanceof QueueTimeoutError || err instanceof UnavailableError) {

@@ -10,7 +10,7 @@
  *
  * A caller sees only the jobs it submitted with its API key.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { EventQueue } from "./event_queue.ts";
 import { BadRequestError } from "../errors.ts";
@@ -25,6 +25,8 @@ export interface JobsDeps
   store: JobStore;
   runner: JobRunner;
   maxBatch: number;
+  /** Charges runs to the caller's per-minute budget; throws when over it. */
+  chargeRuns(c: Context<AppEnv>, runs: number): void;
 }
 
 const STATUSES: readonly JobStatus[] = ["queued", "running", "done", "cancelled", "dead"];
@@ -120,6 +122,8 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
         const fields = [...new Set(issues.map((d) => d.field))].join(", ");
         throw new BadRequestError(`Invalid request: check ${fields}`, issues);
       }
+      // Each run of a batch counts toward the key's runs per minute.
+      deps.chargeRuns(c, jobs.length);
       await deps.runner.submit(jobs);
       return accepted(c, batch, jobs);
     } catch (err) {

@@ -237,6 +237,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
             400: error(
               "Invalid body; for a batch, details name runs.<index>.<field>; nothing queued",
             ),
+            429: error("The key's runs per minute would be exceeded; nothing queued", true),
             ...unauthorized,
           },
         },

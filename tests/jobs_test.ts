@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { freePort } from "./helpers/ports.ts";
+import { startServiceProcess } from "./helpers/service_process.ts";
 
 interface JobBody {
   id: string;
@@ -268,31 +269,74 @@ Deno.test({
   },
 });
 
-const root = new URL("..", import.meta.url).pathname;
-
-async function service(store: string, port: number) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--cached-only", "-A", "main.ts"],
-    cwd: root,
-    env: {
-      FAAS_HOST: "127.0.0.1",
-      FAAS_PORT: String(port),
+Deno.test({
+  name: "jobs count toward their key's limits",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const server = await startServer({
       FAAS_POOL_SIZE: "2",
-      FAAS_MAX_INSTANCES: "2",
-      FAAS_JOB_STORE: store,
-    },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (let i = 0; i < 300; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) =>
-      r.body?.cancel().then(() => r.ok)
-    ).catch(() => false);
-    if (ok) return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("service did not start");
-}
+      FAAS_API_KEYS: "key-a,key-b",
+      FAAS_KEY_MAX_CONCURRENT: "1",
+      FAAS_KEY_RUNS_PER_MINUTE: "6",
+    });
+    const a = api(server, { authorization: "Bearer key-a" });
+    const b = api(server, { authorization: "Bearer key-b" });
+    const sleeper = (tag: string) => ({
+      language: "python",
+      code: `import time\ntime.sleep(0.4)\n'${tag}'`,
+    });
+    try {
+      await t.step("a batch is charged per run, whole or not at all", async () => {
+        const over = await a.submit({ runs: Array(7).fill(sleeper("x")) });
+        assert.equal(over.status, 429);
+        assert.match(over.body.error, /6 runs per minute .*7 runs submitted, 6 left/);
+        assert.ok(Number(over.headers.get("retry-after")) >= 1);
+        assert.equal((await a.list("queued")).body.jobs.length, 0);
+      });
+
+      await t.step("a key's jobs run one at a time; another key's job passes them", async () => {
+        const batch = await a.submit({ runs: ["a1", "a2", "a3"].map(sleeper) });
+        assert.equal(batch.status, 202);
+        assert.equal(batch.headers.get("ratelimit-remaining"), "3");
+        const other = await b.submit(sleeper("b"));
+        const mine = [];
+        for (const id of batch.body.ids) mine.push(await a.settle(id));
+        const theirs = await b.settle(other.body.id);
+        assert.deepEqual(mine.map((j) => j.result!.output.ret_val), ["a1", "a2", "a3"]);
+        const at = (iso: string | null) => Date.parse(iso!);
+        for (let i = 1; i < mine.length; i++) {
+          assert.ok(
+            at(mine[i].started_at) >= at(mine[i - 1].finished_at),
+            `job ${i} started before job ${i - 1} finished`,
+          );
+        }
+        assert.ok(at(theirs.started_at) < at(mine[2].started_at), "key-b waited for key-a");
+      });
+
+      await t.step("the rest of the minute's budget is shared with /run_code", async () => {
+        const headers = { authorization: "Bearer key-a" };
+        const two = await a.submit({ runs: [sleeper("x"), sleeper("y")] });
+        assert.equal(two.status, 202);
+        // While a job of the key runs, /run_code finds the key at its limit.
+        let busy = await server.run({ language: "js", code: "1" }, { headers });
+        for (let i = 0; i < 50 && busy.status === 200; i++) {
+          busy = await server.run({ language: "js", code: "1" }, { headers });
+        }
+        assert.equal(busy.status, 429);
+        assert.match(busy.body.error ?? "", /already has 1 runs in progress/);
+        for (const id of two.body.ids) await a.settle(id);
+        // Refused runs used none of the budget: one of the six is left.
+        assert.equal((await server.run({ language: "js", code: "1" }, { headers })).status, 200);
+        const last = await server.run({ language: "js", code: "1" }, { headers });
+        assert.equal(last.status, 429);
+        assert.match(last.body.error ?? "", /6 runs per minute/);
+      });
+    } finally {
+      await server.close();
+    }
+  },
+});
 
 Deno.test({
   name: "jobs survive a SIGKILL of the service and finish after a restart",
@@ -304,7 +348,8 @@ Deno.test({
     const port = freePort();
     const server = { url: `http://127.0.0.1:${port}` };
     const jobs = api(server);
-    let child = await service(store, port);
+    const env = { FAAS_POOL_SIZE: "2", FAAS_MAX_INSTANCES: "2", FAAS_JOB_STORE: store };
+    let child = await startServiceProcess(env, port);
     try {
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) {
@@ -314,9 +359,8 @@ Deno.test({
       await new Promise((r) => setTimeout(r, 500));
       const before = await Promise.all(ids.map(async (id) => (await jobs.get(id)).body.status));
       assert.ok(before.includes("running") && before.includes("queued"), String(before));
-      child.kill("SIGKILL");
-      await child.status;
-      child = await service(store, port);
+      await child.stop("SIGKILL");
+      child = await startServiceProcess(env, port);
       const after = [];
       for (const id of ids) after.push(await jobs.settle(id));
       assert.deepEqual(after.map((j) => j.status), Array(6).fill("done"));
@@ -326,8 +370,7 @@ Deno.test({
       assert.ok(interrupted.length >= 1);
       assert.ok(interrupted.every((j) => j.attempts === 2), JSON.stringify(interrupted));
     } finally {
-      child.kill("SIGTERM");
-      await child.status;
+      await child.stop();
       Deno.removeSync(dir, { recursive: true });
     }
   },

@@ -1,39 +1,59 @@
 /**
  * Jobs across replicas on one Redis (a real `redis-server` on loopback):
- * submitted to one replica, read and cancelled through the other, and a job
- * whose replica died (its lease ran out) taken over and finished.
+ * submitted to one replica, read and cancelled through the other,
+ * dead-lettered after repeated host kills wherever they run, and a job
+ * whose replica was SIGKILLed mid-run taken over by the other replica once
+ * its lease ran out.
  */
 import assert from "node:assert/strict";
-import { startServer } from "./helpers/server.ts";
-import { RedisJobStore } from "../jobs/redis_store.ts";
-import { freePort } from "./helpers/ports.ts";
+import { startServer, type TestServer } from "./helpers/server.ts";
+import { startRedis } from "./helpers/redis.ts";
+import { startServiceProcess } from "./helpers/service_process.ts";
 
 const post = async (url: string, body: unknown) =>
   await (await fetch(`${url}/jobs`, { method: "POST", body: JSON.stringify(body) })).json();
 const get = async (url: string, id: string, wait = 0) =>
   await (await fetch(`${url}/jobs/${id}?wait=${wait}`)).json();
+/** Long-polls `id` through `url` until it is neither queued nor running. */
+async function settle(url: string, id: string) {
+  let job = await get(url, id, 10);
+  for (let i = 0; i < 10 && ["queued", "running"].includes(job.status); i++) {
+    job = await get(url, id, 5);
+  }
+  return job;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The busy Python host of either replica, once there is one. */
+async function busyHost(servers: TestServer[]) {
+  for (let i = 0; i < 200; i++) {
+    for (const s of servers) {
+      const host = s.service.pools.python.hosts().find((h) => h.state === "busy");
+      if (host) return host;
+    }
+    await sleep(20);
+  }
+  throw new Error("no busy host");
+}
 
 Deno.test({
   name: "replicas share jobs through Redis",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const port = freePort();
-    const redis = new Deno.Command("redis-server", {
-      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const url = `redis://127.0.0.1:${port}/0`;
-    await new Promise((r) => setTimeout(r, 300));
-    const env = { FAAS_POOL_SIZE: "2", FAAS_MAX_INSTANCES: "2", FAAS_JOB_STORE: url };
+    const redis = await startRedis();
+    const env = {
+      FAAS_POOL_SIZE: "2",
+      FAAS_MAX_INSTANCES: "2",
+      FAAS_JOB_STORE: redis.url,
+      FAAS_JOB_MAX_ATTEMPTS: "2",
+    };
     const a = await startServer(env);
     const b = await startServer(env);
     try {
       await t.step("a job submitted to one replica is read through the other", async () => {
         const sub = await post(a.url, { language: "python", code: "6 * 7" });
-        let job = await get(b.url, sub.id, 10);
-        for (let i = 0; i < 10 && job.status !== "done"; i++) job = await get(b.url, sub.id, 5);
+        const job = await settle(b.url, sub.id);
         assert.equal(job.status, "done");
         assert.equal(job.result.output.ret_val, "42");
       });
@@ -46,7 +66,7 @@ Deno.test({
         });
         let job = await get(b.url, sub.id);
         for (let i = 0; i < 50 && job.status !== "running"; i++) {
-          await new Promise((r) => setTimeout(r, 100));
+          await sleep(100);
           job = await get(b.url, sub.id);
         }
         assert.equal(job.status, "running");
@@ -56,7 +76,7 @@ Deno.test({
         // The replica running it stops the run within its next check.
         let idle = false;
         for (let i = 0; i < 50 && !idle; i++) {
-          await new Promise((r) => setTimeout(r, 100));
+          await sleep(100);
           idle = [a, b].every((s) =>
             s.service.pools.python.hosts().every((h) => h.state !== "busy")
           );
@@ -65,48 +85,74 @@ Deno.test({
         assert.equal((await get(a.url, sub.id)).status, "cancelled");
       });
 
-      await t.step("a job whose replica died is taken over when its lease runs out", async () => {
-        // Play a replica that queues a job, claims it with a 1 s lease and dies.
-        const store = new RedisJobStore(url);
-        const id = crypto.randomUUID();
-        try {
-          await store.insert([{
-            id,
-            owner: "",
-            status: "queued",
-            attempts: 0,
-            createdAt: Date.now(),
-            run: {
-              request: {
-                language: "javascript",
-                code: "return 'taken over'",
-                input: "null",
-                stdin: "",
-                timeoutMs: 5000,
-                priority: "normal",
-                key: `once:${id}`,
-              },
-              timeoutClamped: false,
-              ignoredFields: [],
-            },
-          }]);
-          const claimed = await store.claim(Date.now(), 1000);
-          assert.equal(claimed?.id, id);
-          assert.equal((await get(b.url, id)).status, "running");
-        } finally {
-          await store.close();
+      await t.step("a job whose host keeps dying is dead on both, and retried", async () => {
+        const sub = await post(a.url, {
+          language: "python",
+          code: "import time\ntime.sleep(2)\n'survived'",
+        });
+        // Whichever replica holds the run, kill its host until the job gives up.
+        for (let kill = 0; kill < 8; kill++) {
+          if ((await get(a.url, sub.id)).status === "dead") break;
+          const host = await busyHost([a, b]);
+          await sleep(600);
+          if (host.state === "busy") Deno.kill(host.pid, "SIGKILL");
+          await sleep(300);
         }
-        let job = await get(b.url, id, 15);
-        for (let i = 0; i < 5 && job.status !== "done"; i++) job = await get(b.url, id, 5);
-        assert.equal(job.status, "done");
-        assert.equal(job.result.output.ret_val, "taken over");
-        assert.equal(job.attempts, 2);
+        const dead = await settle(b.url, sub.id);
+        assert.equal(dead.status, "dead");
+        assert.equal(dead.attempts, 2);
+        const listed = await (await fetch(`${b.url}/jobs?status=dead`)).json();
+        assert.ok(listed.jobs.some((j: { id: string }) => j.id === sub.id));
+        const retried = await fetch(`${b.url}/jobs/${sub.id}/retry`, { method: "POST" });
+        assert.equal(retried.status, 202);
+        await retried.body?.cancel();
+        const again = await settle(a.url, sub.id);
+        assert.equal(again.status, "done");
+        assert.equal(again.result.output.ret_val, "survived");
       });
     } finally {
       await a.close();
       await b.close();
-      redis.kill("SIGTERM");
-      await redis.status;
+      await redis.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "a job of a replica killed with SIGKILL is finished by the other replica",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const redis = await startRedis();
+    const env = { FAAS_POOL_SIZE: "2", FAAS_MAX_INSTANCES: "2", FAAS_JOB_STORE: redis.url };
+    // Only the first replica is up when the job is submitted, so it runs there.
+    const first = await startServiceProcess(env);
+    let second = undefined;
+    try {
+      const sub = await post(first.url, {
+        language: "python",
+        code: "import time\nprint('started')\ntime.sleep(4)\n'finished'",
+        timeout: 30000,
+      });
+      let job = await get(first.url, sub.id);
+      for (let i = 0; i < 100 && job.status !== "running"; i++) {
+        await sleep(50);
+        job = await get(first.url, sub.id);
+      }
+      assert.equal(job.status, "running");
+      second = await startServiceProcess(env);
+      // Still the first replica's: its lease is being renewed.
+      assert.equal((await get(second.url, sub.id)).status, "running");
+      await first.stop("SIGKILL");
+      const taken = await settle(second.url, sub.id);
+      assert.equal(taken.status, "done");
+      assert.equal(taken.result.output.ret_val, "finished");
+      assert.equal(taken.result.output.stdout, "started\n");
+      assert.equal(taken.attempts, 2);
+    } finally {
+      await first.stop("SIGKILL");
+      await second?.stop();
+      await redis.stop();
     }
   },
 });

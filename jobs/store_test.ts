@@ -1,0 +1,119 @@
+/**
+ * The two job stores keep one contract: claim order, owners passed over,
+ * requeue with and without refund, finish guarded by status, dead-letter
+ * retry, and recovery of running jobs. Redis runs as a real `redis-server`.
+ */
+import assert from "node:assert/strict";
+import type { Priority } from "../scheduler/priority_queue.ts";
+import { startRedis } from "../tests/helpers/redis.ts";
+import { openJobStore } from "./open_store.ts";
+import type { Job, JobStore } from "./store.ts";
+
+function job(id: string, owner: string, priority: Priority, createdAt: number): Job {
+  return {
+    id,
+    owner,
+    status: "queued",
+    attempts: 0,
+    createdAt,
+    run: {
+      request: {
+        language: "javascript",
+        code: "return 1",
+        input: "null",
+        stdin: "",
+        timeoutMs: 1000,
+        priority,
+        key: owner,
+      },
+      timeoutClamped: false,
+      ignoredFields: [],
+    },
+  };
+}
+
+async function contract(t: Deno.TestContext, store: JobStore) {
+  // Ids unique to this run, so a shared Redis database holds no strays.
+  const tag = crypto.randomUUID().slice(0, 8);
+  const id = (name: string) => `${tag}-${name}`;
+  await store.insert([
+    job(id("a-old"), `${tag}a`, "normal", 1),
+    job(id("b-old"), `${tag}b`, "normal", 2),
+    job(id("a-urgent"), `${tag}a`, "urgent", 3),
+    job(id("b-new"), `${tag}b`, "normal", 4),
+  ]);
+
+  await t.step("claims by priority, then age, passing over saturated owners", async () => {
+    assert.equal((await store.claim(10, 1000))?.id, id("a-urgent"));
+    const claimed = await store.claim(11, 1000, [`${tag}a`]);
+    assert.equal(claimed?.id, id("b-old"));
+    assert.equal(claimed?.status, "running");
+    assert.equal(claimed?.attempts, 1);
+    assert.equal(await store.claim(12, 1000, [`${tag}a`, `${tag}b`]), undefined);
+  });
+
+  await t.step("a refunded requeue is not an attempt; a plain one is", async () => {
+    await store.requeue(id("b-old"), true);
+    assert.equal((await store.get(id("b-old")))?.attempts, 0);
+    assert.equal((await store.claim(13, 1000, [`${tag}a`]))?.id, id("b-old"));
+    await store.requeue(id("b-old"), false);
+    const again = await store.claim(14, 1000, [`${tag}a`]);
+    assert.equal(again?.id, id("b-old"));
+    assert.equal(again?.attempts, 2);
+  });
+
+  await t.step("finish applies only from the given statuses", async () => {
+    assert.ok(!(await store.finish(id("a-old"), ["running"], "done", 20)));
+    assert.ok(await store.finish(id("b-old"), ["running"], "dead", 20, { error: "gone" }));
+    const dead = await store.get(id("b-old"));
+    assert.equal(dead?.status, "dead");
+    assert.equal(dead?.error, "gone");
+    assert.ok((await store.list(`${tag}b`, "dead", 10)).some((j) => j.id === id("b-old")));
+    assert.ok(await store.retry(id("b-old")));
+    assert.ok(!(await store.retry(id("b-old"))));
+    assert.equal((await store.get(id("b-old")))?.attempts, 0);
+  });
+
+  await t.step("finished jobs expire", async () => {
+    assert.ok(await store.finish(id("a-urgent"), ["running"], "done", 30, { result: { ok: 1 } }));
+    assert.deepEqual((await store.get(id("a-urgent")))?.result, { ok: 1 });
+    assert.ok((await store.deleteFinishedBefore(31)) >= 1);
+    assert.equal(await store.get(id("a-urgent")), undefined);
+  });
+}
+
+Deno.test("the SQLite job store keeps the store contract", async (t) => {
+  const store = openJobStore(":memory:");
+  try {
+    await contract(t, store);
+    await t.step("running jobs are queued again at start", async () => {
+      const running = await store.claim(40, 1000);
+      assert.ok(running);
+      assert.equal(await store.recover(50, false), 0);
+      assert.equal(await store.recover(50, true), 1);
+      assert.equal((await store.get(running.id))?.status, "queued");
+    });
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("the Redis job store keeps the store contract", async (t) => {
+  const redis = await startRedis();
+  const store = openJobStore(redis.url);
+  try {
+    await contract(t, store);
+    await t.step("running jobs are queued again when their lease ran out", async () => {
+      const running = await store.claim(40, 1000);
+      assert.ok(running);
+      assert.equal(await store.recover(1039, false), 0);
+      await store.renew([running.id], 2000);
+      assert.equal(await store.recover(1500, false), 0);
+      assert.equal(await store.recover(2001, false), 1);
+      assert.equal((await store.get(running.id))?.status, "queued");
+    });
+  } finally {
+    await store.close();
+    await redis.stop();
+  }
+});
