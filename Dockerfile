@@ -1,6 +1,6 @@
 # Sandbox execution service. Build: docker build -t faas-sandbox .
-# With Python packages from Pyodide's distribution (pure-Python wheels only):
-#   docker build --build-arg PYTHON_PACKAGES="attrs python-dateutil" -t faas-sandbox .
+# With Python packages from Pyodide's distribution (pure Python or compiled):
+#   docker build --build-arg PYTHON_PACKAGES="numpy pandas" --build-arg PYTHON_PRELOAD="numpy" -t faas-sandbox .
 
 # Pyodide's full package distribution, matching the pinned Pyodide, only when
 # packages are asked for; otherwise an empty directory.

@@ -56,7 +56,12 @@ export function splitPool(size: number): Record<Runtime, number> {
 }
 
 /** No Python packages beyond the standard library. */
-export const NO_PACKAGES: PythonPackages = { installed: [], preload: [], fingerprint: "" };
+export const NO_PACKAGES: PythonPackages = {
+  installed: [],
+  preload: [],
+  nativePreload: [],
+  fingerprint: "",
+};
 
 /**
  * Builds and starts a service from its configuration and the Python
@@ -80,10 +85,14 @@ export function createService(
     settings.pythonPackagesZip = `${hub.dir}/python-packages.zip`;
     Deno.writeFileSync(settings.pythonPackagesZip, packages.zip, { mode: 0o600 });
   }
+  if (packages.native) {
+    settings.pythonNativeZip = `${hub.dir}/python-native.zip`;
+    Deno.writeFileSync(settings.pythonNativeZip, packages.native, { mode: 0o600 });
+  }
   const runtimes = describeRuntimes({
     pyodideDir: settings.pyodideDir,
     packages: packages.installed,
-    preload: packages.preload,
+    preload: [...packages.preload, ...packages.nativePreload],
   });
   const metrics = new Metrics({
     maxTimeoutMs: config.maxTimeoutMs,

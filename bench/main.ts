@@ -11,6 +11,7 @@ import { EVALUATOR, evaluatorInput, FIB } from "./scenarios.ts";
 import { burst, fetchLoad } from "./fetch_load.ts";
 import { testPackagesDir } from "../tests/helpers/wheels.ts";
 import { startRedis } from "../tests/helpers/redis.ts";
+import { nativePackagesDir } from "../tests/helpers/side_modules.ts";
 import { jobLatency, jobsThroughput } from "./jobs_load.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -354,6 +355,32 @@ rows.push({
 });
 await withPackages.stop();
 await Deno.remove(wheels, { recursive: true });
+
+// Compiled packages (a tiny extension module and a pure package needing it,
+// preloaded): each instance installs them when it starts, after the snapshot.
+const native = nativePackagesDir();
+const nativeEnv = {
+  ...serviceEnv,
+  FAAS_PYTHON_PACKAGES_DIR: native,
+  FAAS_PYTHON_PACKAGES: "calc",
+  FAAS_PYTHON_PRELOAD: "calc",
+};
+await (await startServer("main.ts", SERVICE_FLAGS, nativeEnv, "/health")).stop();
+const withNative = await startServer("main.ts", SERVICE_FLAGS, nativeEnv, "/health");
+rows.push({
+  scenario: "service start to ready with the compiled test packages, snapshot cached (ms)",
+  p50Ms: withNative.startMs,
+});
+rows.push({
+  scenario: "idle RSS per python host with the compiled test packages, one spare instance (MB)",
+  peakRssMb: await idleRssMb(withNative, "python"),
+});
+rows.push({
+  scenario: "replacement of a killed python host with the compiled test packages (ms)",
+  p50Ms: await replacement(withNative, "python"),
+});
+await withNative.stop();
+await Deno.remove(native, { recursive: true });
 await Deno.remove(snapshotDir, { recursive: true });
 
 // The yardsticks.

@@ -32,8 +32,10 @@ export interface HostSettings {
   configPath: string;
   /** Pyodide memory snapshot Python workers start from, when there is one. */
   pythonSnapshot?: string;
-  /** The installed Python packages' zip, when packages are installed. */
+  /** The installed pure-Python packages' zip, when there are any. */
   pythonPackagesZip?: string;
+  /** The compiled packages each Python instance installs at start (native_install.ts). */
+  pythonNativeZip?: string;
 }
 
 /** Lifecycle state of a host: busy while it is given or running a run. */
@@ -118,6 +120,7 @@ export class Host {
     const socket = settings.hub.path;
     const snapshot = runtime === "python" ? settings.pythonSnapshot ?? "" : "";
     const packages = runtime === "python" ? settings.pythonPackagesZip ?? "" : "";
+    const native = runtime === "python" ? settings.pythonNativeZip ?? "" : "";
     const v8Flags = [`--max-old-space-size=${settings.memoryLimitMb}`];
     // Python's JS side allocates little per run: a 1 MB young generation
     // saves ~7 MB of RSS per worker.
@@ -129,7 +132,8 @@ export class Host {
         "--cached-only",
         `--config=${settings.configPath}`,
         `--allow-read=${
-          [settings.pyodideDir, socket, SOURCE_DIRS, snapshot, packages].filter(Boolean).join(",")
+          [settings.pyodideDir, socket, SOURCE_DIRS, snapshot, packages, native].filter(Boolean)
+            .join(",")
         }`,
         `--allow-write=${socket}`,
         `--allow-net=unix:${socket}`,
@@ -142,6 +146,7 @@ export class Host {
         settings.pyodideDir,
         snapshot,
         packages,
+        native,
       ],
       clearEnv: true,
       env: hostEnv(),

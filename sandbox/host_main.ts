@@ -27,9 +27,19 @@ import {
   openGate,
 } from "../workers/worker_common.ts";
 import { PYODIDE_FILES } from "./pyodide_files.ts";
+import type { NativeInstall } from "./native_install.ts";
 
-const [socketPath, token, runtime, memoryMb, pyodideDir, snapshotPath, packagesPath] = Deno
-  .args as [string, string, Runtime, string, string, string | undefined, string | undefined];
+const [socketPath, token, runtime, memoryMb, pyodideDir, snapshotPath, packagesPath, nativePath] =
+  Deno.args as [
+    string,
+    string,
+    Runtime,
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+    string | undefined,
+  ];
 const MIB = 1024 * 1024;
 const memoryLimitBytes = Number(memoryMb) * MIB;
 // Room beyond what the run's code may allocate (V8 and runtime overhead);
@@ -50,6 +60,7 @@ const workerUrl = new URL(
 let readable: string[] | false = false;
 let snapshot: Uint8Array | undefined;
 let packagesZip: Uint8Array | undefined;
+let native: NativeInstall | undefined;
 let wasmModule: WebAssembly.Module | undefined;
 try {
   // Real paths: permissions given by a symlinked path do not match.
@@ -59,6 +70,10 @@ try {
   // Workers may not read files beyond Pyodide's own: each gets a copy.
   snapshot = snapshotPath ? await Deno.readFile(snapshotPath) : undefined;
   packagesZip = packagesPath ? await Deno.readFile(packagesPath) : undefined;
+  // Loaded only when needed: the zip library costs every host memory.
+  native = nativePath
+    ? (await import("./native_install.ts")).unpackNative(await Deno.readFile(nativePath))
+    : undefined;
   // Compiled once; every worker of this process shares the code.
   if (runtime === "python") {
     wasmModule = await WebAssembly.compile(await Deno.readFile(`${pyodideDir}/pyodide.asm.wasm`));
@@ -153,6 +168,7 @@ function spawn(wid: number): void {
     memoryLimitBytes,
     snapshot: copy,
     packagesZip: packages,
+    native,
     wasmModule,
   }, [channel.port2, ...[copy, packages].filter((b) => b !== undefined).map((b) => b.buffer)]);
 }

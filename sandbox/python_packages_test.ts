@@ -3,6 +3,14 @@ import { PackageError, preparePythonPackages } from "./python_packages.ts";
 import { resolvePyodideDir } from "./pyodide_files.ts";
 import { testPackagesDir, writeWheel } from "../tests/helpers/wheels.ts";
 import { unzipSync } from "fflate";
+import { unpackNative } from "./native_install.ts";
+import {
+  EXT_SUFFIX,
+  extensionModule,
+  NATIVE_TAGS,
+  nativeDistributionDir,
+  nativePackagesDir,
+} from "../tests/helpers/side_modules.ts";
 
 const pyodideDir = resolvePyodideDir(undefined);
 const prepare = (dir: string | undefined, names: string[], preload: string[] = []) =>
@@ -142,5 +150,64 @@ Deno.test("python packages resolve from a Pyodide distribution's lock file", asy
     await rejects(prepare(dir, ["alpha"]), /is for Python 3\.12\.1, not Python 3\.14/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("compiled python packages are installed per instance, their preloads too", async (t) => {
+  const dir = nativePackagesDir();
+  const dist = await nativeDistributionDir();
+  try {
+    await t.step("compiled files and preloads needing them go to the native install", async () => {
+      writeWheel(dir, { name: "plain", version: "1", files: { "plain.py": "X = 1\n" } });
+      const p = await prepare(dir, ["calc", "plain"], ["calc", "plain", "json"]);
+      assert.deepEqual(p.installed.map((i) => i.name), ["calc", "fastmath", "plain"]);
+      // calc is pure Python but imports fastmath: it cannot go into the snapshot.
+      assert.deepEqual(p.nativePreload, ["calc"]);
+      assert.deepEqual(p.preload, ["plain", "json"]);
+      assert.deepEqual(Object.keys(unzipSync(p.zip!)).filter((f) => !f.includes("dist-info")), [
+        "calc/__init__.py",
+        "plain.py",
+      ]);
+      const native = unpackNative(p.native!);
+      assert.ok(native.files[`/lib/python3.14/site-packages/fastmath${EXT_SUFFIX}`]);
+      assert.deepEqual(native.check, ["fastmath"]);
+      assert.deepEqual(native.sharedLibs, []);
+    });
+
+    await t.step("a distribution's shared libraries go to /usr/lib, loaded first", async () => {
+      const p = await prepare(dist, ["scaled"]);
+      const native = unpackNative(p.native!);
+      assert.deepEqual(native.sharedLibs, ["/usr/lib/libfaasmul.so"]);
+      assert.ok(native.files["/usr/lib/libfaasmul.so"]);
+      assert.deepEqual(native.check, ["scaled"]);
+      assert.equal(p.zip, undefined);
+    });
+
+    await t.step("a file that does not match the lock file's SHA-256 is refused", async () => {
+      const wheel = [...Deno.readDirSync(dist)].find((e) => e.name.startsWith("scaled-"))!.name;
+      const bytes = Deno.readFileSync(`${dist}/${wheel}`);
+      bytes[bytes.length - 30] ^= 1;
+      Deno.writeFileSync(`${dist}/${wheel}`, bytes);
+      await rejects(prepare(dist, ["scaled"]), /scaled-2\.0-.*\.whl does not match the SHA-256/);
+    });
+
+    await t.step("modules not built for Pyodide are refused", async () => {
+      writeWheel(dir, {
+        name: "elf",
+        version: "1",
+        tags: NATIVE_TAGS,
+        files: { [`elf${EXT_SUFFIX}`]: new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1]) },
+      });
+      await rejects(prepare(dir, ["elf"]), /elf.*\.so, which is not WebAssembly/);
+      writeWheel(dir, {
+        name: "mislabelled",
+        version: "1",
+        files: { [`m${EXT_SUFFIX}`]: extensionModule({ module: "m", fn: "f", factor: 1 }) },
+      });
+      await rejects(prepare(dir, ["mislabelled"]), /compiled modules but is tagged for any/);
+    });
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+    Deno.removeSync(dist, { recursive: true });
   }
 });

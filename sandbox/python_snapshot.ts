@@ -12,7 +12,8 @@
 import { PYODIDE_FILES } from "./pyodide_files.ts";
 import { PackageError, type PythonPackages } from "./python_packages.ts";
 import { findCachedSnapshot, snapshotKey, storeSnapshot } from "./snapshot_cache.ts";
-import { CONTROL_BYTES, GATE_BYTES } from "../workers/worker_common.ts";
+import { CONTROL_BYTES, GATE_BYTES, type InitMessage } from "../workers/worker_common.ts";
+import { unpackNative } from "./native_install.ts";
 
 /** Where the snapshot hosts start from came from. */
 export interface PythonSnapshot {
@@ -41,6 +42,21 @@ export interface SnapshotOptions {
  * the cache when it is writable, else in `workDir`).
  */
 export async function preparePythonSnapshot(options: SnapshotOptions): Promise<PythonSnapshot> {
+  const snapshot = await obtainSnapshot(options);
+  const native = options.packages?.native;
+  if (native) {
+    await checkNativePackages(
+      options.pyodideDir,
+      options.memoryLimitBytes,
+      await Deno.readFile(snapshot.path),
+      options.packages!,
+      options.timeoutMs,
+    );
+  }
+  return snapshot;
+}
+
+async function obtainSnapshot(options: SnapshotOptions): Promise<PythonSnapshot> {
   const { pyodideDir, cacheDir, workDir, memoryLimitBytes, timeoutMs, packages } = options;
   const key = cacheDir ? await snapshotKey(pyodideDir, packages?.fingerprint) : "";
   if (cacheDir) {
@@ -71,6 +87,43 @@ export async function makePythonSnapshot(
   timeoutMs = 60_000,
   packages?: PythonPackages,
 ): Promise<Uint8Array> {
+  const reply = await inWorker(pyodideDir, memoryLimitBytes, timeoutMs, "snapshot", {
+    makeSnapshot: true,
+    packagesZip: packages?.zip?.slice(),
+    preload: packages?.preload,
+  });
+  return reply.bytes as Uint8Array;
+}
+
+/**
+ * Starts one instance from `snapshot` with the compiled packages installed
+ * and imports each compiled module once, so a package that was not built
+ * for this Pyodide stops start-up instead of failing runs. Rejects with a
+ * {@linkcode PackageError} naming what failed.
+ */
+export async function checkNativePackages(
+  pyodideDir: string,
+  memoryLimitBytes: number,
+  snapshot: Uint8Array,
+  packages: PythonPackages,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await inWorker(pyodideDir, memoryLimitBytes, timeoutMs, "checked", {
+    snapshot,
+    packagesZip: packages.zip?.slice(),
+    native: packages.native && unpackNative(packages.native),
+    checkNative: true,
+  });
+}
+
+/** Runs a Python worker with a Python worker's permissions until it posts `expect`. */
+async function inWorker(
+  pyodideDir: string,
+  memoryLimitBytes: number,
+  timeoutMs: number,
+  expect: string,
+  init: Partial<InitMessage>,
+): Promise<Record<string, unknown>> {
   const worker = new Worker(new URL("../workers/python_worker.ts", import.meta.url), {
     type: "module",
     name: "python-snapshot",
@@ -90,10 +143,10 @@ export async function makePythonSnapshot(
   const channel = new MessageChannel();
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await new Promise<Uint8Array>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error("Snapshot took too long")), timeoutMs);
+    return await new Promise<Record<string, unknown>>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`Python worker: no ${expect} in time`)), timeoutMs);
       channel.port1.onmessage = (e) => {
-        if (e.data?.t === "snapshot") resolve(e.data.bytes);
+        if (e.data?.t === expect) resolve(e.data);
         if (e.data?.t === "failed") reject(new PackageError(String(e.data.reason)));
       };
       worker.onerror = (e) => {
@@ -106,9 +159,7 @@ export async function makePythonSnapshot(
         gate: new SharedArrayBuffer(GATE_BYTES),
         indexURL: pyodideDir,
         memoryLimitBytes,
-        makeSnapshot: true,
-        packagesZip: packages?.zip?.slice(),
-        preload: packages?.preload,
+        ...init,
       }, [channel.port2]);
     });
   } finally {

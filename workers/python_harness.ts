@@ -159,6 +159,22 @@ def prepare(home):
     _dicts_by_id.update((id(d), (d, saved)) for d, saved in _snapshot[1])
 
 
+def rebaseline(home):
+    """Take the state reset() returns to again, after modules were imported
+    at instance start (compiled packages, which no snapshot can hold)."""
+    global _classes, _dicts_by_id
+    _classes = []
+    _dicts_by_id = {}
+    prepare(home)
+
+
+def _is_extension(module):
+    # A compiled module cannot be initialised twice in one process (numpy
+    # refuses to), so once a run imported one, it stays imported.
+    origin = getattr(getattr(module, "__spec__", None), "origin", None)
+    return isinstance(origin, str) and origin.endswith(".so")
+
+
 def connect(wait_ms, interrupted):
     """Hand over the JavaScript side: the interruptible wait and the check
     whether the host is interrupting the run."""
@@ -333,7 +349,8 @@ def reset(everything, changed, classes):
     current = _modules_dict
     if everything or id(current) in changed:
         for name in [n for n in current if n not in modules]:
-            del current[name]
+            if not _is_extension(current[name]):
+                del current[name]
         current.update(modules)
     sys.path[:] = path
     env = os.environ

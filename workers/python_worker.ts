@@ -14,6 +14,7 @@ import { CodeCache } from "./code_cache.ts";
 import { capExtras, capText, OutputBuffer, OutputStreamer } from "./output_buffer.ts";
 import { PYTHON_HARNESS } from "./python_harness.ts";
 import { PYTHON_PRELOAD } from "./python_preload.ts";
+import type { NativeInstall } from "../sandbox/native_install.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
 import {
   type InitMessage,
@@ -70,6 +71,51 @@ async function loadPrepared(
     { globals: pyodide.toPy({ _src: PYTHON_HARNESS }) },
   );
   return pyodide;
+}
+
+/**
+ * Installs compiled packages into this instance (see native_install.ts):
+ * writes their files, loads the shared libraries, imports the preloads
+ * (and, with `check`, every compiled module), then has the harness take
+ * the state it resets to again, so those imports stay.
+ */
+function installNative(pyodide: PyodideAPI, native: NativeInstall, check: boolean): void {
+  const fs = pyodide.FS as unknown as {
+    mkdirTree(path: string): void;
+    writeFile(path: string, data: Uint8Array): void;
+  };
+  for (const [path, bytes] of Object.entries(native.files)) {
+    fs.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+    fs.writeFile(path, bytes);
+  }
+  const attempt = (what: string, action: () => void) => {
+    try {
+      action();
+    } catch (e) {
+      const last = String(e instanceof Error ? e.message : e).trim().split("\n").pop();
+      throw new PreloadError(`${what}: ${last}`);
+    }
+  };
+  // In a scope of its own: nothing lands in __main__.
+  const py = (code: string) => pyodide.runPython(code, { globals: pyodide.toPy({}) });
+  // The directory listings cached in the snapshot predate these files.
+  py("import importlib\nimportlib.invalidate_caches()");
+  for (const lib of native.sharedLibs) {
+    attempt(
+      `Shared library ${lib} cannot be loaded`,
+      () => py(`import ctypes\nctypes.CDLL(${JSON.stringify(lib)}, mode=ctypes.RTLD_GLOBAL)`),
+    );
+  }
+  for (const name of native.preload) {
+    attempt(
+      `FAAS_PYTHON_PRELOAD: module "${name}" cannot be imported`,
+      () => pyodide.pyimport(name),
+    );
+  }
+  for (const name of check ? native.check : []) {
+    attempt(`Compiled Python module "${name}" cannot be imported`, () => pyodide.pyimport(name));
+  }
+  py(`import sys\nsys.modules["_faas_harness"].rebaseline(${JSON.stringify(HOME)})`);
 }
 
 interface Harness {
@@ -139,6 +185,18 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     const bytes = (pyodide as unknown as { makeMemorySnapshot(): Uint8Array }).makeMemorySnapshot();
     post({ t: "snapshot", bytes }, [bytes.buffer as ArrayBuffer]);
     return;
+  }
+  if (init.native) {
+    try {
+      installNative(pyodide, init.native, init.checkNative === true);
+    } catch (e) {
+      post({ t: "failed", reason: e instanceof PreloadError ? e.message : String(e) });
+      throw e;
+    }
+    if (init.checkNative) {
+      post({ t: "checked" });
+      return;
+    }
   }
   const harness = pyodide.runPython(
     `import sys\nsys.modules["_faas_harness"]`,

@@ -11,6 +11,7 @@
  *   so an interrupt never lands on the next run or on the reset between runs.
  */
 import type { CancelMessage, RunMessage } from "../sandbox/protocol.ts";
+import type { NativeInstall } from "../sandbox/native_install.ts";
 
 /** Bytes of the control buffer a host shares with its worker. */
 export const CONTROL_BYTES = 12;
@@ -46,6 +47,10 @@ export interface InitMessage {
   packagesZip?: Uint8Array;
   /** Modules to import into a snapshot besides the standard ones (Python workers). */
   preload?: readonly string[];
+  /** Compiled packages to install at start, after the snapshot (Python workers). */
+  native?: NativeInstall;
+  /** Install `native`, import every compiled module once, report and stop (Python workers). */
+  checkNative?: boolean;
 }
 
 /** What a host sends its worker over the private port. */

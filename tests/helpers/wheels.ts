@@ -5,8 +5,8 @@ import { zipSync } from "fflate";
 export interface WheelSpec {
   name: string;
   version: string;
-  /** Path inside the wheel → text. */
-  files: Record<string, string>;
+  /** Path inside the wheel → text or bytes. */
+  files: Record<string, string | Uint8Array>;
   requires?: string[];
   /** Tags after the version; default "py3-none-any". */
   tags?: string;
@@ -25,10 +25,14 @@ export function writeWheel(dir: string, spec: WheelSpec): string {
   ].join("\n");
   const files: Record<string, Uint8Array> = {};
   const enc = new TextEncoder();
-  for (const [path, text] of Object.entries(spec.files)) files[path] = enc.encode(text);
+  for (const [path, content] of Object.entries(spec.files)) {
+    files[path] = typeof content === "string" ? enc.encode(content) : content;
+  }
   files[`${dist}.dist-info/METADATA`] = enc.encode(metadata);
   files[`${dist}.dist-info/WHEEL`] = enc.encode(
-    "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    `Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: ${
+      spec.tags ?? "py3-none-any"
+    }\n`,
   );
   files[`${dist}.dist-info/RECORD`] = enc.encode("");
   const file = `${dist}-${spec.tags ?? "py3-none-any"}.whl`;
