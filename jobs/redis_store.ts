@@ -9,7 +9,7 @@
  */
 import { createClient } from "redis";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
-import type { Job, JobStatus, JobStore } from "./store.ts";
+import type { Job, JobStatus, JobStore, OutputChunk, OutputLog } from "./store.ts";
 
 const P = "faas:";
 
@@ -158,16 +158,50 @@ function fromHash(h: Record<string, string>): Job | undefined {
   return job;
 }
 
+/** How long a job's output stream outlives its last chunk, seconds. */
+const OUTPUT_TTL_S = 3600;
+
 /** Jobs in Redis, shared by every replica pointed at the same database. */
 export class RedisJobStore implements JobStore {
   #client;
   #ready: Promise<unknown>;
+  /** Each job's output is a Redis stream: history and live from one cursor. */
+  readonly output: OutputLog;
 
   constructor(url: string) {
     this.#client = createClient({ url });
     // Connection problems surface from the calls (and at start-up).
     this.#client.on("error", () => {});
     this.#ready = this.#client.connect();
+    const client = this.#client;
+    const ready = () => this.#ready;
+    const key = (id: string) => `${P}out:${id}`;
+    this.output = {
+      async reset(id: string): Promise<void> {
+        await ready();
+        await client.del(key(id));
+      },
+      async append(id: string, by: string, chunk: OutputChunk): Promise<void> {
+        await ready();
+        await client.multi()
+          .xAdd(key(id), "*", { by, fd: String(chunk.fd), text: chunk.text })
+          .expire(key(id), OUTPUT_TTL_S)
+          .exec();
+      },
+      async read(id: string, cursor: string) {
+        await ready();
+        const entries = (await client.xRange(key(id), cursor === "0" ? "-" : `(${cursor}`, "+")) ??
+          [];
+        return {
+          chunks: entries.filter((e) => e !== null).map((e) => ({
+            by: String(e.message.by),
+            fd: e.message.fd === "2" ? 2 as const : 1 as const,
+            text: String(e.message.text),
+          })),
+          cursor: entries.at(-1)?.id ?? cursor,
+        };
+      },
+    };
   }
 
   async #eval(script: string, args: (string | number)[]): Promise<unknown> {

@@ -10,7 +10,8 @@
 import { ClientGoneError, QueueFullError, UnavailableError } from "../errors.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import type { ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
-import type { Job, JobRun, JobStatus, JobStore } from "./store.ts";
+import type { Job, JobRun, JobStatus, JobStore, OutputChunk } from "./store.ts";
+export type { OutputChunk } from "./store.ts";
 
 /** How the runner behaves. */
 export interface RunnerOptions {
@@ -27,16 +28,12 @@ export interface RunnerOptions {
   now?: () => number;
 }
 
-/** A piece of a run's output. */
-export interface OutputChunk {
-  fd: 1 | 2;
-  text: string;
-}
-
 /** How long a claimed job stays with its replica without a renewal, ms. */
 const LEASE_MS = 10_000;
 /** How often a waiter looks at the store again, ms (a job may run on another replica). */
 const POLL_MS = 250;
+/** How often a watcher reads output written by other replicas, ms. */
+const OUTPUT_POLL_MS = 100;
 
 const FINISHED: ReadonlySet<JobStatus> = new Set(["done", "cancelled", "dead"]);
 
@@ -60,8 +57,12 @@ export class JobRunner {
   #backoffUntil = 0;
   #pumpAgain = false;
   #started: Promise<void>;
-  /** Output of running jobs' current attempts, for `watch`. */
-  #live = new Map<string, { chunks: OutputChunk[]; listeners: Set<(c: OutputChunk) => void> }>();
+  /** Output of the current attempts of the jobs running here. */
+  #live = new Map<string, OutputChunk[]>();
+  /** Who watches a job's output here, whichever attempt runs where. */
+  #watchers = new Map<string, Set<(c: OutputChunk) => void>>();
+  /** This runner's name in a shared output log. */
+  #replica = crypto.randomUUID().slice(0, 8);
 
   constructor(store: JobStore, scheduler: Scheduler, options: RunnerOptions) {
     this.#store = store;
@@ -135,12 +136,16 @@ export class JobRunner {
   }
 
   async #attempt(job: Job): Promise<void> {
-    const live = { chunks: [] as OutputChunk[], listeners: new Set<(c: OutputChunk) => void>() };
+    const live: OutputChunk[] = [];
     this.#live.set(job.id, live);
+    const log = this.#store.output;
+    // Appends stay in order behind the reset: one connection, in sequence.
+    let logged = log ? log.reset(job.id).catch(() => {}) : Promise.resolve();
     job.run.request.onOutput = (fd, text) => {
       const chunk = { fd, text };
-      live.chunks.push(chunk);
-      for (const listener of live.listeners) listener(chunk);
+      live.push(chunk);
+      for (const listener of this.#watchers.get(job.id) ?? []) listener(chunk);
+      if (log) logged = logged.then(() => log.append(job.id, this.#replica, chunk)).catch(() => {});
     };
     const controller = new AbortController();
     this.#running.set(job.id, controller);
@@ -173,6 +178,9 @@ export class JobRunner {
     }
     this.#running.delete(job.id);
     this.#live.delete(job.id);
+    // Every chunk is in the shared log before the outcome: a watcher on
+    // another replica reads them all once it sees the job finished.
+    await logged;
     try {
       if (to === "queued") await this.#store.requeue(job.id, refused);
       else await this.#store.finish(job.id, ["running"], to, this.#now(), fields);
@@ -219,17 +227,39 @@ export class JobRunner {
   }
 
   /**
-   * Output of the job's current attempt so far, and `listener` for what
-   * follows (until `stop()` or the attempt ends).
+   * Output of the job's current attempt so far (when it runs here), and
+   * `listener` for what follows, from whichever replica runs it, until
+   * `stop()`. `settle()` delivers what other replicas wrote up to now; call
+   * it once the job finished, before `stop()`.
    */
   watch(
     id: string,
     listener: (chunk: OutputChunk) => void,
-  ): { chunks: OutputChunk[]; stop(): void } {
-    const live = this.#live.get(id);
-    if (!live) return { chunks: [], stop() {} };
-    live.listeners.add(listener);
-    return { chunks: [...live.chunks], stop: () => live.listeners.delete(listener) };
+  ): { chunks: OutputChunk[]; settle(): Promise<void>; stop(): void } {
+    const set = this.#watchers.get(id) ?? new Set();
+    this.#watchers.set(id, set);
+    set.add(listener);
+    const log = this.#store.output;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    let pulled = Promise.resolve();
+    const pull = () => {
+      pulled = pulled.then(async () => {
+        if (!log) return;
+        const { chunks, cursor: next } = await log.read(id, cursor);
+        cursor = next;
+        // What this replica wrote reached the listener already.
+        for (const c of chunks) if (c.by !== this.#replica) listener({ fd: c.fd, text: c.text });
+      }).catch(() => {});
+      return pulled;
+    };
+    let cursor = "0";
+    if (log) timer = setInterval(pull, OUTPUT_POLL_MS);
+    const stop = () => {
+      clearInterval(timer);
+      set.delete(listener);
+      if (set.size === 0) this.#watchers.delete(id);
+    };
+    return { chunks: [...(this.#live.get(id) ?? [])], settle: pull, stop };
   }
 
   /** Resolves when the job is no longer queued or running, or after `ms`. */

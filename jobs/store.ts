@@ -67,6 +67,29 @@ function fromRow(r: Row): Job {
   return job;
 }
 
+/** A piece of a run's output. */
+export interface OutputChunk {
+  fd: 1 | 2;
+  text: string;
+}
+
+/**
+ * Output of running jobs where every replica can read it, so
+ * `GET /jobs/{id}/events` streams live from any replica. Only a store
+ * shared by replicas has one.
+ */
+export interface OutputLog {
+  /** A new attempt of the job starts: what earlier attempts wrote goes. */
+  reset(id: string): Promise<void>;
+  /** Appends a chunk written on replica `by` (in order with this replica's other calls). */
+  append(id: string, by: string, chunk: OutputChunk): Promise<void>;
+  /** Chunks after `cursor` ("0": from the start) with their replica, and the next cursor. */
+  read(
+    id: string,
+    cursor: string,
+  ): Promise<{ chunks: (OutputChunk & { by: string })[]; cursor: string }>;
+}
+
 /**
  * Where jobs are kept: SQLite on one machine (`SqliteJobStore`), or Redis
  * shared by replicas (`RedisJobStore`).
@@ -104,6 +127,8 @@ export interface JobStore {
   list(owner: string, status: JobStatus, limit: number): Promise<Job[]>;
   deleteFinishedBefore(before: number): Promise<number>;
   close(): Promise<void>;
+  /** Running jobs' output for other replicas; only on stores replicas share. */
+  readonly output?: OutputLog;
 }
 
 /** Jobs in SQLite, for one service process. */

@@ -187,7 +187,11 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
       const watching = deps.runner.watch(id, (chunk) => events.output(chunk.fd, chunk.text));
       for (const chunk of watching.chunks) events.output(chunk.fd, chunk.text);
       stream.onAbort(() => events.end());
-      deps.runner.wait(id, 24 * 3_600_000).then((j) => events.end(finished(j ?? job)));
+      deps.runner.wait(id, 24 * 3_600_000).then(async (j) => {
+        // The last output another replica wrote comes before the result.
+        await watching.settle();
+        events.end(finished(j ?? job));
+      });
       await events.drain(stream);
       watching.stop();
     });

@@ -1,6 +1,6 @@
 /**
  * Jobs across replicas on one Redis (a real `redis-server` on loopback):
- * submitted to one replica, read and cancelled through the other,
+ * submitted to one replica, read, streamed and cancelled through the other,
  * dead-lettered after repeated host kills wherever they run, and a job
  * whose replica was SIGKILLed mid-run taken over by the other replica once
  * its lease ran out.
@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { startRedis } from "./helpers/redis.ts";
 import { startServiceProcess } from "./helpers/service_process.ts";
+import { readEvents } from "./helpers/sse.ts";
 
 const post = async (url: string, body: unknown) =>
   await (await fetch(`${url}/jobs`, { method: "POST", body: JSON.stringify(body) })).json();
@@ -56,6 +57,27 @@ Deno.test({
         const job = await settle(b.url, sub.id);
         assert.equal(job.status, "done");
         assert.equal(job.result.output.ret_val, "42");
+      });
+
+      await t.step("a job's output streams live through both replicas", async () => {
+        const sub = await post(a.url, {
+          language: "python",
+          code: "import time\nprint('one', flush=True)\ntime.sleep(0.8)\nprint('two')\n7",
+        });
+        // One of the two runs it: the other reads the output from Redis.
+        const started = performance.now();
+        const streams = await Promise.all([a, b].map(async (s) => {
+          const res = await fetch(`${s.url}/jobs/${sub.id}/events`);
+          return await readEvents(res, started);
+        }));
+        for (const events of streams) {
+          const out = events.filter((e) => e.event === "stdout");
+          assert.equal(out.map((e) => JSON.parse(e.data)).join(""), "one\ntwo\n");
+          const result = events.at(-1)!;
+          assert.equal(result.event, "result");
+          assert.equal(JSON.parse(result.data).result.output.ret_val, "7");
+          assert.ok(result.at - out[0].at >= 500, `first output ${out[0].at}, result ${result.at}`);
+        }
       });
 
       await t.step("a running job is cancelled through the other replica", async () => {

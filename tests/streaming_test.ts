@@ -6,16 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { startServer } from "./helpers/server.ts";
-
-interface Event {
-  event: string;
-  data: string;
-  /** ms since the request was sent. */
-  at: number;
-}
+import { readEvents, type SseEvent } from "./helpers/sse.ts";
 
 /** Posts `body` asking for events; collects them (until `stopAfter` events, if given). */
-async function events(url: string, body: unknown, stopAfter?: number): Promise<Event[]> {
+async function events(url: string, body: unknown, stopAfter?: number): Promise<SseEvent[]> {
   const controller = new AbortController();
   const started = performance.now();
   const res = await fetch(`${url}/run_code`, {
@@ -26,32 +20,7 @@ async function events(url: string, body: unknown, stopAfter?: number): Promise<E
   });
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
-  const out: Event[] = [];
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = block.match(/^event: (.*)$/m)?.[1] ?? "message";
-        const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6))
-          .join("\n");
-        out.push({ event, data, at: performance.now() - started });
-        if (stopAfter !== undefined && out.length >= stopAfter) {
-          controller.abort();
-          return out;
-        }
-      }
-    }
-  } catch (err) {
-    if (!controller.signal.aborted) throw err;
-  }
-  return out;
+  return await readEvents(res, started, stopAfter, () => controller.abort());
 }
 
 Deno.test({
