@@ -369,6 +369,9 @@ Deno.test({
       const interrupted = after.filter((_, i) => before[i] === "running");
       assert.ok(interrupted.length >= 1);
       assert.ok(interrupted.every((j) => j.attempts === 2), JSON.stringify(interrupted));
+      // The queued ones ran once: nothing ran twice to completion.
+      const queued = after.filter((_, i) => before[i] === "queued");
+      assert.ok(queued.every((j) => j.attempts === 1), JSON.stringify(queued));
     } finally {
       await child.stop();
       Deno.removeSync(dir, { recursive: true });
