@@ -241,6 +241,7 @@ export class JobRunner {
     set.add(listener);
     const log = this.#store.output;
     let timer: ReturnType<typeof setInterval> | undefined;
+    let cursor = "0";
     let pulled = Promise.resolve();
     const pull = () => {
       pulled = pulled.then(async () => {
@@ -252,7 +253,6 @@ export class JobRunner {
       }).catch(() => {});
       return pulled;
     };
-    let cursor = "0";
     if (log) timer = setInterval(pull, OUTPUT_POLL_MS);
     const stop = () => {
       clearInterval(timer);
