@@ -179,6 +179,8 @@ export function createService(
       python: pools.python.hosts(),
       javascript: pools.javascript.hosts(),
     }),
+    // Read at scrape time only, once the store below exists.
+    jobCounts: () => jobStore.activeCounts(),
   });
   const startedAt = Date.now();
   const health: HealthSources = {

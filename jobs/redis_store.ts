@@ -289,6 +289,16 @@ export class RedisJobStore implements JobStore {
     return Number(await this.#eval(EXPIRE, [before]));
   }
 
+  /** How many jobs are queued and running, over every replica. */
+  async activeCounts(): Promise<{ queued: number; running: number }> {
+    await this.#ready;
+    const [queued, running] = await Promise.all([
+      this.#client.zCard(`${P}queue`),
+      this.#client.zCard(`${P}running`),
+    ]);
+    return { queued: Number(queued), running: Number(running) };
+  }
+
   async close(): Promise<void> {
     await this.#ready;
     await this.#client.close();

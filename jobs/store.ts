@@ -126,6 +126,8 @@ export interface JobStore {
   recover(now: number, atStart: boolean): Promise<number>;
   list(owner: string, status: JobStatus, limit: number): Promise<Job[]>;
   deleteFinishedBefore(before: number): Promise<number>;
+  /** How many jobs are queued and running, over every owner (and replica). */
+  activeCounts(): Promise<{ queued: number; running: number }>;
   close(): Promise<void>;
   /** Running jobs' output for other replicas; only on stores replicas share. */
   readonly output?: OutputLog;
@@ -299,6 +301,15 @@ export class SqliteJobStore implements JobStore {
         "DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?",
       ).run(before).changes,
     ));
+  }
+
+  /** How many jobs are queued and running. */
+  activeCounts(): Promise<{ queued: number; running: number }> {
+    const rows = this.#db.prepare(
+      "SELECT status, COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running') GROUP BY status",
+    ).all() as unknown as { status: string; n: number }[];
+    const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+    return Promise.resolve({ queued: count("queued"), running: count("running") });
   }
 
   close(): Promise<void> {

@@ -50,6 +50,7 @@ async function contract(t: Deno.TestContext, store: JobStore) {
     assert.equal(claimed?.status, "running");
     assert.equal(claimed?.attempts, 1);
     assert.equal(await store.claim(12, 1000, [`${tag}a`, `${tag}b`]), undefined);
+    assert.deepEqual(await store.activeCounts(), { queued: 2, running: 2 });
   });
 
   await t.step("a refunded requeue is not an attempt; a plain one is", async () => {

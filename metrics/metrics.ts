@@ -17,6 +17,8 @@ export interface MetricsSources {
   instanceCounts(): Record<Runtime, InstanceCounts>;
   /** What the live host processes last reported of themselves. */
   hostStats(): Record<Runtime, { rssBytes?: number; cpuSeconds: number }[]>;
+  /** Jobs queued and running in the job store (shared by replicas on Redis). */
+  jobCounts(): Promise<{ queued: number; running: number }>;
 }
 
 /** What the service is built from, for `faas_build_info`. */
@@ -116,6 +118,19 @@ export class Metrics {
       collect() {
         const queued = sources()?.queuedByPriority();
         for (const p of PRIORITIES) this.set({ priority: p }, queued?.[p] ?? 0);
+      },
+    });
+    new client.Gauge({
+      name: "faas_jobs",
+      help: "Jobs queued and running in the job store (with Redis: every replica's, the same " +
+        "figure on each replica).",
+      labelNames: ["status"],
+      registers,
+      async collect() {
+        const counts = await sources()?.jobCounts().catch(() => undefined);
+        if (!counts) return;
+        this.set({ status: "queued" }, counts.queued);
+        this.set({ status: "running" }, counts.running);
       },
     });
     new client.Gauge({

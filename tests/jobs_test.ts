@@ -299,6 +299,16 @@ Deno.test({
         const batch = await a.submit({ runs: ["a1", "a2", "a3"].map(sleeper) });
         assert.equal(batch.status, 202);
         assert.equal(batch.headers.get("ratelimit-remaining"), "3");
+        // One runs, two wait for the key: /metrics shows it (for scaling on queue depth).
+        const jobGauges = async () => {
+          const text = await (await fetch(`${server.url}/metrics`)).text();
+          return ["queued", "running"].map((s) =>
+            Number(text.match(new RegExp(`^faas_jobs\\{status="${s}"\\} (\\d+)$`, "m"))?.[1])
+          );
+        };
+        let gauges = await jobGauges();
+        for (let i = 0; i < 20 && gauges.join() !== "2,1"; i++) gauges = await jobGauges();
+        assert.deepEqual(gauges, [2, 1]);
         const other = await b.submit(sleeper("b"));
         const mine = [];
         for (const id of batch.body.ids) mine.push(await a.settle(id));
