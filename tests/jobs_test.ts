@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { freePort } from "./helpers/ports.ts";
 import { startServiceProcess } from "./helpers/service_process.ts";
+import { readEvents } from "./helpers/sse.ts";
 
 interface JobBody {
   id: string;
@@ -284,7 +285,7 @@ Deno.test({
     const b = api(server, { authorization: "Bearer key-b" });
     const sleeper = (tag: string) => ({
       language: "python",
-      code: `import time\ntime.sleep(0.4)\n'${tag}'`,
+      code: `import time\nprint('${tag}', flush=True)\ntime.sleep(0.4)\n'${tag}'`,
     });
     try {
       await t.step("a batch is charged per run, whole or not at all", async () => {
@@ -309,6 +310,11 @@ Deno.test({
         let gauges = await jobGauges();
         for (let i = 0; i < 20 && gauges.join() !== "2,1"; i++) gauges = await jobGauges();
         assert.deepEqual(gauges, [2, 1]);
+        // The last one is still queued: its events stream live once it runs.
+        const started = performance.now();
+        const lastEvents = fetch(`${server.url}/jobs/${batch.body.ids[2]}/events`, {
+          headers: { authorization: "Bearer key-a" },
+        }).then((res) => readEvents(res, started));
         const other = await b.submit(sleeper("b"));
         const mine = [];
         for (const id of batch.body.ids) mine.push(await a.settle(id));
@@ -322,6 +328,10 @@ Deno.test({
           );
         }
         assert.ok(at(theirs.started_at) < at(mine[2].started_at), "key-b waited for key-a");
+        const events = await lastEvents;
+        assert.deepEqual(events.map((e) => e.event), ["stdout", "result"]);
+        assert.equal(JSON.parse(events[0].data), "a3\n");
+        assert.ok(events[1].at - events[0].at >= 300, JSON.stringify(events.map((e) => e.at)));
       });
 
       await t.step("the rest of the minute's budget is shared with /run_code", async () => {
