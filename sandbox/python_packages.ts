@@ -307,11 +307,19 @@ async function readChecked(dir: string, candidate: Candidate): Promise<Uint8Arra
 }
 
 function unzipPackage(file: string, bytes: Uint8Array): Record<string, Uint8Array> {
+  let entries: Record<string, Uint8Array>;
   try {
-    return unzipSync(bytes);
+    entries = unzipSync(bytes);
   } catch (err) {
     throw new PackageError(`${file} is not a valid zip archive: ${(err as Error).message}`);
   }
+  // Every file installs below its directory: no absolute paths, no "..".
+  for (const name of Object.keys(entries)) {
+    if (name.startsWith("/") || name.split(/[/\\]/).includes("..")) {
+      throw new PackageError(`${file} holds a file outside its directory: ${name}`);
+    }
+  }
+  return entries;
 }
 
 /** A shared library archive of Pyodide's distribution: its files, for /usr/lib. */

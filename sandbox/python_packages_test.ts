@@ -205,6 +205,11 @@ Deno.test("compiled python packages are installed per instance, their preloads t
         files: { [`m${EXT_SUFFIX}`]: extensionModule({ module: "m", fn: "f", factor: 1 }) },
       });
       await rejects(prepare(dir, ["mislabelled"]), /compiled modules but is tagged for any/);
+      writeWheel(dir, { name: "escape", version: "1", files: { "../../etc/evil.py": "x" } });
+      await rejects(
+        prepare(dir, ["escape"]),
+        /holds a file outside its directory: \.\.\/\.\.\/etc/,
+      );
     });
   } finally {
     Deno.removeSync(dir, { recursive: true });
