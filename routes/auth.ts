@@ -104,10 +104,20 @@ export function apiKeyAuth(
       usage.end(id);
       return errorResponse(c, err);
     }
+    let ended = false;
+    const end = () => {
+      if (!ended) usage.end(id);
+      ended = true;
+    };
+    let held = false;
+    c.set("holdRun", () => {
+      held = true;
+      return end;
+    });
     try {
       await next();
     } finally {
-      usage.end(id);
+      if (!held) end();
     }
   };
 }

@@ -17,7 +17,16 @@ import type { RequestSpan } from "../tracing/tracer.ts";
 
 /** Hono environment of the app: the request id set by its middleware. */
 export interface AppEnv {
-  Variables: { requestId: string; keyId?: string; span: RequestSpan };
+  Variables: {
+    requestId: string;
+    keyId?: string;
+    span: RequestSpan;
+    /**
+     * For a run that outlives its handler (a stream): takes over ending the
+     * key's run in progress, returning what to call when the run settles.
+     */
+    holdRun?: () => () => void;
+  };
 }
 
 /** What the handler needs. */
@@ -290,6 +299,10 @@ async function streamRun(
   running.catch((err) => refused = err);
   await new Promise((resolve) => setTimeout(resolve, 0));
   if (refused) throw refused;
+  // The response goes out now, the run goes on: it counts toward the
+  // key's runs in progress until it settles.
+  const release = c.get("holdRun")?.();
+  if (release) running.then(release, release);
   return streamSSE(c, async (stream) => {
     running.then(
       (scheduled) => events.end({ event: "result", data: JSON.stringify(answer(scheduled)) }),

@@ -110,13 +110,30 @@ Deno.test({
       assert.equal((await slow).status, 200);
     });
 
+    await t.step("a streamed run counts as in progress until it ends", async () => {
+      const res = await service.app.request("/run_code", {
+        method: "POST",
+        headers: { authorization: `Bearer ${keyB}`, accept: "text/event-stream" },
+        body: JSON.stringify({ language: "python", code: "import time\ntime.sleep(0.5)\n1" }),
+      });
+      assert.equal(res.status, 200);
+      const second = await run(keyB);
+      assert.equal(second.status, 429);
+      assert.match((await second.json()).error, /already has 1 runs in progress/);
+      assert.match(await res.text(), /event: result/);
+      // Released once it ended: the next refusal is the key's minute budget, not its runs.
+      const after = await run(keyB);
+      assert.equal(after.status, 429);
+      assert.match((await after.json()).error, /runs per minute/);
+    });
+
     await t.step("keys never reach logs or metrics; the key id does", async () => {
       const metrics = await (await service.app.request("/metrics")).text();
       const all = lines.join("\n") + metrics;
       assert.ok(!all.includes(keyA) && !all.includes(keyB));
       // Both per-key refusals above were counted.
       assert.match(metrics, /faas_rejections_total\{reason="key_rate_limit"\} [1-9]/);
-      assert.match(metrics, /faas_rejections_total\{reason="key_concurrency"\} 1/);
+      assert.match(metrics, /faas_rejections_total\{reason="key_concurrency"\} 2/);
       assert.ok(lines.some((l) => JSON.parse(l).key_id === keyId(keyA)));
     });
 
