@@ -262,23 +262,30 @@ export class JobRunner {
     return { chunks: [...(this.#live.get(id) ?? [])], settle: pull, stop };
   }
 
-  /** Resolves when the job is no longer queued or running, or after `ms`. */
-  async wait(id: string, ms: number): Promise<Job | undefined> {
+  /**
+   * Resolves when the job is no longer queued or running, after `ms`, or
+   * once `signal` aborts (the caller went away), with the job as it is then.
+   */
+  async wait(id: string, ms: number, signal?: AbortSignal): Promise<Job | undefined> {
     const deadline = this.#now() + ms;
     for (;;) {
       const job = await this.#store.get(id);
-      if (!job || isFinished(job.status) || this.#now() >= deadline) return job;
+      if (!job || isFinished(job.status) || this.#now() >= deadline || signal?.aborted) {
+        return job;
+      }
       // Woken by a change here, or after a while (another replica may run it).
       await new Promise<void>((resolve) => {
         const set = this.#waiters.get(id) ?? new Set();
         this.#waiters.set(id, set);
         const wake = () => {
           clearTimeout(timer);
+          signal?.removeEventListener("abort", wake);
           set.delete(wake);
           if (set.size === 0) this.#waiters.delete(id);
           resolve();
         };
         const timer = setTimeout(wake, Math.max(0, Math.min(POLL_MS, deadline - this.#now())));
+        signal?.addEventListener("abort", wake);
         set.add(wake);
       });
     }

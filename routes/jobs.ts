@@ -160,7 +160,7 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
     let job = await mine(c, id);
     if (!job) return c.json(notFound(id), 404);
     if (wait > 0 && !isFinished(job.status)) {
-      job = await deps.runner.wait(id, wait * 1000) ?? job;
+      job = await deps.runner.wait(id, wait * 1000, c.req.raw.signal) ?? job;
     }
     return c.json(jobBody(job));
   });
@@ -186,12 +186,19 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
       }
       const watching = deps.runner.watch(id, (chunk) => events.output(chunk.fd, chunk.text));
       for (const chunk of watching.chunks) events.output(chunk.fd, chunk.text);
-      stream.onAbort(() => events.end());
-      deps.runner.wait(id, 24 * 3_600_000).then(async (j) => {
+      // A client that goes away stops the waiting and the watching.
+      const gone = new AbortController();
+      stream.onAbort(() => {
+        gone.abort();
+        events.end();
+      });
+      deps.runner.wait(id, 24 * 3_600_000, gone.signal).then(async (j) => {
         // The last output another replica wrote comes before the result.
         await watching.settle();
         events.end(finished(j ?? job));
-      });
+      }).catch((err) =>
+        events.end({ event: "error", data: JSON.stringify({ error: (err as Error).message }) })
+      );
       await events.drain(stream);
       watching.stop();
     });

@@ -41,7 +41,7 @@ Deno.test({
       FAAS_POOL_SIZE: "2",
       FAAS_MAX_INSTANCES: "2",
       FAAS_PYTHON_PACKAGES_DIR: dir,
-      FAAS_PYTHON_PACKAGES: "calc",
+      FAAS_PYTHON_PACKAGES: "calc, deep",
       FAAS_PYTHON_PRELOAD: "calc",
     };
     try {
@@ -56,11 +56,20 @@ Deno.test({
           });
           if (mode !== "tenant") continue;
 
+          await t.step(
+            "a compiled submodule a run imported is there in the key's next run",
+            async () => {
+              const code = "import deep._speed\ndeep._speed.triple(4)";
+              for (let i = 0; i < 3; i++) assert.equal(await use(server, code, "deep"), "12");
+            },
+          );
+
           await t.step("GET /runtimes lists both packages and the preload", async () => {
             const { runtimes } = await (await fetch(`${server.url}/runtimes`)).json();
             const py = runtimes.find((r: { language: string }) => r.language === "python");
             assert.deepEqual(py.packages, [
               { name: "calc", version: "1.0" },
+              { name: "deep", version: "1.0" },
               { name: "fastmath", version: "1.0" },
             ]);
             assert.equal(py.preloaded.at(-1), "calc");

@@ -12,6 +12,7 @@ export const PYTHON_HARNESS = String.raw`
 import ast, builtins, inspect, io, json, os, random, sys, traceback
 from pyodide.code import CodeRunner
 from _pyodide._base import EvalCodeResultException as _EvalResult
+from importlib.machinery import ExtensionFileLoader as _ExtensionFileLoader
 
 _USER_FILE = "<exec>"
 _dumps = json.dumps
@@ -169,10 +170,18 @@ def rebaseline(home):
 
 
 def _is_extension(module):
-    # A compiled module cannot be initialised twice in one process (numpy
-    # refuses to), so once a run imported one, it stays imported.
-    origin = getattr(getattr(module, "__spec__", None), "origin", None)
-    return isinstance(origin, str) and origin.endswith(".so")
+    loader = getattr(getattr(module, "__spec__", None), "loader", None)
+    return isinstance(loader, _ExtensionFileLoader)
+
+
+def _kept_packages(names):
+    """Top-level packages among the modules named that hold a compiled
+    module. A compiled module cannot be initialised twice in one process
+    (numpy refuses to), so once a run imported one, its whole package stays
+    imported: keeping the compiled module alone would leave a re-imported
+    parent without it, and Python code holding stale references."""
+    current = _modules_dict
+    return {n.partition(".")[0] for n in names if _is_extension(current.get(n))}
 
 
 def connect(wait_ms, interrupted):
@@ -348,8 +357,10 @@ def reset(everything, changed, classes):
         d.update(saved)
     current = _modules_dict
     if everything or id(current) in changed:
-        for name in [n for n in current if n not in modules]:
-            if not _is_extension(current[name]):
+        added = [n for n in current if n not in modules]
+        kept = _kept_packages(added)
+        for name in added:
+            if name.partition(".")[0] not in kept:
                 del current[name]
         current.update(modules)
     sys.path[:] = path

@@ -136,8 +136,10 @@ export const NATIVE_TAGS = "cp314-cp314-pyemscripten_2026_0_wasm32";
 export const EXT_SUFFIX = ".cpython-314-wasm32-emscripten.so";
 
 /**
- * A folder of wheels: `fastmath` (compiled: `fastmath.double(x)`) and
- * `calc` (pure Python, needs fastmath: `calc.quadruple(x)`).
+ * A folder of wheels: `fastmath` (compiled: `fastmath.double(x)`), `calc`
+ * (pure Python, needs fastmath: `calc.quadruple(x)`) and `deep` (a package
+ * whose compiled submodule its `__init__` does not import:
+ * `deep._speed.triple(x)`).
  */
 export function nativePackagesDir(): string {
   const dir = Deno.makeTempDirSync({ prefix: "faas-native-wheels-" });
@@ -147,6 +149,15 @@ export function nativePackagesDir(): string {
     tags: NATIVE_TAGS,
     files: {
       [`fastmath${EXT_SUFFIX}`]: extensionModule({ module: "fastmath", fn: "double", factor: 2 }),
+    },
+  });
+  writeWheel(dir, {
+    name: "deep",
+    version: "1.0",
+    tags: NATIVE_TAGS,
+    files: {
+      "deep/__init__.py": "",
+      [`deep/_speed${EXT_SUFFIX}`]: extensionModule({ module: "_speed", fn: "triple", factor: 3 }),
     },
   });
   writeWheel(dir, {
