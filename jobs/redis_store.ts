@@ -24,29 +24,54 @@ local function move(id, to)
   redis.call('ZADD', '${P}status:' .. owner .. ':' .. to, created, id)
   redis.call('HSET', key, 'status', to)
 end
+-- Queued jobs sit in one queue and in their owner's, so a claim that
+-- passes over some owners looks at the other owners' heads only.
+local function queue_add(id, owner, score)
+  redis.call('ZADD', '${P}queue', score, id)
+  redis.call('ZADD', '${P}queue:' .. owner, score, id)
+  redis.call('SADD', '${P}queued-owners', owner)
+end
+local function queue_remove(id)
+  local owner = redis.call('HGET', '${P}job:' .. id, 'owner')
+  redis.call('ZREM', '${P}queue', id)
+  if owner then
+    redis.call('ZREM', '${P}queue:' .. owner, id)
+    if redis.call('ZCARD', '${P}queue:' .. owner) == 0 then
+      redis.call('SREM', '${P}queued-owners', owner)
+    end
+  end
+end
 local function enqueue(id)
   local key = '${P}job:' .. id
   local score = tonumber(redis.call('HGET', key, 'priority')) * 1e14 + tonumber(redis.call('HGET', key, 'created_at'))
   redis.call('ZREM', '${P}running', id)
-  redis.call('ZADD', '${P}queue', score, id)
+  queue_add(id, redis.call('HGET', key, 'owner'), score)
   move(id, 'queued')
 end
 `;
 
 // ARGV[3..]: owners whose jobs are passed over (at their limit of runs in
-// progress); only the first 1000 queued jobs are looked at.
+// progress): the best head among the other owners' queues wins.
 const CLAIM = MOVE + `
-local skip = {}
-for i = 3, #ARGV do skip[ARGV[i]] = true end
 local id = nil
-for _, candidate in ipairs(redis.call('ZRANGE', '${P}queue', 0, 999)) do
-  if not skip[redis.call('HGET', '${P}job:' .. candidate, 'owner')] then
-    id = candidate
-    break
+if #ARGV < 3 then
+  id = redis.call('ZRANGE', '${P}queue', 0, 0)[1]
+else
+  local skip = {}
+  for i = 3, #ARGV do skip[ARGV[i]] = true end
+  local best = nil
+  for _, owner in ipairs(redis.call('SMEMBERS', '${P}queued-owners')) do
+    if not skip[owner] then
+      local head = redis.call('ZRANGE', '${P}queue:' .. owner, 0, 0, 'WITHSCORES')
+      if head[1] and (not best or tonumber(head[2]) < best) then
+        best = tonumber(head[2])
+        id = head[1]
+      end
+    end
   end
 end
 if not id then return false end
-redis.call('ZREM', '${P}queue', id)
+queue_remove(id)
 local key = '${P}job:' .. id
 redis.call('HINCRBY', key, 'attempts', 1)
 redis.call('HSET', key, 'started_at', ARGV[1])
@@ -63,7 +88,7 @@ if not status then return 0 end
 local allowed = false
 for i = 6, #ARGV do if ARGV[i] == status then allowed = true end end
 if not allowed then return 0 end
-redis.call('ZREM', '${P}queue', id)
+queue_remove(id)
 redis.call('ZREM', '${P}running', id)
 move(id, to)
 redis.call('HSET', key, 'finished_at', now)
@@ -116,7 +141,7 @@ return #ids
 `;
 
 // All or none: refuses the batch if an idempotency key is taken meanwhile.
-const INSERT = `
+const INSERT = MOVE + `
 local n = tonumber(ARGV[1])
 for i = 0, n - 1 do
   local idem = ARGV[2 + i * 6 + 5]
@@ -134,7 +159,7 @@ for i = 0, n - 1 do
     redis.call('HSET', key, 'idempotency_key', idem)
     redis.call('SET', '${P}idem:' .. owner .. ':' .. idem, id)
   end
-  redis.call('ZADD', '${P}queue', tonumber(priority) * 1e14 + tonumber(created), id)
+  queue_add(id, owner, tonumber(priority) * 1e14 + tonumber(created))
   redis.call('ZADD', '${P}status:' .. owner .. ':queued', created, id)
 end
 return 1

@@ -137,6 +137,9 @@ export interface JobStore {
 export class SqliteJobStore implements JobStore {
   #db: DatabaseSync;
   #claim: StatementSync;
+  #claimId: StatementSync;
+  #nextOwner: StatementSync;
+  #ownerHead: StatementSync;
   #get: StatementSync;
 
   /** Opens (creating if needed) the database at `path`; ":memory:" for none on disk. */
@@ -162,6 +165,7 @@ export class SqliteJobStore implements JobStore {
         error TEXT
       );
       CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, created_at);
+      CREATE INDEX IF NOT EXISTS jobs_owner_queue ON jobs (status, owner, priority, created_at);
       CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency ON jobs (owner, idempotency_key)
         WHERE idempotency_key IS NOT NULL;
     `);
@@ -170,9 +174,17 @@ export class SqliteJobStore implements JobStore {
     this.#claim = this.#db.prepare(`
       UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
       WHERE id = (SELECT id FROM jobs WHERE status = 'queued'
-                  AND owner NOT IN (SELECT value FROM json_each(?))
                   ORDER BY priority, created_at LIMIT 1)
       RETURNING *`);
+    this.#claimId = this.#db.prepare(`
+      UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
+      WHERE id = ? AND status = 'queued' RETURNING *`);
+    this.#nextOwner = this.#db.prepare(
+      "SELECT MIN(owner) AS owner FROM jobs WHERE status = 'queued' AND owner > ?",
+    );
+    this.#ownerHead = this.#db.prepare(`
+      SELECT id, priority, created_at FROM jobs WHERE status = 'queued' AND owner = ?
+      ORDER BY priority, created_at LIMIT 1`);
   }
 
   /** Adds queued jobs, all or none. */
@@ -221,7 +233,30 @@ export class SqliteJobStore implements JobStore {
     _leaseMs: number,
     skipOwners: readonly string[] = [],
   ): Promise<Job | undefined> {
-    const row = this.#claim.get(now, JSON.stringify(skipOwners)) as Row | undefined;
+    if (skipOwners.length === 0) {
+      const row = this.#claim.get(now) as Row | undefined;
+      return Promise.resolve(row && fromRow(row));
+    }
+    // Each owner's head through the index, so the queued jobs of the owners
+    // passed over are never scanned, however many they are.
+    const skip = new Set(skipOwners);
+    type Head = { id: string; priority: number; created_at: number };
+    let best: Head | undefined;
+    const consider = (owner: string) => {
+      if (skip.has(owner)) return;
+      const head = this.#ownerHead.get(owner) as Head | undefined;
+      if (
+        head && (!best || head.priority < best.priority ||
+          (head.priority === best.priority && head.created_at < best.created_at))
+      ) best = head;
+    };
+    // Owners in order: "" (no API keys) first, then each next one by the index.
+    consider("");
+    let owner: string | null = "";
+    while ((owner = (this.#nextOwner.get(owner) as { owner: string | null }).owner) !== null) {
+      consider(owner);
+    }
+    const row = best && this.#claimId.get(now, best.id) as Row | undefined;
     return Promise.resolve(row && fromRow(row));
   }
 

@@ -53,6 +53,19 @@ async function contract(t: Deno.TestContext, store: JobStore) {
     assert.deepEqual(await store.activeCounts(), { queued: 2, running: 2 });
   });
 
+  await t.step("an owner passed over never hides the others, however many it queued", async () => {
+    const many = Array.from({ length: 1500 }, (_, i) => job(id(`x${i}`), `${tag}x`, "urgent", 5));
+    await store.insert(many);
+    await store.insert([job(id("y"), `${tag}y`, "low", 6)]);
+    const skip = [`${tag}a`, `${tag}b`, `${tag}x`];
+    assert.equal((await store.claim(12, 1000, skip))?.id, id("y"));
+    assert.equal(await store.claim(12, 1000, skip), undefined);
+    // Not passed over, the urgent ones come first again.
+    assert.equal((await store.claim(12, 1000, [`${tag}a`, `${tag}b`]))?.owner, `${tag}x`);
+    for (const j of many) await store.finish(j.id, ["queued", "running"], "cancelled", 13);
+    await store.finish(id("y"), ["running"], "cancelled", 13);
+  });
+
   await t.step("a refunded requeue is not an attempt; a plain one is", async () => {
     await store.requeue(id("b-old"), true);
     assert.equal((await store.get(id("b-old")))?.attempts, 0);
