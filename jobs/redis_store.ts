@@ -185,6 +185,8 @@ function fromHash(h: Record<string, string>): Job | undefined {
 
 /** How long a job's output stream outlives its last chunk, seconds. */
 const OUTPUT_TTL_S = 3600;
+/** How long it is kept once the attempt ended, seconds. */
+const CLOSED_OUTPUT_TTL_S = 60;
 
 /** Jobs in Redis, shared by every replica pointed at the same database. */
 export class RedisJobStore implements JobStore {
@@ -212,6 +214,11 @@ export class RedisJobStore implements JobStore {
           .xAdd(key(id), "*", { by, fd: String(chunk.fd), text: chunk.text })
           .expire(key(id), OUTPUT_TTL_S)
           .exec();
+      },
+      async close(id: string): Promise<void> {
+        await ready();
+        // The job's result holds the output; watchers read the rest within seconds.
+        await client.expire(key(id), CLOSED_OUTPUT_TTL_S);
       },
       async read(id: string, cursor: string) {
         await ready();

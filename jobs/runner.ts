@@ -181,6 +181,7 @@ export class JobRunner {
     // Every chunk is in the shared log before the outcome: a watcher on
     // another replica reads them all once it sees the job finished.
     await logged;
+    if (log) log.close(job.id).catch(() => {});
     try {
       if (to === "queued") await this.#store.requeue(job.id, refused);
       else await this.#store.finish(job.id, ["running"], to, this.#now(), fields);

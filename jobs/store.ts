@@ -81,6 +81,8 @@ export interface OutputChunk {
 export interface OutputLog {
   /** A new attempt of the job starts: what earlier attempts wrote goes. */
   reset(id: string): Promise<void>;
+  /** The attempt ended: its output is kept a little longer for late readers, then dropped. */
+  close(id: string): Promise<void>;
   /** Appends a chunk written on replica `by` (in order with this replica's other calls). */
   append(id: string, by: string, chunk: OutputChunk): Promise<void>;
   /** Chunks after `cursor` ("0": from the start) with their replica, and the next cursor. */

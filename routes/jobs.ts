@@ -219,9 +219,16 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
     const id = c.req.param("id");
     const job = await mine(c, id);
     if (!job) return c.json(notFound(id), 404);
-    if (!(await deps.runner.retry(id))) {
-      return c.json({ error: `Job ${id} is ${job.status}; only dead jobs are retried` }, 409);
+    const refused = () =>
+      c.json({ error: `Job ${id} is ${job.status}; only dead jobs are retried` }, 409);
+    if (job.status !== "dead") return refused();
+    // A retry is another run for the key's budget.
+    try {
+      deps.chargeRuns(c, 1);
+    } catch (err) {
+      return errorResponse(c, err);
     }
+    if (!(await deps.runner.retry(id))) return refused();
     c.header("Location", `/jobs/${id}`);
     return c.json({ id, status: "queued" }, 202);
   });

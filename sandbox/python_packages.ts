@@ -356,7 +356,9 @@ async function readWheel(
     if (/^[^/]+\.dist-info\/METADATA$/.test(name)) metadata = new TextDecoder().decode(bytes);
     if (isSharedObject(name)) {
       // A module built for Linux or macOS would fail only at its first import.
-      if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73) {
+      const wasm = bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0x61 &&
+        bytes[2] === 0x73 && bytes[3] === 0x6d;
+      if (!wasm) {
         throw new PackageError(
           `Wheel ${file} contains ${name}, which is not WebAssembly; it was not built for Pyodide`,
         );

@@ -10,6 +10,8 @@ import { startServer, type TestServer } from "./helpers/server.ts";
 import { startRedis } from "./helpers/redis.ts";
 import { startServiceProcess } from "./helpers/service_process.ts";
 import { readEvents } from "./helpers/sse.ts";
+import { RedisJobStore } from "../jobs/redis_store.ts";
+import { keyId } from "../routes/auth.ts";
 
 const post = async (url: string, body: unknown) =>
   await (await fetch(`${url}/jobs`, { method: "POST", body: JSON.stringify(body) })).json();
@@ -174,6 +176,68 @@ Deno.test({
     } finally {
       await first.stop("SIGKILL");
       await second?.stop();
+      await redis.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "retrying a dead job counts toward its key's runs per minute",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const redis = await startRedis();
+    const key = `key-${crypto.randomUUID()}`;
+    const server = await startServer({
+      FAAS_POOL_SIZE: "2",
+      FAAS_JOB_STORE: redis.url,
+      FAAS_API_KEYS: key,
+      FAAS_KEY_RUNS_PER_MINUTE: "1",
+    });
+    // A dead job of the key, put straight into the shared store.
+    const store = new RedisJobStore(redis.url);
+    const id = crypto.randomUUID();
+    const retry = () =>
+      fetch(`${server.url}/jobs/${id}/retry`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}` },
+      });
+    try {
+      await store.insert([{
+        id,
+        owner: keyId(key),
+        status: "queued",
+        attempts: 0,
+        createdAt: Date.now(),
+        run: {
+          request: {
+            language: "javascript",
+            code: "return 1",
+            input: "null",
+            stdin: "",
+            timeoutMs: 5000,
+            priority: "low",
+            key: `once:${id}`,
+          },
+          timeoutClamped: false,
+          ignoredFields: [],
+        },
+      }]);
+      assert.ok(await store.finish(id, ["queued"], "dead", Date.now(), { error: "test" }));
+      const first = await retry();
+      assert.equal(first.status, 202);
+      await first.body?.cancel();
+      const done = await (await fetch(`${server.url}/jobs/${id}?wait=10`, {
+        headers: { authorization: `Bearer ${key}` },
+      })).json();
+      assert.equal(done.status, "done");
+      assert.ok(await store.finish(id, ["done"], "dead", Date.now(), { error: "test" }));
+      const second = await retry();
+      assert.equal(second.status, 429);
+      assert.match((await second.json()).error, /1 runs per minute/);
+    } finally {
+      await store.close();
+      await server.close();
       await redis.stop();
     }
   },
