@@ -174,6 +174,10 @@ def _is_extension(module):
     return isinstance(loader, _ExtensionFileLoader)
 
 
+# Submodules of kept packages (dotted names), as of the last reset.
+_kept_names = []
+
+
 def _kept_packages(names):
     """Top-level packages among the modules named that hold a compiled
     module. A compiled module cannot be initialised twice in one process
@@ -363,6 +367,16 @@ def reset(everything, changed, classes):
             if name.partition(".")[0] not in kept:
                 del current[name]
         current.update(modules)
+        _kept_names[:] = [n for n in added if n in current and "." in n]
+    # A kept submodule is an attribute of its parent too: restoring the
+    # parent's dict (a preloaded package's) may have dropped it.
+    for name in _kept_names:
+        parent, _, child = name.rpartition(".")
+        if current.get(parent) is not None and current.get(name) is not None:
+            try:
+                setattr(current[parent], child, current[name])
+            except Exception:
+                pass
     sys.path[:] = path
     env = os.environ
     if env._data is not _environ_data:

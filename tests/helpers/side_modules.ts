@@ -137,9 +137,9 @@ export const EXT_SUFFIX = ".cpython-314-wasm32-emscripten.so";
 
 /**
  * A folder of wheels: `fastmath` (compiled: `fastmath.double(x)`), `calc`
- * (pure Python, needs fastmath: `calc.quadruple(x)`) and `deep` (a package
- * whose compiled submodule its `__init__` does not import:
- * `deep._speed.triple(x)`).
+ * (pure Python, needs fastmath: `calc.quadruple(x)`), and `deep` and
+ * `nested` (packages whose compiled submodule their `__init__` does not
+ * import: `deep._speed.triple(x)`).
  */
 export function nativePackagesDir(): string {
   const dir = Deno.makeTempDirSync({ prefix: "faas-native-wheels-" });
@@ -151,15 +151,21 @@ export function nativePackagesDir(): string {
       [`fastmath${EXT_SUFFIX}`]: extensionModule({ module: "fastmath", fn: "double", factor: 2 }),
     },
   });
-  writeWheel(dir, {
-    name: "deep",
-    version: "1.0",
-    tags: NATIVE_TAGS,
-    files: {
-      "deep/__init__.py": "",
-      [`deep/_speed${EXT_SUFFIX}`]: extensionModule({ module: "_speed", fn: "triple", factor: 3 }),
-    },
-  });
+  for (const name of ["deep", "nested"]) {
+    writeWheel(dir, {
+      name,
+      version: "1.0",
+      tags: NATIVE_TAGS,
+      files: {
+        [`${name}/__init__.py`]: "",
+        [`${name}/_speed${EXT_SUFFIX}`]: extensionModule({
+          module: "_speed",
+          fn: "triple",
+          factor: 3,
+        }),
+      },
+    });
+  }
   writeWheel(dir, {
     name: "calc",
     version: "1.0",
