@@ -63,7 +63,15 @@ else
   for _, owner in ipairs(redis.call('SMEMBERS', '${P}queued-owners')) do
     if not skip[owner] then
       local head = redis.call('ZRANGE', '${P}queue:' .. owner, 0, 0, 'WITHSCORES')
-      if head[1] and (not best or tonumber(head[2]) < best) then
+      -- An entry no longer queued (taken by a replica that kept only the
+      -- one queue) is dropped, never claimed twice.
+      while head[1] and not redis.call('ZSCORE', '${P}queue', head[1]) do
+        redis.call('ZREM', '${P}queue:' .. owner, head[1])
+        head = redis.call('ZRANGE', '${P}queue:' .. owner, 0, 0, 'WITHSCORES')
+      end
+      if not head[1] then
+        redis.call('SREM', '${P}queued-owners', owner)
+      elseif not best or tonumber(head[2]) < best then
         best = tonumber(head[2])
         id = head[1]
       end
@@ -140,6 +148,22 @@ end
 return #ids
 `;
 
+// Once per database: queued jobs of a store written before the queue per
+// owner existed join their owner's queue.
+const LAYOUT = `
+if redis.call('GET', '${P}layout') == '2' then return 0 end
+local entries = redis.call('ZRANGE', '${P}queue', 0, -1, 'WITHSCORES')
+for i = 1, #entries, 2 do
+  local owner = redis.call('HGET', '${P}job:' .. entries[i], 'owner')
+  if owner then
+    redis.call('ZADD', '${P}queue:' .. owner, entries[i + 1], entries[i])
+    redis.call('SADD', '${P}queued-owners', owner)
+  end
+end
+redis.call('SET', '${P}layout', '2')
+return #entries / 2
+`;
+
 // All or none: refuses the batch if an idempotency key is taken meanwhile.
 const INSERT = MOVE + `
 local n = tonumber(ARGV[1])
@@ -199,7 +223,9 @@ export class RedisJobStore implements JobStore {
     this.#client = createClient({ url });
     // Connection problems surface from the calls (and at start-up).
     this.#client.on("error", () => {});
-    this.#ready = this.#client.connect();
+    this.#ready = this.#client.connect().then((client) =>
+      client.eval(LAYOUT, { keys: [], arguments: [] })
+    );
     const client = this.#client;
     const ready = () => this.#ready;
     const key = (id: string) => `${P}out:${id}`;

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Priority } from "../scheduler/priority_queue.ts";
 import { startRedis } from "../tests/helpers/redis.ts";
 import { openJobStore } from "./open_store.ts";
+import { createClient } from "redis";
 import type { Job, JobStore } from "./store.ts";
 
 function job(id: string, owner: string, priority: Priority, createdAt: number): Job {
@@ -117,6 +118,40 @@ Deno.test("the Redis job store keeps the store contract", async (t) => {
   const store = openJobStore(redis.url);
   try {
     await contract(t, store);
+    await t.step("queues written without a queue per owner are brought up to date", async () => {
+      const raw = createClient({ url: redis.url });
+      await raw.connect();
+      try {
+        // A job as an older version queued it: in the one queue only.
+        await store.insert([job("old-layout", "o1", "normal", 50)]);
+        await raw.zRem("faas:queue:o1", "old-layout");
+        await raw.sRem("faas:queued-owners", "o1");
+        await raw.del("faas:layout");
+        // Other owners' jobs left queued by the steps above are passed over.
+        const others = async (owner: string) =>
+          (await raw.sMembers("faas:queued-owners")).filter((o) => o !== owner);
+        const skipOld = await others("o1");
+        const upgraded = openJobStore(redis.url);
+        try {
+          assert.equal((await upgraded.claim(51, 1000, skipOld))?.id, "old-layout");
+          // Taken by an older version, still at its owner's head: never claimed twice.
+          await upgraded.insert([job("stale", "o2", "normal", 52)]);
+          assert.equal((await upgraded.claim(53, 1000, await others("o2")))?.id, "stale");
+          await raw.zAdd("faas:queue:o2", { score: 1, value: "stale" });
+          await raw.sAdd("faas:queued-owners", "o2");
+          assert.equal(await upgraded.claim(54, 1000, await others("o2")), undefined);
+          assert.equal((await upgraded.get("stale"))?.attempts, 1);
+          for (const id of ["old-layout", "stale"]) {
+            await upgraded.finish(id, ["running"], "cancelled", 55);
+          }
+        } finally {
+          await upgraded.close();
+        }
+      } finally {
+        await raw.close();
+      }
+    });
+
     await t.step("running jobs are queued again when their lease ran out", async () => {
       const running = await store.claim(40, 1000);
       assert.ok(running);
