@@ -4,34 +4,13 @@
  * retry, and recovery of running jobs. Redis runs as a real `redis-server`.
  */
 import assert from "node:assert/strict";
-import type { Priority } from "../scheduler/priority_queue.ts";
 import { startRedis } from "../tests/helpers/redis.ts";
 import { openJobStore } from "./open_store.ts";
 import { createClient } from "redis";
-import type { Job, JobStore } from "./store.ts";
+import type { JobStore } from "./store.ts";
+import { queuedJob } from "../tests/helpers/jobs.ts";
 
-function job(id: string, owner: string, priority: Priority, createdAt: number): Job {
-  return {
-    id,
-    owner,
-    status: "queued",
-    attempts: 0,
-    createdAt,
-    run: {
-      request: {
-        language: "javascript",
-        code: "return 1",
-        input: "null",
-        stdin: "",
-        timeoutMs: 1000,
-        priority,
-        key: owner,
-      },
-      timeoutClamped: false,
-      ignoredFields: [],
-    },
-  };
-}
+const job = queuedJob;
 
 async function contract(t: Deno.TestContext, store: JobStore) {
   // Ids unique to this run, so a shared Redis database holds no strays.

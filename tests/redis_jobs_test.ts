@@ -12,6 +12,7 @@ import { startServiceProcess } from "./helpers/service_process.ts";
 import { readEvents } from "./helpers/sse.ts";
 import { RedisJobStore } from "../jobs/redis_store.ts";
 import { keyId } from "../routes/auth.ts";
+import { queuedJob } from "./helpers/jobs.ts";
 
 const post = async (url: string, body: unknown) =>
   await (await fetch(`${url}/jobs`, { method: "POST", body: JSON.stringify(body) })).json();
@@ -203,26 +204,7 @@ Deno.test({
         headers: { authorization: `Bearer ${key}` },
       });
     try {
-      await store.insert([{
-        id,
-        owner: keyId(key),
-        status: "queued",
-        attempts: 0,
-        createdAt: Date.now(),
-        run: {
-          request: {
-            language: "javascript",
-            code: "return 1",
-            input: "null",
-            stdin: "",
-            timeoutMs: 5000,
-            priority: "low",
-            key: `once:${id}`,
-          },
-          timeoutClamped: false,
-          ignoredFields: [],
-        },
-      }]);
+      await store.insert([queuedJob(id, keyId(key), "low", Date.now())]);
       assert.ok(await store.finish(id, ["queued"], "dead", Date.now(), { error: "test" }));
       const first = await retry();
       assert.equal(first.status, 202);
