@@ -76,6 +76,8 @@ const schema = z.object({
   FAAS_JOB_STORE: z.string().optional(),
   FAAS_JOB_TTL: int("FAAS_JOB_TTL", 3_600_000, 1000, 30 * 24 * 3_600_000),
   FAAS_JOB_MAX_ATTEMPTS: int("FAAS_JOB_MAX_ATTEMPTS", 3, 1, 100),
+  FAAS_JOB_MAX_RESULT_BYTES: int("FAAS_JOB_MAX_RESULT_BYTES", 2 ** 20, 1024, 2 ** 30),
+  FAAS_JOB_MAX_OWNER_BYTES: int("FAAS_JOB_MAX_OWNER_BYTES", 64 * 2 ** 20, 1024, 2 ** 40),
   FAAS_MAX_BATCH: int("FAAS_MAX_BATCH", 100, 1, 10_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: url("OTEL_EXPORTER_OTLP_ENDPOINT"),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
@@ -87,6 +89,28 @@ const schema = z.object({
   FAAS_OPEN_ROUTES: z.string().optional(),
   FAAS_KEY_MAX_CONCURRENT: int("FAAS_KEY_MAX_CONCURRENT", 0, 0, 1_000_000),
   FAAS_KEY_RUNS_PER_MINUTE: int("FAAS_KEY_RUNS_PER_MINUTE", 0, 0, 100_000_000),
+  FAAS_TRUSTED_TENANT_HEADER: z.string().optional().transform((v, ctx) => {
+    const value = (v?.trim() || "false").toLowerCase();
+    if (["true", "1", "yes"].includes(value)) return true;
+    if (["false", "0", "no"].includes(value)) return false;
+    ctx.addIssue({
+      code: "custom",
+      message: `FAAS_TRUSTED_TENANT_HEADER must be true or false, got "${v}"`,
+    });
+    return z.NEVER;
+  }),
+  FAAS_TENANT_FROM: z.string().optional().transform((v, ctx) => {
+    const value = v?.trim();
+    if (!value) return undefined;
+    const source = parseTenantSource(value);
+    if (source) return source;
+    ctx.addIssue({
+      code: "custom",
+      message:
+        `FAAS_TENANT_FROM must be header:<Header-Name> or body:<field>[.<field>...], got "${v}"`,
+    });
+    return z.NEVER;
+  }),
   FAAS_ISOLATION: z.string().optional().transform((v, ctx) => {
     const mode = (v?.trim() || "code").toLowerCase() as IsolationMode;
     if (!ISOLATION_MODES.includes(mode)) {
@@ -121,6 +145,29 @@ const schema = z.object({
   }),
 });
 
+/**
+ * Where a request's tenant comes from: the caller's own word (`asserted`:
+ * the body's `tenant`, else `X-Tenant-Id`), a header a trusted gateway
+ * sets, or a body field of a backend that alone can reach the service.
+ */
+export type TenantSource =
+  | { from: "asserted" }
+  | { from: "header"; name: string }
+  | { from: "body"; path: readonly string[] };
+
+/** Parses `header:<Name>` or `body:<a.b.c>`; undefined when malformed. */
+export function parseTenantSource(raw: string): TenantSource | undefined {
+  const m = raw.match(/^(header|body):(.+)$/);
+  if (!m) return undefined;
+  if (m[1] === "header") {
+    return /^[A-Za-z0-9-]+$/.test(m[2]) ? { from: "header", name: m[2] } : undefined;
+  }
+  const path = m[2].split(".");
+  return path.every((p) => /^[A-Za-z_][\w-]*$/.test(p))
+    ? { from: "body", path: Object.freeze(path) }
+    : undefined;
+}
+
 /** The validated configuration. */
 export interface Config {
   /** TCP port to listen on (0 picks a free one). */
@@ -131,6 +178,10 @@ export interface Config {
   readonly jobTtlMs: number;
   /** Attempts before a job the service keeps failing is dead. */
   readonly jobMaxAttempts: number;
+  /** Bytes of a job's result kept; a larger one is stored cut, and says so. */
+  readonly jobMaxResultBytes: number;
+  /** Bytes of results one owner's kept jobs may hold before its new jobs are refused (507). */
+  readonly jobMaxOwnerBytes: number;
   /** Most runs in one batch submission. */
   readonly maxBatch: number;
   /** OTLP/HTTP URL spans are sent to; undefined to export none. */
@@ -147,6 +198,8 @@ export interface Config {
   readonly maxInstances: number;
   /** How runs are keyed to instances. */
   readonly isolation: IsolationMode;
+  /** Where a request's tenant comes from (`FAAS_TENANT_FROM`). */
+  readonly tenantSource: TenantSource;
   /** Memory all hosts together may use before idle instances are evicted, MiB. */
   readonly warmMemoryMb: number;
   /** Spare instances each host keeps ready for new keys. */
@@ -269,6 +322,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `Invalid configuration: FAAS_TIMEOUT (${v.FAAS_TIMEOUT}) must not exceed FAAS_MAX_TIMEOUT (${v.FAAS_MAX_TIMEOUT})`,
     );
   }
+  const apiKeys = readKeys(v.FAAS_API_KEYS, v.FAAS_API_KEYS_FILE);
+  // FAAS_TRUSTED_TENANT_HEADER=true is short for header:X-Tenant-Id.
+  const shorthand: TenantSource | undefined = v.FAAS_TRUSTED_TENANT_HEADER
+    ? { from: "header", name: "X-Tenant-Id" }
+    : undefined;
+  if (
+    shorthand && v.FAAS_TENANT_FROM &&
+    JSON.stringify(v.FAAS_TENANT_FROM) !== JSON.stringify(shorthand)
+  ) {
+    throw new ConfigError(
+      "Invalid configuration: FAAS_TRUSTED_TENANT_HEADER=true and FAAS_TENANT_FROM name " +
+        "different tenant sources; set only FAAS_TENANT_FROM",
+    );
+  }
+  const tenantSource: TenantSource = v.FAAS_TENANT_FROM ?? shorthand ?? { from: "asserted" };
+  if (!apiKeys.length && tenantSource.from === "asserted") {
+    notices.push(
+      "Tenants are self-asserted: without FAAS_API_KEYS or FAAS_TENANT_FROM any caller can " +
+        "name any tenant and share its instances and jobs",
+    );
+  }
   return Object.freeze({
     otlpTracesUrl: v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
       (v.OTEL_EXPORTER_OTLP_ENDPOINT &&
@@ -277,6 +351,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     jobStore: v.FAAS_JOB_STORE?.trim() || "data/jobs.sqlite",
     jobTtlMs: v.FAAS_JOB_TTL,
     jobMaxAttempts: v.FAAS_JOB_MAX_ATTEMPTS,
+    jobMaxResultBytes: v.FAAS_JOB_MAX_RESULT_BYTES,
+    jobMaxOwnerBytes: v.FAAS_JOB_MAX_OWNER_BYTES,
     maxBatch: v.FAAS_MAX_BATCH,
     port: v.FAAS_PORT,
     metricsPort: v.FAAS_METRICS_PORT >= 0 ? v.FAAS_METRICS_PORT : undefined,
@@ -284,6 +360,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     poolSize: v.FAAS_POOL_SIZE,
     maxInstances: v.FAAS_MAX_INSTANCES,
     isolation: v.FAAS_ISOLATION,
+    tenantSource: Object.freeze(tenantSource),
     warmMemoryMb: v.FAAS_WARM_MEMORY_MB,
     sparesPerHost: v.FAAS_SPARES_PER_HOST,
     defaultTimeoutMs: v.FAAS_TIMEOUT,
@@ -303,7 +380,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pythonPackages: Object.freeze(v.FAAS_PYTHON_PACKAGES),
     pythonPreload: Object.freeze(v.FAAS_PYTHON_PRELOAD),
     snapshotDir: snapshotDir(v.FAAS_SNAPSHOT_DIR),
-    apiKeys: Object.freeze(readKeys(v.FAAS_API_KEYS, v.FAAS_API_KEYS_FILE)),
+    apiKeys: Object.freeze(apiKeys),
     openRoutes: new Set(
       (v.FAAS_OPEN_ROUTES ?? "/health/live,/health,/metrics,/openapi.json,/docs,/runtimes").split(
         ",",

@@ -43,6 +43,7 @@ Deno.test("config", async (t) => {
       ["FAAS_TIMEOUT", "1.5"],
       ["FAAS_MAX_QUEUE", "lots"],
       ["FAAS_MEMORY_LIMIT_MB", "0"],
+      ["FAAS_TRUSTED_TENANT_HEADER", "maybe"],
     ]
   ) {
     await t.step(`rejects ${name}=${value} naming the variable`, () => {
@@ -70,6 +71,36 @@ Deno.test("config", async (t) => {
   await t.step("takes FAAS_WORKER_COUNT as the pool size when FAAS_POOL_SIZE is unset", () => {
     assert.equal(loadConfig({ FAAS_WORKER_COUNT: "6" }).poolSize, 6);
     assert.equal(loadConfig({ FAAS_WORKER_COUNT: "6", FAAS_POOL_SIZE: "2" }).poolSize, 2);
+  });
+
+  await t.step("warns that tenants are self-asserted without keys or a trusted source", () => {
+    const selfAsserted = /Tenants are self-asserted/;
+    assert.ok(loadConfig({}).notices.some((n) => selfAsserted.test(n)));
+    assert.deepEqual(loadConfig({}).tenantSource, { from: "asserted" });
+    const trusted = loadConfig({ FAAS_TRUSTED_TENANT_HEADER: "true" });
+    assert.deepEqual(trusted.tenantSource, { from: "header", name: "X-Tenant-Id" });
+    assert.ok(!trusted.notices.some((n) => selfAsserted.test(n)));
+    const keyed = loadConfig({ FAAS_API_KEYS: "k1=0123456789abcdef" });
+    assert.ok(!keyed.notices.some((n) => selfAsserted.test(n)));
+  });
+
+  await t.step("FAAS_TENANT_FROM names a header or a body field", () => {
+    assert.deepEqual(loadConfig({ FAAS_TENANT_FROM: "header:X-Workspace" }).tenantSource, {
+      from: "header",
+      name: "X-Workspace",
+    });
+    assert.deepEqual(loadConfig({ FAAS_TENANT_FROM: "body:ext.space_id" }).tenantSource, {
+      from: "body",
+      path: ["ext", "space_id"],
+    });
+    for (const bad of ["ext.space_id", "body:", "body:a..b", "header:X Y", "cookie:x"]) {
+      assert.throws(() => loadConfig({ FAAS_TENANT_FROM: bad }), /FAAS_TENANT_FROM must be/);
+    }
+    assert.throws(
+      () =>
+        loadConfig({ FAAS_TRUSTED_TENANT_HEADER: "true", FAAS_TENANT_FROM: "body:ext.space_id" }),
+      /different tenant sources/,
+    );
   });
 
   await t.step("accepts and ignores FAAS_WORKSPACE", () => {

@@ -19,11 +19,33 @@ export class BadRequestError extends Error {
   }
 }
 
+/** The caller may not do what the request asks (403). */
+export class ForbiddenError extends Error {
+  override name = "ForbiddenError";
+  readonly details: FieldIssue[];
+  constructor(message: string, details: FieldIssue[] = []) {
+    super(message);
+    this.details = details;
+  }
+}
+
 /** The request body is larger than allowed (413). */
 export class PayloadTooLargeError extends Error {
   override name = "PayloadTooLargeError";
   constructor(readonly limitBytes: number) {
     super(`Request body exceeds the limit of ${limitBytes} bytes`);
+  }
+}
+
+/** The caller's kept jobs hold as many result bytes as its budget allows (507). */
+export class JobStorageFullError extends Error {
+  override name = "JobStorageFullError";
+  constructor(readonly usedBytes: number, readonly limitBytes: number) {
+    super(
+      `Job storage budget used up: your kept jobs hold ${usedBytes} bytes of results, ` +
+        `the limit is ${limitBytes} bytes (FAAS_JOB_MAX_OWNER_BYTES); ` +
+        "submit again once finished jobs expire (FAAS_JOB_TTL)",
+    );
   }
 }
 

@@ -113,6 +113,7 @@ export function createService(
     },
     onStart: (runtime: Runtime, reason: string) =>
       metrics.instanceStarts.inc({ language: runtime, reason }),
+    onStartFailed: (runtime: Runtime) => scheduler.startFailed(runtime),
     onDrop: (runtime: Runtime, reason: string) =>
       metrics.instanceDrops.inc({ language: runtime, reason }),
     onInstanceReady: (runtime: Runtime, ms: number, bound: boolean) =>
@@ -197,6 +198,7 @@ export function createService(
         warm: pools[runtime].warm,
         startFailures: pools[runtime].startFailures,
         lastStartError: pools[runtime].lastStartError,
+        failure: pools[runtime].failure(),
       });
       return { python: health("python"), javascript: health("javascript") };
     },
@@ -223,6 +225,10 @@ export function createService(
     keyUsage,
     maxAttempts: config.jobMaxAttempts,
     ttlMs: config.jobTtlMs,
+    resultLimits: {
+      maxResultBytes: config.jobMaxResultBytes,
+      maxOwnerBytes: config.jobMaxOwnerBytes,
+    },
     respond: (run, scheduled) =>
       toRunResponse(scheduled.result, {
         taskId: scheduled.taskId,
@@ -242,9 +248,11 @@ export function createService(
       store: jobStore,
       runner: jobRunner,
       maxBatch: config.maxBatch,
+      maxOwnerBytes: config.jobMaxOwnerBytes,
       defaultTimeoutMs: config.defaultTimeoutMs,
       maxTimeoutMs: config.maxTimeoutMs,
       isolation: config.isolation,
+      tenantSource: config.tenantSource,
     },
     runtimes,
     apiKeys: config.apiKeys,
@@ -256,6 +264,7 @@ export function createService(
     defaultTimeoutMs: config.defaultTimeoutMs,
     maxTimeoutMs: config.maxTimeoutMs,
     isolation: config.isolation,
+    tenantSource: config.tenantSource,
     poolCounts: appPoolCounts,
     health,
   });
@@ -265,18 +274,35 @@ export function createService(
   // Python hosts start from a memory snapshot, cached or made once here;
   // without one (it failed) they load Pyodide themselves, only slower.
   const snapshotStarted = performance.now();
-  const snapshot = preparePythonSnapshot({
-    pyodideDir: settings.pyodideDir,
-    cacheDir: config.snapshotDir,
-    workDir: hub.dir,
-    memoryLimitBytes: config.memoryLimitMb * 2 ** 20,
-    packages,
-  });
+  const prepareSnapshot = () =>
+    preparePythonSnapshot({
+      pyodideDir: settings.pyodideDir,
+      cacheDir: config.snapshotDir,
+      workDir: hub.dir,
+      memoryLimitBytes: config.memoryLimitMb * 2 ** 20,
+      packages,
+    });
+  // Hosts read the service's private copy; should it vanish all the same
+  // (a temp directory cleaner), hosts load Pyodide themselves meanwhile and
+  // the snapshot is made or taken from the cache again, once.
+  let remaking = false;
+  settings.onSnapshotMissing = (path) => {
+    if (remaking) return;
+    remaking = true;
+    logger.warn("python snapshot missing; hosts load Pyodide until it is back", { path });
+    prepareSnapshot().then((made) => {
+      settings.pythonSnapshot = made.path;
+      logger.info("python snapshot restored", { path: made.path, cached: made.cached });
+    }, (err) => logger.warn("python snapshot could not be restored", { reason: err.message }))
+      .finally(() => remaking = false);
+  };
+  const snapshot = prepareSnapshot();
   snapshot
     .then((made) => {
       settings.pythonSnapshot = made.path;
       logger.info(made.cached ? "python snapshot taken from cache" : "python snapshot made", {
         path: made.path,
+        ...(made.cachePath && { cache: made.cachePath }),
         ms: Math.round(performance.now() - snapshotStarted),
       });
       if (made.storeError) {

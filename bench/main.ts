@@ -7,7 +7,7 @@
 import { processTree, TreeMonitor } from "./proc_stats.ts";
 import { type ServerProcess, startServer } from "./server_process.ts";
 import { ensureWrk, type LoadResult, runWrk } from "./wrk.ts";
-import { EVALUATOR, evaluatorInput, FIB } from "./scenarios.ts";
+import { EVALUATOR, evaluatorInput, evaluatorItem, FIB } from "./scenarios.ts";
 import { burst, fetchLoad } from "./fetch_load.ts";
 import { testPackagesDir } from "../tests/helpers/wheels.ts";
 import { startRedis } from "../tests/helpers/redis.ts";
@@ -297,6 +297,19 @@ await measureVarying(
   () => body("javascript", `// ${tag} ${unique++}\nconsole.log(1)`),
   4,
 );
+// An evaluator experiment: every item new code (its data baked in), as
+// coze-loop sends it, with its workspace in ext.space_id. At the defaults
+// every item is a new isolation key; the same workload with the workspace
+// as tenant is measured on its own service below.
+let item = 0;
+const experiment = () =>
+  body("python", evaluatorItem(item++), { priority: "normal", ext: { space_id: "7420" } });
+await measureVarying(
+  service,
+  "evaluator experiment, python, items' data in the code (defaults)",
+  experiment,
+  4,
+);
 // 20 tenants round-robin, one evaluator snippet: 20 keys kept warm.
 for (const language of ["python", "javascript"] as const) {
   await measureVarying(
@@ -311,6 +324,22 @@ await measure(service, "fib(27) js", body("javascript", FIB.javascript), 4);
 await priorityUnderOverload(service);
 await jobs(service, "embedded store");
 await service.stop();
+
+// The same experiment with the workspace as the tenant: a workspace's items
+// share warm instances (reset between runs), workspaces never share one.
+const byWorkspace = await startServer("main.ts", SERVICE_FLAGS, {
+  ...serviceEnv,
+  FAAS_ISOLATION: "tenant",
+  FAAS_TENANT_FROM: "body:ext.space_id",
+}, "/health");
+if (!quick) await fetchLoad(`${byWorkspace.url}/run_code`, experiment, 4, 5);
+await measureVarying(
+  byWorkspace,
+  "evaluator experiment, python, items' data in the code (FAAS_ISOLATION=tenant, FAAS_TENANT_FROM=body:ext.space_id)",
+  experiment,
+  4,
+);
+await byWorkspace.stop();
 
 // Replacing a killed host, on a fresh service at its warm size (a pool that
 // grew under load would not need a new host at all).

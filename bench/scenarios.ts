@@ -41,3 +41,24 @@ export const FIB = {
   python: "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nfib(27)",
   javascript: "const fib = (n) => n < 2 ? n : fib(n - 1) + fib(n - 2);\nreturn fib(27);",
 };
+
+/**
+ * One item of an evaluator experiment as evaluation platforms send it: the
+ * item's data baked into the code, so every item is new code.
+ */
+export function evaluatorItem(n: number): string {
+  return `import json, asyncio, dataclasses
+@dataclasses.dataclass
+class Item:
+    output: str
+    reference: str
+item = Item(output=${JSON.stringify(`answer ${n % 7}`)}, reference=${
+    JSON.stringify(`answer ${n % 5}`)
+  })
+async def judge(i):
+    return 1.0 if i.output == i.reference else 0.0
+score = asyncio.run(judge(item))
+print("__COZE_RETURN_VAL_START__")
+print(json.dumps({"score": score, "reason": "item ${n}"}))
+print("__COZE_RETURN_VAL_END__")`;
+}

@@ -51,8 +51,10 @@ export interface RunResponse {
     instance_source: "warm" | "spare" | "new";
     language: "python" | "javascript" | "typescript";
     status: "success" | "error" | "timeout" | "memory_limit" | "killed";
-    /** Run time inside the sandbox, ms. */
+    /** Run time inside the sandbox, whole ms. */
     duration: number;
+    /** Run time inside the sandbox, ms, to the microsecond. */
+    duration_ms: number;
     queue_ms: number;
     exit_code: number;
     truncated: boolean;

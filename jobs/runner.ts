@@ -2,16 +2,20 @@
  * Runs stored jobs through the scheduler: takes queued jobs (highest
  * priority, oldest first) while fewer than `concurrency` are in flight
  * and its API key has room for another run,
- * records each result, retries runs the service failed (a host that died
- * for a reason other than the run's own timeout or memory) up to
- * `maxAttempts` times and then declares them dead, cancels on request, and
- * forgets finished jobs after `ttlMs`.
+ * records each result (cut to the result limits), retries runs the service
+ * failed (a host that died for a reason other than the run's own timeout or
+ * memory) up to `maxAttempts` times and then declares them dead, cancels on
+ * request, and forgets finished jobs after `ttlMs`. An attempt counts only
+ * once the run reached a sandbox: a job claimed and then lost (the service
+ * killed, a lease run out) before that has not used one.
  */
 import { ClientGoneError, QueueFullError, UnavailableError } from "../errors.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import type { ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
-import type { Job, JobRun, JobStatus, JobStore, OutputChunk } from "./store.ts";
-export type { OutputChunk } from "./store.ts";
+import type { FinishFields, Job, JobRun, JobStatus, JobStore, OutputChunk } from "./types.ts";
+import { keyOfOwner } from "./owner.ts";
+import { type ResultLimits, resultToStore } from "./result_cap.ts";
+export type { OutputChunk } from "./types.ts";
 
 /** How the runner behaves. */
 export interface RunnerOptions {
@@ -25,6 +29,8 @@ export interface RunnerOptions {
   keyUsage?: Pick<KeyUsage, "start" | "end" | "saturated">;
   /** Builds the `/run_code` body of a finished run. */
   respond(run: JobRun, scheduled: ScheduledResult): unknown;
+  /** What a stored result may take, per job and per owner; unlimited without. */
+  resultLimits?: ResultLimits;
   now?: () => number;
 }
 
@@ -63,6 +69,8 @@ export class JobRunner {
   #watchers = new Map<string, Set<(c: OutputChunk) => void>>();
   /** This runner's name in a shared output log. */
   #replica = crypto.randomUUID().slice(0, 8);
+  /** Results being stored, per owner, one after another (see `#storeResult`). */
+  #storing = new Map<string, Promise<void>>();
 
   constructor(store: JobStore, scheduler: Scheduler, options: RunnerOptions) {
     this.#store = store;
@@ -115,10 +123,12 @@ export class JobRunner {
         ) {
           const job = await this.#store.claim(this.#now(), LEASE_MS, [...full]);
           if (!job) break;
-          if (this.#opts.keyUsage && !this.#opts.keyUsage.start(job.owner)) {
-            // Its key filled up meanwhile (a /run_code request): not an attempt.
-            await this.#store.requeue(job.id, true);
-            full.add(job.owner);
+          const key = keyOfOwner(job.owner);
+          if (this.#opts.keyUsage && !this.#opts.keyUsage.start(key)) {
+            // Its key filled up meanwhile (a /run_code request); the run
+            // never started, so no attempt was counted.
+            await this.#store.requeue(job.id, false);
+            full.add(key);
             continue;
           }
           this.#run(job);
@@ -147,11 +157,19 @@ export class JobRunner {
       for (const listener of this.#watchers.get(job.id) ?? []) listener(chunk);
       if (log) logged = logged.then(() => log.append(job.id, this.#replica, chunk)).catch(() => {});
     };
+    // The attempt counts once the run reached a sandbox, not at the claim:
+    // waiting in the scheduler's queue, a run may still be lost with the service.
+    let started: Promise<number | undefined> | undefined;
+    job.run.request.onStart = () => {
+      started ??= this.#store.markStarted(job.id, this.#now()).catch(() => undefined);
+    };
+    const attempts = async () =>
+      started === undefined ? job.attempts : (await started) ?? job.attempts + 1;
     const controller = new AbortController();
     this.#running.set(job.id, controller);
     this.#notify(job.id);
     let to: JobStatus;
-    let fields: { result?: unknown; error?: string } = {};
+    let fields: FinishFields = {};
     let refused = false;
     try {
       const scheduled = await this.#scheduler.submit(job.run.request, controller.signal);
@@ -159,7 +177,7 @@ export class JobRunner {
         to = "cancelled";
       } else if (scheduled.result.status === "killed") {
         // The host died under the run, not through the run's own limits.
-        [to, fields] = this.#failed(job, scheduled.result.error ?? "The sandbox died");
+        [to, fields] = this.#failed(await attempts(), scheduled.result.error ?? "The sandbox died");
       } else {
         to = "done";
         fields = { result: this.#opts.respond(job.run, scheduled) };
@@ -173,9 +191,11 @@ export class JobRunner {
         refused = true;
         this.#backoffUntil = this.#now() + 500;
       } else {
-        [to, fields] = this.#failed(job, (err as Error).message);
+        [to, fields] = this.#failed(await attempts(), (err as Error).message);
       }
     }
+    // The attempt is recorded before its outcome.
+    await started;
     this.#running.delete(job.id);
     this.#live.delete(job.id);
     // Every chunk is in the shared log before the outcome: a watcher on
@@ -183,22 +203,46 @@ export class JobRunner {
     await logged;
     if (log) log.close(job.id).catch(() => {});
     try {
-      if (to === "queued") await this.#store.requeue(job.id, refused);
+      // A refused run is not an attempt, even one refused after it started.
+      if (to === "queued") await this.#store.requeue(job.id, refused && started !== undefined);
+      else if (fields.result !== undefined) await this.#storeResult(job, fields.result);
       else await this.#store.finish(job.id, ["running"], to, this.#now(), fields);
     } finally {
       // The key's run ends once its outcome is recorded, so a next job of
       // the key never starts before this one is seen to finish.
-      this.#opts.keyUsage?.end(job.owner);
+      this.#opts.keyUsage?.end(keyOfOwner(job.owner));
       this.#notify(job.id);
     }
     // A refused job waits for the periodic pump rather than spinning.
     if (to !== "queued") this.pump().catch(() => {});
   }
 
-  #failed(job: Job, error: string): [JobStatus, { error?: string }] {
-    return job.attempts >= this.#opts.maxAttempts
-      ? ["dead", { error: `Failed ${job.attempts} times; last: ${error}` }]
+  #failed(attempts: number, error: string): [JobStatus, FinishFields] {
+    return attempts >= this.#opts.maxAttempts
+      ? ["dead", { error: `Failed ${attempts} times; last: ${error}` }]
       : ["queued", {}];
+  }
+
+  /**
+   * Records a done job's result, cut to the result limits. An owner's
+   * results are stored one after another, so two finishing together cannot
+   * both take the last of its budget (other replicas may, by one result each).
+   */
+  async #storeResult(job: Job, result: unknown): Promise<void> {
+    const limits = this.#opts.resultLimits;
+    const before = this.#storing.get(job.owner) ?? Promise.resolve();
+    const turn = before.then(async () => {
+      const fields = limits
+        ? resultToStore(result, limits, await this.#store.resultBytes(job.owner))
+        : { result };
+      await this.#store.finish(job.id, ["running"], "done", this.#now(), fields);
+    });
+    const settled = turn.catch(() => {});
+    this.#storing.set(job.owner, settled);
+    settled.then(() => {
+      if (this.#storing.get(job.owner) === settled) this.#storing.delete(job.owner);
+    });
+    await turn;
   }
 
   /** Cancels a queued or running job; its status afterwards, or undefined if unknown. */

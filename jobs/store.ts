@@ -1,139 +1,76 @@
 /**
  * The job store: an embedded SQLite database (`node:sqlite`) on local disk,
  * so jobs survive a restart. One row per job; the run request and its result
- * are JSON text.
+ * are JSON text, with the result's size beside it so an owner's total is
+ * summed from an index, never from the results themselves.
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
-import type { RunRequest } from "../scheduler/scheduler.ts";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
+import { keyOfOwner } from "./owner.ts";
+import {
+  type FinishFields,
+  type Job,
+  type JobCursor,
+  type JobPage,
+  type JobStatus,
+  type JobStore,
+  type JobSummary,
+  utf8Length,
+} from "./types.ts";
+export type {
+  FinishFields,
+  Job,
+  JobCursor,
+  JobPage,
+  JobRun,
+  JobStatus,
+  JobStore,
+  JobSummary,
+  OutputChunk,
+  OutputLog,
+} from "./types.ts";
 
-/** Where a job is in its life. */
-export type JobStatus = "queued" | "running" | "done" | "cancelled" | "dead";
-
-/** What a job runs: the scheduler's request and what the response needs. */
-export interface JobRun {
-  request: RunRequest;
-  timeoutClamped: boolean;
-  ignoredFields: string[];
-}
-
-/** A job as stored. */
-export interface Job {
+interface SummaryRow {
   id: string;
-  /** Who may see it: the API key id, "" without keys. */
-  owner: string;
   status: JobStatus;
   attempts: number;
-  run: JobRun;
-  idempotencyKey?: string;
-  createdAt: number;
-  startedAt?: number;
-  finishedAt?: number;
-  /** The `/run_code` 200 body, once done. */
-  result?: unknown;
-  /** Why it is dead. */
-  error?: string;
-}
-
-interface Row {
-  id: string;
-  owner: string;
-  status: JobStatus;
-  attempts: number;
-  run: string;
-  idempotency_key: string | null;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
-  result: string | null;
   error: string | null;
 }
 
-function fromRow(r: Row): Job {
-  const job: Job = {
+interface Row extends SummaryRow {
+  owner: string;
+  run: string;
+  idempotency_key: string | null;
+  result: string | null;
+  result_note: string | null;
+}
+
+function summaryOf(r: SummaryRow): JobSummary {
+  const job: JobSummary = {
     id: r.id,
-    owner: r.owner,
     status: r.status,
     attempts: r.attempts,
-    run: JSON.parse(r.run),
     createdAt: r.created_at,
   };
-  if (r.idempotency_key !== null) job.idempotencyKey = r.idempotency_key;
   if (r.started_at !== null) job.startedAt = r.started_at;
   if (r.finished_at !== null) job.finishedAt = r.finished_at;
-  if (r.result !== null) job.result = JSON.parse(r.result);
   if (r.error !== null) job.error = r.error;
   return job;
 }
 
-/** A piece of a run's output. */
-export interface OutputChunk {
-  fd: 1 | 2;
-  text: string;
+function fromRow(r: Row): Job {
+  const job: Job = { ...summaryOf(r), owner: r.owner, run: JSON.parse(r.run) };
+  if (r.idempotency_key !== null) job.idempotencyKey = r.idempotency_key;
+  if (r.result !== null) job.result = JSON.parse(r.result);
+  if (r.result_note !== null) job.resultNote = r.result_note;
+  return job;
 }
 
-/**
- * Output of running jobs where every replica can read it, so
- * `GET /jobs/{id}/events` streams live from any replica. Only a store
- * shared by replicas has one.
- */
-export interface OutputLog {
-  /** A new attempt of the job starts: what earlier attempts wrote goes. */
-  reset(id: string): Promise<void>;
-  /** The attempt ended: its output is kept a little longer for late readers, then dropped. */
-  close(id: string): Promise<void>;
-  /** Appends a chunk written on replica `by` (in order with this replica's other calls). */
-  append(id: string, by: string, chunk: OutputChunk): Promise<void>;
-  /** Chunks after `cursor` ("0": from the start) with their replica, and the next cursor. */
-  read(
-    id: string,
-    cursor: string,
-  ): Promise<{ chunks: (OutputChunk & { by: string })[]; cursor: string }>;
-}
-
-/**
- * Where jobs are kept: SQLite on one machine (`SqliteJobStore`), or Redis
- * shared by replicas (`RedisJobStore`).
- */
-export interface JobStore {
-  /** Adds queued jobs, all or none. */
-  insert(jobs: Job[]): Promise<void>;
-  get(id: string): Promise<Job | undefined>;
-  /** The owner's job with this idempotency key, if any. */
-  byIdempotencyKey(owner: string, key: string): Promise<Job | undefined>;
-  /**
-   * Takes the next queued job (highest priority, oldest first) of an owner
-   * not in `skipOwners`, and marks it running under a lease.
-   */
-  claim(now: number, leaseMs: number, skipOwners?: readonly string[]): Promise<Job | undefined>;
-  /** Sets a job's status (and result or error) if it is still one of `from`; whether it was. */
-  finish(
-    id: string,
-    from: JobStatus[],
-    to: JobStatus,
-    now: number,
-    fields?: { result?: unknown; error?: string },
-  ): Promise<boolean>;
-  /** A running job back to the queue; `refund` when the attempt did not count. */
-  requeue(id: string, refund: boolean): Promise<void>;
-  /** A dead job back to the queue, its attempts counted afresh; whether it was dead. */
-  retry(id: string): Promise<boolean>;
-  /** Extends the leases of jobs this replica runs. */
-  renew(ids: string[], until: number): Promise<void>;
-  /**
-   * Queues again the running jobs whose runner is gone: at start for a
-   * store only this process uses; those with an expired lease for a shared one.
-   */
-  recover(now: number, atStart: boolean): Promise<number>;
-  list(owner: string, status: JobStatus, limit: number): Promise<Job[]>;
-  deleteFinishedBefore(before: number): Promise<number>;
-  /** How many jobs are queued and running, over every owner (and replica). */
-  activeCounts(): Promise<{ queued: number; running: number }>;
-  close(): Promise<void>;
-  /** Running jobs' output for other replicas; only on stores replicas share. */
-  readonly output?: OutputLog;
-}
+const SUMMARY_COLUMNS = "id, status, attempts, created_at, started_at, finished_at, error";
 
 /** Jobs in SQLite, for one service process. */
 export class SqliteJobStore implements JobStore {
@@ -143,6 +80,8 @@ export class SqliteJobStore implements JobStore {
   #nextOwner: StatementSync;
   #ownerHead: StatementSync;
   #get: StatementSync;
+  #list: StatementSync;
+  #bytes: StatementSync;
 
   /** Opens (creating if needed) the database at `path`; ":memory:" for none on disk. */
   constructor(path: string) {
@@ -164,29 +103,60 @@ export class SqliteJobStore implements JobStore {
         started_at INTEGER,
         finished_at INTEGER,
         result TEXT,
-        error TEXT
+        error TEXT,
+        result_bytes INTEGER NOT NULL DEFAULT 0,
+        result_note TEXT
       );
+    `);
+    this.#upgrade();
+    this.#db.exec(`
       CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, created_at);
       CREATE INDEX IF NOT EXISTS jobs_owner_queue ON jobs (status, owner, priority, created_at);
+      CREATE INDEX IF NOT EXISTS jobs_owner_list ON jobs (owner, status, created_at, id);
+      CREATE INDEX IF NOT EXISTS jobs_owner_bytes ON jobs (owner, result_bytes);
       CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency ON jobs (owner, idempotency_key)
         WHERE idempotency_key IS NOT NULL;
     `);
     this.#get = this.#db.prepare("SELECT * FROM jobs WHERE id = ?");
     // One statement: no other claimant can take the same job in between.
+    // A claim is not an attempt (the service may die before the run starts).
     this.#claim = this.#db.prepare(`
-      UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
+      UPDATE jobs SET status = 'running'
       WHERE id = (SELECT id FROM jobs WHERE status = 'queued'
                   ORDER BY priority, created_at LIMIT 1)
       RETURNING *`);
-    this.#claimId = this.#db.prepare(`
-      UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?
-      WHERE id = ? AND status = 'queued' RETURNING *`);
+    this.#claimId = this.#db.prepare(
+      "UPDATE jobs SET status = 'running' WHERE id = ? AND status = 'queued' RETURNING *",
+    );
     this.#nextOwner = this.#db.prepare(
       "SELECT MIN(owner) AS owner FROM jobs WHERE status = 'queued' AND owner > ?",
     );
     this.#ownerHead = this.#db.prepare(`
       SELECT id, priority, created_at FROM jobs WHERE status = 'queued' AND owner = ?
       ORDER BY priority, created_at LIMIT 1`);
+    this.#list = this.#db.prepare(`
+      SELECT ${SUMMARY_COLUMNS} FROM jobs
+      WHERE owner = ? AND status = ? AND (created_at > ? OR (created_at = ? AND id > ?))
+      ORDER BY created_at, id LIMIT ?`);
+    // Covered by jobs_owner_bytes: the results themselves are never read.
+    this.#bytes = this.#db.prepare(
+      "SELECT COALESCE(SUM(result_bytes), 0) AS n FROM jobs WHERE owner = ?",
+    );
+  }
+
+  /** A database written before results had their size beside them gets the columns. */
+  #upgrade(): void {
+    const columns = new Set(
+      (this.#db.prepare("PRAGMA table_info(jobs)").all() as unknown as { name: string }[])
+        .map((c) => c.name),
+    );
+    if (!columns.has("result_bytes")) {
+      this.#db.exec(`
+        ALTER TABLE jobs ADD COLUMN result_bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE jobs SET result_bytes = length(CAST(result AS BLOB)) WHERE result IS NOT NULL;
+      `);
+    }
+    if (!columns.has("result_note")) this.#db.exec("ALTER TABLE jobs ADD COLUMN result_note TEXT");
   }
 
   /** Adds queued jobs, all or none. */
@@ -231,35 +201,49 @@ export class SqliteJobStore implements JobStore {
 
   /** Takes the next queued job (highest priority, oldest first) and marks it running. */
   claim(
-    now: number,
+    _now: number,
     _leaseMs: number,
-    skipOwners: readonly string[] = [],
+    skipKeys: readonly string[] = [],
   ): Promise<Job | undefined> {
-    if (skipOwners.length === 0) {
-      const row = this.#claim.get(now) as Row | undefined;
+    if (skipKeys.length === 0) {
+      const row = this.#claim.get() as Row | undefined;
       return Promise.resolve(row && fromRow(row));
     }
     // Each owner's head through the index, so the queued jobs of the owners
     // passed over are never scanned, however many they are.
-    const skip = new Set(skipOwners);
+    const skip = new Set(skipKeys);
     type Head = { id: string; priority: number; created_at: number };
     let best: Head | undefined;
-    const consider = (owner: string) => {
-      if (skip.has(owner)) return;
+    const after = (owner: string) => (this.#nextOwner.get(owner) as { owner: string | null }).owner;
+    // Owners in order: "" (no API keys, no tenant) first, then each next one by the index.
+    let owner: string | null = "";
+    while (owner !== null) {
+      const key = keyOfOwner(owner);
+      if (skip.has(key)) {
+        // The key's owners ("<key>" and "<key>/<tenant>") sort together below
+        // "<key>0" ('/' < '0', and key ids are hex of one length): jump them
+        // all, so a key's many tenants cost one step.
+        owner = after(`${key}0`);
+        continue;
+      }
       const head = this.#ownerHead.get(owner) as Head | undefined;
       if (
         head && (!best || head.priority < best.priority ||
           (head.priority === best.priority && head.created_at < best.created_at))
       ) best = head;
-    };
-    // Owners in order: "" (no API keys) first, then each next one by the index.
-    consider("");
-    let owner: string | null = "";
-    while ((owner = (this.#nextOwner.get(owner) as { owner: string | null }).owner) !== null) {
-      consider(owner);
+      owner = after(owner);
     }
-    const row = best && this.#claimId.get(now, best.id) as Row | undefined;
+    const row = best && this.#claimId.get(best.id) as Row | undefined;
     return Promise.resolve(row && fromRow(row));
+  }
+
+  /** The run reached a sandbox: one more attempt, started now. */
+  markStarted(id: string, now: number): Promise<number | undefined> {
+    const row = this.#db.prepare(
+      `UPDATE jobs SET attempts = attempts + 1, started_at = ?
+       WHERE id = ? AND status = 'running' RETURNING attempts`,
+    ).get(now, id) as { attempts: number } | undefined;
+    return Promise.resolve(row?.attempts);
   }
 
   /** Sets a job's status (and result or error) if it is still `from`; whether it was. */
@@ -268,30 +252,35 @@ export class SqliteJobStore implements JobStore {
     from: JobStatus[],
     to: JobStatus,
     now: number,
-    fields: { result?: unknown; error?: string } = {},
+    fields: FinishFields = {},
   ): Promise<boolean> {
     const finished = to === "queued" ? null : now;
+    // Fields not given stay as they are (a done job declared dead keeps its result).
+    const sets = ["status = ?", "finished_at = ?"];
+    const values: (string | number | null)[] = [to, finished];
+    if (fields.result !== undefined) {
+      const result = JSON.stringify(fields.result);
+      sets.push("result = ?", "result_bytes = ?", "result_note = ?");
+      values.push(result, utf8Length(result), fields.resultNote ?? null);
+    }
+    if (fields.error !== undefined) {
+      sets.push("error = ?");
+      values.push(fields.error);
+    }
     const r = this.#db.prepare(
-      `UPDATE jobs SET status = ?, finished_at = ?, result = ?, error = ?
+      `UPDATE jobs SET ${sets.join(", ")}
        WHERE id = ? AND status IN (${from.map(() => "?").join(",")})`,
-    ).run(
-      to,
-      finished,
-      fields.result === undefined ? null : JSON.stringify(fields.result),
-      fields.error ?? null,
-      id,
-      ...from,
-    );
+    ).run(...values, id, ...from);
     return Promise.resolve(Number(r.changes) > 0);
   }
 
   /**
    * A running job back to the queue: after a failed attempt, or, with
-   * `refund`, because the service refused it (which is not an attempt).
+   * `refund`, because the service refused the run it had started.
    */
   requeue(id: string, refund: boolean): Promise<void> {
     this.#db.prepare(
-      `UPDATE jobs SET status = 'queued', attempts = attempts - ?
+      `UPDATE jobs SET status = 'queued', attempts = MAX(0, attempts - ?)
        WHERE id = ? AND status = 'running'`,
     ).run(refund ? 1 : 0, id);
     return Promise.resolve();
@@ -319,16 +308,30 @@ export class SqliteJobStore implements JobStore {
     ));
   }
 
-  /** The owner's jobs with `status`, oldest first. */
-  list(owner: string | undefined, status: JobStatus, limit: number): Promise<Job[]> {
-    const rows =
-      (owner === undefined
-        ? this.#db.prepare("SELECT * FROM jobs WHERE status = ? ORDER BY created_at LIMIT ?")
-          .all(status, limit)
-        : this.#db.prepare(
-          "SELECT * FROM jobs WHERE owner = ? AND status = ? ORDER BY created_at LIMIT ?",
-        ).all(owner, status, limit)) as unknown as Row[];
-    return Promise.resolve(rows.map(fromRow));
+  /** The owner's jobs with `status`, oldest first, as summaries. */
+  list(owner: string, status: JobStatus, limit: number, after?: JobCursor): Promise<JobPage> {
+    const from = after ?? { createdAt: -1, id: "" };
+    // One more than asked tells whether another page follows.
+    const rows = this.#list.all(
+      owner,
+      status,
+      from.createdAt,
+      from.createdAt,
+      from.id,
+      limit + 1,
+    ) as unknown as SummaryRow[];
+    const jobs = rows.slice(0, limit).map(summaryOf);
+    const last = jobs.at(-1);
+    return Promise.resolve(
+      rows.length > limit && last ? { jobs, next: { createdAt: last.createdAt, id: last.id } } : {
+        jobs,
+      },
+    );
+  }
+
+  /** Bytes of the results the owner's kept jobs hold. */
+  resultBytes(owner: string): Promise<number> {
+    return Promise.resolve(Number((this.#bytes.get(owner) as { n: number }).n));
   }
 
   /** Deletes jobs that finished before `before`; how many. */

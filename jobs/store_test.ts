@@ -1,12 +1,15 @@
 /**
- * The two job stores keep one contract: claim order, owners passed over,
+ * The two job stores keep one contract: claim order, owners passed over
+ * (by their API key), attempts counted when a run starts (not at the claim),
  * requeue with and without refund, finish guarded by status, dead-letter
- * retry, and recovery of running jobs. Redis runs as a real `redis-server`.
+ * retry, listing summaries page by page, result bytes per owner, and
+ * recovery of running jobs. Redis runs as a real `redis-server`.
  */
 import assert from "node:assert/strict";
 import { startRedis } from "../tests/helpers/redis.ts";
 import { openJobStore } from "./open_store.ts";
 import { createClient } from "redis";
+import { DatabaseSync } from "node:sqlite";
 import type { JobStore } from "./store.ts";
 import { queuedJob } from "../tests/helpers/jobs.ts";
 
@@ -28,7 +31,12 @@ async function contract(t: Deno.TestContext, store: JobStore) {
     const claimed = await store.claim(11, 1000, [`${tag}a`]);
     assert.equal(claimed?.id, id("b-old"));
     assert.equal(claimed?.status, "running");
-    assert.equal(claimed?.attempts, 1);
+    // Claimed is not started: the run may never reach a sandbox.
+    assert.equal(claimed?.attempts, 0);
+    assert.equal(claimed?.startedAt, undefined);
+    assert.equal(await store.markStarted(id("b-old"), 11), 1);
+    assert.equal((await store.get(id("b-old")))?.startedAt, 11);
+    assert.equal(await store.markStarted(id("a-old"), 11), undefined, "not running");
     assert.equal(await store.claim(12, 1000, [`${tag}a`, `${tag}b`]), undefined);
     assert.deepEqual(await store.activeCounts(), { queued: 2, running: 2 });
   });
@@ -46,14 +54,40 @@ async function contract(t: Deno.TestContext, store: JobStore) {
     await store.finish(id("y"), ["running"], "cancelled", 13);
   });
 
+  await t.step("owners are passed over by their API key, whatever their tenant", async () => {
+    await store.insert([
+      job(id("k-t1"), `${tag}k/t1`, "urgent", 7),
+      job(id("k-t2"), `${tag}k/t2`, "urgent", 8),
+      job(id("z"), `${tag}z`, "low", 9),
+    ]);
+    const skip = [`${tag}a`, `${tag}b`, `${tag}x`, `${tag}y`, `${tag}k`];
+    assert.equal((await store.claim(12, 1000, skip))?.id, id("z"));
+    assert.equal((await store.claim(12, 1000, [`${tag}a`, `${tag}b`]))?.id, id("k-t1"));
+    for (const name of ["k-t1", "k-t2", "z"]) {
+      await store.finish(id(name), ["queued", "running"], "cancelled", 13);
+    }
+  });
+
   await t.step("a refunded requeue is not an attempt; a plain one is", async () => {
     await store.requeue(id("b-old"), true);
     assert.equal((await store.get(id("b-old")))?.attempts, 0);
     assert.equal((await store.claim(13, 1000, [`${tag}a`]))?.id, id("b-old"));
+    assert.equal(await store.markStarted(id("b-old"), 13), 1);
     await store.requeue(id("b-old"), false);
     const again = await store.claim(14, 1000, [`${tag}a`]);
     assert.equal(again?.id, id("b-old"));
-    assert.equal(again?.attempts, 2);
+    assert.equal(again?.attempts, 1);
+    assert.equal(await store.markStarted(id("b-old"), 14), 2);
+  });
+
+  await t.step("a claim requeued without starting is no attempt", async () => {
+    await store.requeue(id("b-old"), false);
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await store.claim(15, 1000, [`${tag}a`]))?.id, id("b-old"));
+      await store.requeue(id("b-old"), false);
+    }
+    assert.equal((await store.get(id("b-old")))?.attempts, 2);
+    assert.equal((await store.claim(16, 1000, [`${tag}a`]))?.id, id("b-old"));
   });
 
   await t.step("finish applies only from the given statuses", async () => {
@@ -62,17 +96,63 @@ async function contract(t: Deno.TestContext, store: JobStore) {
     const dead = await store.get(id("b-old"));
     assert.equal(dead?.status, "dead");
     assert.equal(dead?.error, "gone");
-    assert.ok((await store.list(`${tag}b`, "dead", 10)).some((j) => j.id === id("b-old")));
+    assert.ok((await store.list(`${tag}b`, "dead", 10)).jobs.some((j) => j.id === id("b-old")));
     assert.ok(await store.retry(id("b-old")));
     assert.ok(!(await store.retry(id("b-old"))));
     assert.equal((await store.get(id("b-old")))?.attempts, 0);
   });
 
-  await t.step("finished jobs expire", async () => {
+  await t.step("listings are summaries, oldest first, page by page", async () => {
+    const owner = `${tag}l`;
+    // A batch: one creation time, so pages go on by id.
+    const ids = Array.from({ length: 5 }, (_, i) => id(`l${i}`));
+    await store.insert(ids.map((jobId) => job(jobId, owner, "normal", 17)));
+    await store.insert([job(id("l-late"), owner, "normal", 18)]);
+    for (const jobId of [...ids, id("l-late")]) {
+      assert.ok(await store.finish(jobId, ["queued"], "done", 19, { result: { big: "x" } }));
+    }
+    const seen: string[] = [];
+    let page = await store.list(owner, "done", 2);
+    for (let i = 0; i < 10; i++) {
+      for (const j of page.jobs) {
+        assert.ok(!("result" in j) && !("run" in j), JSON.stringify(j));
+        seen.push(j.id);
+      }
+      if (!page.next) break;
+      page = await store.list(owner, "done", 2, page.next);
+    }
+    assert.deepEqual(seen, [...[...ids].sort(), id("l-late")]);
+    // A cursor whose job left the listing meanwhile goes on where it was.
+    const first = await store.list(owner, "done", 2);
+    await store.finish(first.jobs[1].id, ["done"], "dead", 20);
+    const rest = await store.list(owner, "done", 10, first.next);
+    assert.deepEqual(rest.jobs.map((j) => j.id), seen.slice(2));
+    assert.equal(rest.next, undefined);
+    assert.deepEqual((await store.list(`${tag}none`, "done", 10)).jobs, []);
+  });
+
+  await t.step("an owner's result bytes follow its stored results", async () => {
+    const owner = `${tag}l`;
+    // Six results of 11 bytes ({"big":"x"}) stored above; one is dead now, its result kept.
+    assert.equal(await store.resultBytes(owner), 6 * 11);
+    assert.equal(await store.resultBytes(`${tag}none`), 0);
+    assert.ok(
+      await store.finish(id("l-late"), ["done"], "done", 21, {
+        result: { big: "é" },
+        resultNote: "cut",
+      }),
+    );
+    const cut = await store.get(id("l-late"));
+    assert.equal(cut?.resultNote, "cut");
+    assert.equal(await store.resultBytes(owner), 5 * 11 + 12);
+  });
+
+  await t.step("finished jobs expire, and their result bytes with them", async () => {
     assert.ok(await store.finish(id("a-urgent"), ["running"], "done", 30, { result: { ok: 1 } }));
     assert.deepEqual((await store.get(id("a-urgent")))?.result, { ok: 1 });
     assert.ok((await store.deleteFinishedBefore(31)) >= 1);
     assert.equal(await store.get(id("a-urgent")), undefined);
+    assert.equal(await store.resultBytes(`${tag}l`), 0);
   });
 }
 
@@ -85,10 +165,40 @@ Deno.test("the SQLite job store keeps the store contract", async (t) => {
       assert.ok(running);
       assert.equal(await store.recover(50, false), 0);
       assert.equal(await store.recover(50, true), 1);
-      assert.equal((await store.get(running.id))?.status, "queued");
+      const recovered = await store.get(running.id);
+      assert.equal(recovered?.status, "queued");
+      // It never started: the claim lost with the service used no attempt.
+      assert.equal(recovered?.attempts, running.attempts);
     });
   } finally {
     await store.close();
+  }
+});
+
+Deno.test("a SQLite job store written before result sizes were kept is brought up to date", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "faas-store-" });
+  const path = `${dir}/jobs.sqlite`;
+  try {
+    // The table as an older version made it, with one finished job.
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE jobs (id TEXT PRIMARY KEY, owner TEXT NOT NULL, status TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0, priority INTEGER NOT NULL, run TEXT NOT NULL,
+      idempotency_key TEXT, created_at INTEGER NOT NULL, started_at INTEGER,
+      finished_at INTEGER, result TEXT, error TEXT)`);
+    const stored = job("old", "k1", "normal", 1);
+    old.prepare(`INSERT INTO jobs (id, owner, status, attempts, priority, run, created_at,
+      finished_at, result) VALUES (?, ?, 'done', 1, 2, ?, 1, 2, ?)`)
+      .run("old", "k1", JSON.stringify(stored.run), '{"text":"é"}');
+    old.close();
+    const store = openJobStore(path);
+    try {
+      assert.equal(await store.resultBytes("k1"), 13);
+      assert.deepEqual((await store.get("old"))?.result, { text: "é" });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });
 
@@ -118,8 +228,11 @@ Deno.test("the Redis job store keeps the store contract", async (t) => {
           assert.equal((await upgraded.claim(53, 1000, await others("o2")))?.id, "stale");
           await raw.zAdd("faas:queue:o2", { score: 1, value: "stale" });
           await raw.sAdd("faas:queued-owners", "o2");
+          assert.equal(await upgraded.markStarted("stale", 53), 1);
           assert.equal(await upgraded.claim(54, 1000, await others("o2")), undefined);
-          assert.equal((await upgraded.get("stale"))?.attempts, 1);
+          const stale = await upgraded.get("stale");
+          assert.equal(stale?.attempts, 1);
+          assert.equal(stale?.startedAt, 53);
           for (const id of ["old-layout", "stale"]) {
             await upgraded.finish(id, ["running"], "cancelled", 55);
           }
@@ -138,7 +251,10 @@ Deno.test("the Redis job store keeps the store contract", async (t) => {
       await store.renew([running.id], 2000);
       assert.equal(await store.recover(1500, false), 0);
       assert.equal(await store.recover(2001, false), 1);
-      assert.equal((await store.get(running.id))?.status, "queued");
+      const recovered = await store.get(running.id);
+      assert.equal(recovered?.status, "queued");
+      // It never started: the claim lost with its replica used no attempt.
+      assert.equal(recovered?.attempts, running.attempts);
     });
   } finally {
     await store.close();

@@ -2,6 +2,8 @@
 import type { Context } from "hono";
 import {
   BadRequestError,
+  ForbiddenError,
+  JobStorageFullError,
   KeyLimitError,
   PayloadTooLargeError,
   QueueFullError,
@@ -23,6 +25,9 @@ export function errorResponse(c: Context, err: unknown): Response {
   if (err instanceof BadRequestError) {
     return c.json<ErrorBody>({ error: err.message, details: err.details }, 400);
   }
+  if (err instanceof ForbiddenError) {
+    return c.json<ErrorBody>({ error: err.message, details: err.details }, 403);
+  }
   if (err instanceof PayloadTooLargeError) {
     return c.json<ErrorBody>({
       error: err.message,
@@ -36,6 +41,15 @@ export function errorResponse(c: Context, err: unknown): Response {
   if (err instanceof KeyLimitError) {
     c.header("Retry-After", String(err.retryAfterS));
     return c.json<ErrorBody>({ error: err.message }, 429);
+  }
+  if (err instanceof JobStorageFullError) {
+    return c.json<ErrorBody>({
+      error: err.message,
+      details: [{
+        field: "FAAS_JOB_MAX_OWNER_BYTES",
+        message: `Results kept: ${err.usedBytes} bytes; limit: ${err.limitBytes} bytes`,
+      }],
+    }, 507);
   }
   if (err instanceof QueueTimeoutError || err instanceof UnavailableError) {
     c.header("Retry-After", RETRY_AFTER_S);

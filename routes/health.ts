@@ -13,6 +13,8 @@ export interface PoolHealth extends PoolCounts {
   warm: number;
   startFailures: number;
   lastStartError: string;
+  /** Why the runtime cannot serve runs now; undefined while it can. */
+  failure?: string;
 }
 
 /** What the health routes read. */
@@ -25,14 +27,15 @@ export interface HealthSources {
   scheduler(): SchedulerStats;
 }
 
-/** Decides the health status from pool state. */
+/**
+ * Decides the health status from pool state: `healthy` whenever every
+ * runtime can serve runs (a host being replaced still takes runs: they
+ * queue for the replacement), `degraded` when one cannot.
+ */
 export function healthStatus(src: HealthSources): HealthStatus {
   if (!src.accepting()) return "draining";
-  if (!src.started()) return "starting";
-  // After start-up a pool below its warm size (a host being replaced) still
-  // takes runs: they queue until the replacement is up.
-  const ready = (p: PoolCounts) => p.idle + p.busy;
-  return Object.values(src.pools()).some((p) => ready(p) < p.warm) ? "degraded" : "healthy";
+  if (Object.values(src.pools()).some((p) => p.failure !== undefined)) return "degraded";
+  return src.started() ? "healthy" : "starting";
 }
 
 /** The health routes. */
@@ -52,12 +55,22 @@ export function healthRoutes(src: HealthSources): Hono {
         warm_target: p.warm,
         start_failures: p.startFailures,
         ...(p.startFailures > 0 ? { last_start_error: p.lastStartError } : {}),
+        can_serve: p.failure === undefined,
+        ...(p.failure !== undefined && { failure: p.failure }),
       }]),
     );
+    const all = Object.values(src.pools());
+    const sum = (k: "total" | "idle" | "busy") => all.reduce((n, p) => n + p[k], 0);
     const body = {
       status,
       timestamp: new Date().toISOString(),
       version: src.version,
+      // The host counts of every runtime, in the coze-loop contract's shape.
+      pool: {
+        totalInstances: sum("total"),
+        idleInstances: sum("idle"),
+        activeInstances: sum("busy"),
+      },
       uptime_s: Math.round((Date.now() - src.startedAt) / 1000),
       pools,
       scheduler: {
@@ -68,7 +81,9 @@ export function healthRoutes(src: HealthSources): Hono {
         mean_execution_ms: Math.round(stats.meanExecutionMs * 1000) / 1000,
       },
     };
-    const ok = status === "healthy" || status === "degraded";
+    // Readiness: orchestrators stop sending traffic while a runtime cannot
+    // serve; /health/live stays 200, so nobody restarts the service for it.
+    const ok = status === "healthy";
     if (!ok) c.header("Retry-After", "1");
     return c.json(body, ok ? 200 : 503);
   });

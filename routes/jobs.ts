@@ -3,146 +3,109 @@
  *
  * - `POST /jobs` with a `/run_code` body, or `{"runs": [...]}` for a batch,
  *   answers 202 with the job id(s); `Idempotency-Key` makes a retried
- *   submission return the job it made the first time.
+ *   submission return the job it made the first time (see `jobs_submit.ts`).
  * - `GET /jobs/{id}` (`?wait=N` long-polls up to N seconds), `DELETE
- *   /jobs/{id}` cancels, `GET /jobs?status=dead` lists, `POST
- *   /jobs/{id}/retry` queues a dead job again.
+ *   /jobs/{id}` cancels, `GET /jobs?status=dead` lists (summaries, paged;
+ *   API keys only), `POST /jobs/{id}/retry` queues a dead job again.
  *
- * A caller sees only the jobs it submitted with its API key.
+ * A job belongs to the API key and the tenant that submitted it; reading it
+ * takes the same key and the same tenant (the `X-Tenant-Id` header), and
+ * anyone else is told there is no such job.
  */
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { EventQueue } from "./event_queue.ts";
-import { BadRequestError } from "../errors.ts";
+import { BadRequestError, ForbiddenError } from "../errors.ts";
+import { ownerOf } from "../jobs/owner.ts";
 import { isFinished, type JobRunner } from "../jobs/runner.ts";
-import type { Job, JobStatus, JobStore } from "../jobs/store.ts";
+import type { Job, JobStatus, JobStore } from "../jobs/types.ts";
 import { errorResponse } from "./errors.ts";
-import { type AppEnv, parseBody, prepareRun, type RunCodeDeps } from "./run_code.ts";
+import { decodeCursor, encodeCursor, jobBody, summaryBody } from "./job_bodies.ts";
+import { checkBudget, submitHandler } from "./jobs_submit.ts";
+import { type AppEnv, type RunCodeDeps } from "./run_code.ts";
+import { requestTenant } from "./tenant.ts";
+export { jobBody } from "./job_bodies.ts";
 
 /** What the jobs routes need. */
 export interface JobsDeps
-  extends Pick<RunCodeDeps, "defaultTimeoutMs" | "maxTimeoutMs" | "isolation"> {
+  extends Pick<RunCodeDeps, "defaultTimeoutMs" | "maxTimeoutMs" | "isolation" | "tenantSource"> {
   store: JobStore;
   runner: JobRunner;
   maxBatch: number;
+  /** Result bytes an owner's kept jobs may hold before its new runs are refused. */
+  maxOwnerBytes: number;
   /** Charges runs to the caller's per-minute budget; throws when over it. */
   chargeRuns(c: Context<AppEnv>, runs: number): void;
 }
 
 const STATUSES: readonly JobStatus[] = ["queued", "running", "done", "cancelled", "dead"];
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const MAX_WAIT_S = 60;
-
-/** The JSON form of a job. */
-export function jobBody(job: Job): Record<string, unknown> {
-  const iso = (ms?: number) => ms === undefined ? null : new Date(ms).toISOString();
-  return {
-    id: job.id,
-    status: job.status,
-    attempts: job.attempts,
-    created_at: iso(job.createdAt),
-    started_at: iso(job.startedAt),
-    finished_at: iso(job.finishedAt),
-    result: job.result ?? null,
-    ...(job.error && { error: job.error }),
-  };
-}
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
 
 /** Builds the routes. */
 export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const owner = (c: { get(k: "keyId"): string | undefined }) => c.get("keyId") ?? "";
-  const mine = async (c: { get(k: "keyId"): string | undefined }, id: string) => {
-    const job = await deps.store.get(id);
-    return job && job.owner === owner(c) ? job : undefined;
-  };
-  const notFound = (id: string) => ({ error: `No job ${JSON.stringify(id)}` });
-
-  app.post("/jobs", async (c) => {
+  // A request without a body names its tenant only by header; it goes
+  // through the same rules as a submission's (a trusted gateway's header).
+  const owner = (c: Context<AppEnv>) =>
+    ownerOf(
+      c.get("keyId"),
+      requestTenant(undefined, (name) => c.req.header(name), deps.tenantSource),
+    );
+  const notFound = (c: Context<AppEnv>, id: string) =>
+    c.json({ error: `No job ${JSON.stringify(id)}` }, 404);
+  /**
+   * The caller's job `id`, or the response to send instead: another owner's
+   * job is answered like one that does not exist.
+   */
+  const mine = async (c: Context<AppEnv>, id: string): Promise<Job | Response> => {
+    let caller: string;
     try {
-      const body = parseBody(new Uint8Array(await c.req.arrayBuffer()));
-      const key = c.req.header("idempotency-key");
-      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-        throw new BadRequestError("Invalid request: check Idempotency-Key", [
-          { field: "Idempotency-Key", message: "Must be 1 to 200 printable ASCII characters" },
-        ]);
-      }
-      const batch = body !== null && typeof body === "object" && !Array.isArray(body) &&
-        "runs" in body;
-      const entries = batch ? (body as { runs: unknown }).runs : [body];
-      if (!Array.isArray(entries) || entries.length === 0 || entries.length > deps.maxBatch) {
-        throw new BadRequestError("Invalid request: check runs", [
-          { field: "runs", message: `Must be an array of 1 to ${deps.maxBatch} run requests` },
-        ]);
-      }
-      const who = owner(c);
-      if (key !== undefined) {
-        const first = await deps.store.byIdempotencyKey(who, batch ? `${key}#0` : key);
-        if (first) {
-          const found = batch
-            ? await Promise.all(
-              entries.map((_, i) => deps.store.byIdempotencyKey(who, `${key}#${i}`)),
-            )
-            : [first];
-          return accepted(c, batch, found.filter((j): j is Job => j !== undefined));
-        }
-      }
-      // Every entry is checked before any is queued; errors name the entry.
-      const issues: { field: string; message: string }[] = [];
-      const jobs: Job[] = [];
-      const now = Date.now();
-      entries.forEach((entry, i) => {
-        try {
-          const prepared = prepareRun(
-            entry,
-            c.req.header("x-tenant-id"),
-            c.get("keyId"),
-            deps,
-            batch ? `runs.${i}` : "",
-          );
-          jobs.push({
-            id: crypto.randomUUID(),
-            owner: who,
-            status: "queued",
-            attempts: 0,
-            run: {
-              request: prepared.request,
-              timeoutClamped: prepared.timeoutClamped,
-              ignoredFields: prepared.ignoredFields,
-            },
-            ...(key !== undefined && { idempotencyKey: batch ? `${key}#${i}` : key }),
-            createdAt: now,
-          });
-        } catch (err) {
-          if (!(err instanceof BadRequestError)) throw err;
-          issues.push(...err.details);
-        }
-      });
-      if (issues.length) {
-        const fields = [...new Set(issues.map((d) => d.field))].join(", ");
-        throw new BadRequestError(`Invalid request: check ${fields}`, issues);
-      }
-      // Each run of a batch counts toward the key's runs per minute.
-      deps.chargeRuns(c, jobs.length);
-      await deps.runner.submit(jobs);
-      return accepted(c, batch, jobs);
+      caller = owner(c);
     } catch (err) {
       return errorResponse(c, err);
     }
-  });
+    const job = await deps.store.get(id);
+    return job && job.owner === caller ? job : notFound(c, id);
+  };
+
+  app.post("/jobs", submitHandler(deps));
 
   app.get("/jobs", async (c) => {
-    const status = c.req.query("status") ?? "dead";
-    if (!STATUSES.includes(status as JobStatus)) {
-      return errorResponse(
-        c,
-        new BadRequestError("Invalid request: check status", [
+    try {
+      // Without keys a tenant is whoever names it: a list would hand one
+      // tenant's job ids to anyone naming that tenant.
+      if (c.get("keyId") === undefined) {
+        throw new ForbiddenError("Listing jobs needs an API key", [{
+          field: "Authorization",
+          message: "Without API keys (FAAS_API_KEYS) jobs are read one at a time by id; " +
+            "send a key to list the jobs of your key and tenant",
+        }]);
+      }
+      const status = c.req.query("status") ?? "dead";
+      if (!STATUSES.includes(status as JobStatus)) {
+        throw new BadRequestError("Invalid request: check status", [
           { field: "status", message: `Must be one of ${STATUSES.join(", ")}` },
-        ]),
-      );
+        ]);
+      }
+      const rawLimit = c.req.query("limit");
+      const limit = rawLimit === undefined ? DEFAULT_PAGE : Number(rawLimit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+        throw new BadRequestError("Invalid request: check limit", [
+          { field: "limit", message: `Must be an integer from 1 to ${MAX_PAGE}` },
+        ]);
+      }
+      const rawCursor = c.req.query("cursor");
+      const after = rawCursor === undefined ? undefined : decodeCursor(rawCursor);
+      const page = await deps.store.list(owner(c), status as JobStatus, limit, after);
+      return c.json({
+        jobs: page.jobs.map(summaryBody),
+        next: page.next ? encodeCursor(page.next) : null,
+      });
+    } catch (err) {
+      return errorResponse(c, err);
     }
-    const jobs = await deps.store.list(owner(c), status as JobStatus, 100);
-    return c.json({ jobs: jobs.map(jobBody) });
   });
 
   app.get("/jobs/:id", async (c) => {
@@ -157,8 +120,9 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
         ]),
       );
     }
-    let job = await mine(c, id);
-    if (!job) return c.json(notFound(id), 404);
+    const found = await mine(c, id);
+    if (found instanceof Response) return found;
+    let job = found;
     if (wait > 0 && !isFinished(job.status)) {
       job = await deps.runner.wait(id, wait * 1000, c.req.raw.signal) ?? job;
     }
@@ -171,7 +135,7 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
   app.get("/jobs/:id/events", async (c) => {
     const id = c.req.param("id");
     const job = await mine(c, id);
-    if (!job) return c.json(notFound(id), 404);
+    if (job instanceof Response) return job;
     const finished = (j: Job) => ({ event: "result", data: JSON.stringify(jobBody(j)) });
     return streamSSE(c, async (stream) => {
       const events = new EventQueue();
@@ -207,7 +171,7 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
   app.delete("/jobs/:id", async (c) => {
     const id = c.req.param("id");
     const job = await mine(c, id);
-    if (!job) return c.json(notFound(id), 404);
+    if (job instanceof Response) return job;
     if (isFinished(job.status)) {
       return c.json({ error: `Job ${id} is already ${job.status}` }, 409);
     }
@@ -218,12 +182,13 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
   app.post("/jobs/:id/retry", async (c) => {
     const id = c.req.param("id");
     const job = await mine(c, id);
-    if (!job) return c.json(notFound(id), 404);
+    if (job instanceof Response) return job;
     const refused = () =>
       c.json({ error: `Job ${id} is ${job.status}; only dead jobs are retried` }, 409);
     if (job.status !== "dead") return refused();
-    // A retry is another run for the key's budget.
+    // A retry is another run: for the owner's storage budget and the key's runs.
     try {
+      await checkBudget(deps, job.owner);
       deps.chargeRuns(c, 1);
     } catch (err) {
       return errorResponse(c, err);
@@ -234,19 +199,4 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
   });
 
   return app;
-}
-
-function accepted(
-  c: { header(name: string, value: string): void; json(body: unknown, status: 202): Response },
-  batch: boolean,
-  jobs: Job[],
-): Response {
-  if (!batch) {
-    c.header("Location", `/jobs/${jobs[0].id}`);
-    return c.json({ id: jobs[0].id, status: jobs[0].status }, 202);
-  }
-  return c.json({
-    ids: jobs.map((j) => j.id),
-    jobs: jobs.map((j) => ({ id: j.id, status: j.status })),
-  }, 202);
 }

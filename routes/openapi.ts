@@ -2,9 +2,11 @@
 import { z } from "zod";
 import { LANGUAGE_ALIASES, runRequestSchema } from "./run_request.ts";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
+import { jobsPaths } from "./openapi_jobs.ts";
 import {
   errorBodySchema,
   healthSchema,
+  jobListSchema,
   jobSchema,
   runResponseSchema,
   runtimesSchema,
@@ -93,7 +95,8 @@ const RUN_RESPONSE_EXAMPLE = {
     instance_source: "warm",
     language: "python",
     status: "success",
-    duration: 1.9,
+    duration: 2,
+    duration_ms: 1.9,
     queue_ms: 0.2,
     exit_code: 0,
     truncated: false,
@@ -200,116 +203,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
           },
         },
       },
-      "/jobs": {
-        post: {
-          operationId: "submitJobs",
-          summary: 'Queue a run (a /run_code body) or a batch ({"runs": [...]}) to collect later',
-          parameters: [{
-            name: "Idempotency-Key",
-            in: "header",
-            required: false,
-            schema: { type: "string", maxLength: 200 },
-            description: "The same key returns the job it made the first time",
-          }],
-          requestBody: {
-            required: true,
-            content: {
-              "application/json": {
-                schema: {
-                  oneOf: [
-                    { $ref: "#/components/schemas/RunRequest" },
-                    {
-                      type: "object",
-                      required: ["runs"],
-                      properties: {
-                        runs: { type: "array", items: { $ref: "#/components/schemas/RunRequest" } },
-                      },
-                    },
-                  ],
-                },
-              },
-            },
-          },
-          responses: {
-            202: {
-              description: "Queued: {id, status} (Location header), or {ids, jobs} for a batch",
-            },
-            400: error(
-              "Invalid body; for a batch, details name runs.<index>.<field>; nothing queued",
-            ),
-            429: error("The key's runs per minute would be exceeded; nothing queued", true),
-            ...unauthorized,
-          },
-        },
-        get: {
-          operationId: "listJobs",
-          summary: "The caller's jobs with a status (default dead: the dead-letter list)",
-          parameters: [{
-            name: "status",
-            in: "query",
-            schema: { type: "string", enum: ["queued", "running", "done", "cancelled", "dead"] },
-          }],
-          responses: {
-            200: { description: "{jobs: Job[]}" },
-            400: error("Unknown status"),
-            ...unauthorized,
-          },
-        },
-      },
-      "/jobs/{id}": {
-        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-        get: {
-          operationId: "getJob",
-          summary:
-            "A job; ?wait=N long-polls up to N seconds (at most 60) while it is queued or running",
-          parameters: [{
-            name: "wait",
-            in: "query",
-            schema: { type: "number", minimum: 0, maximum: 60 },
-          }],
-          responses: {
-            200: json("Job", "The job"),
-            400: error("Bad wait"),
-            404: error("No such job (or expired, or another key's)"),
-            ...unauthorized,
-          },
-        },
-        delete: {
-          operationId: "cancelJob",
-          summary: "Cancel a queued or running job",
-          responses: {
-            200: json("Job", "Cancelled"),
-            404: error("No such job"),
-            409: error("Already finished"),
-            ...unauthorized,
-          },
-        },
-      },
-      "/jobs/{id}/events": {
-        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-        get: {
-          operationId: "jobEvents",
-          summary: "The job's output as Server-Sent Events, then a `result` event with the job",
-          responses: {
-            200: { description: "text/event-stream", content: { "text/event-stream": {} } },
-            404: error("No such job"),
-            ...unauthorized,
-          },
-        },
-      },
-      "/jobs/{id}/retry": {
-        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-        post: {
-          operationId: "retryJob",
-          summary: "Queue a dead job again",
-          responses: {
-            202: { description: "Queued again" },
-            404: error("No such job"),
-            409: error("Not dead"),
-            ...unauthorized,
-          },
-        },
-      },
+      ...jobsPaths({ json, error, unauthorized }),
       "/runtimes": {
         get: {
           operationId: "getRuntimes",
@@ -346,6 +240,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
         Health: schema(healthSchema),
         Runtimes: schema(runtimesSchema),
         Job: schema(jobSchema),
+        JobList: schema(jobListSchema),
       },
       ...(auth
         ? {

@@ -3,11 +3,13 @@ import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { Logger } from "../log.ts";
 import { BadRequestError, ClientGoneError, type FieldIssue } from "../errors.ts";
+import type { TenantSource } from "../config.ts";
+import { type HeaderReader, namespaced, requestTenant } from "./tenant.ts";
 import type { RunRequest, ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
 import { streamSSE } from "hono/streaming";
 import { EventQueue } from "./event_queue.ts";
 import type { PoolCounts } from "../sandbox/pool.ts";
-import { runRequestSchema, TENANT_PATTERN } from "./run_request.ts";
+import { runRequestSchema } from "./run_request.ts";
 import { isolationKey, type IsolationMode } from "../sandbox/isolation_key.ts";
 import { toRunResponse } from "./run_response.ts";
 import type { RunResult } from "../sandbox/host.ts";
@@ -39,6 +41,8 @@ export interface RunCodeDeps {
   maxTimeoutMs: number;
   /** How runs are keyed to instances. */
   isolation: IsolationMode;
+  /** Where a request's tenant comes from (see routes/tenant.ts). */
+  tenantSource: TenantSource;
 }
 
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
@@ -83,29 +87,6 @@ export function validate(body: unknown) {
   return parsed.data;
 }
 
-/**
- * The tenant a run is for: the body's field, else the X-Tenant-Id header.
- * With API keys, tenants live inside the key's namespace, and a key that
- * names no tenant is one.
- */
-export function tenantOf(
-  field: string | undefined,
-  header: string | undefined,
-  keyId: string | undefined,
-): string | undefined {
-  let tenant = field;
-  if (tenant === undefined && header !== undefined) {
-    if (!TENANT_PATTERN.test(header)) {
-      throw new BadRequestError("Invalid request: check X-Tenant-Id", [
-        { field: "X-Tenant-Id", message: "Must be 1 to 128 printable ASCII characters" },
-      ]);
-    }
-    tenant = header;
-  }
-  if (keyId === undefined) return tenant;
-  return tenant === undefined ? `key:${keyId}` : `key:${keyId}/${tenant}`;
-}
-
 /** A validated run, ready for the scheduler, with what its response needs. */
 export interface PreparedRun {
   request: RunRequest;
@@ -113,6 +94,8 @@ export interface PreparedRun {
   input: unknown;
   timeoutClamped: boolean;
   ignoredFields: string[];
+  /** The run's tenant, before any API key's namespace; undefined for none. */
+  tenant: string | undefined;
 }
 
 /**
@@ -121,9 +104,9 @@ export interface PreparedRun {
  */
 export function prepareRun(
   body: unknown,
-  tenantHeader: string | undefined,
+  header: HeaderReader,
   keyId: string | undefined,
-  deps: Pick<RunCodeDeps, "defaultTimeoutMs" | "maxTimeoutMs" | "isolation">,
+  deps: Pick<RunCodeDeps, "defaultTimeoutMs" | "maxTimeoutMs" | "isolation" | "tenantSource">,
   field = "",
 ): PreparedRun {
   let req;
@@ -148,7 +131,9 @@ export function prepareRun(
       { field: field ? `${field}.input` : "input", message: "Must be JSON-serializable" },
     ]);
   }
-  const tenant = tenantOf(req.tenant, tenantHeader, keyId);
+  const tenant = requestTenant(body, header, deps.tenantSource, field);
+  // A body field the tenant is taken from is read, not ignored.
+  const used = deps.tenantSource.from === "body" ? deps.tenantSource.path[0] : undefined;
   return {
     request: {
       language: req.language,
@@ -157,11 +142,12 @@ export function prepareRun(
       stdin: req.stdin ?? "",
       timeoutMs,
       priority: req.priority,
-      key: isolationKey(deps.isolation, tenant, req.language, req.code),
+      key: isolationKey(deps.isolation, namespaced(tenant, keyId), req.language, req.code),
     },
     input: req.input,
     timeoutClamped: asked > timeoutMs,
-    ignoredFields: Object.keys(body as object).filter((k) => !REQUEST_FIELDS.has(k)),
+    ignoredFields: Object.keys(body as object).filter((k) => !REQUEST_FIELDS.has(k) && k !== used),
+    tenant,
   };
 }
 
@@ -173,7 +159,7 @@ export function runCodeHandler(deps: RunCodeDeps) {
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       const prepared = prepareRun(
         parseBody(bytes),
-        c.req.header("x-tenant-id"),
+        (name) => c.req.header(name),
         c.get("keyId"),
         deps,
       );

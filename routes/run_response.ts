@@ -11,46 +11,76 @@ const END = "__COZE_RETURN_VAL_END__";
 /** The response body of a run. */
 export type RunResponse = z.infer<typeof runResponseSchema>;
 
+/** Where `ret_val` came from when the code set no value itself. */
+export type ReturnSource = "marker" | "line";
+
 /**
- * Applies the compatibility rules for `ret_val`: a marker block in stdout
- * wins and is cut out of stdout; otherwise, when the code set no value, a
- * JSON object on the last non-empty stdout line is taken (stdout unchanged).
+ * Applies the compatibility rules for `ret_val` (documented in the README):
+ * - every `__COZE_RETURN_VAL_START__`/`__COZE_RETURN_VAL_END__` block is cut
+ *   out of stdout; without an explicit value, the last block's content is
+ *   `ret_val`;
+ * - else, without an explicit value, JS/TS take the last non-empty stdout
+ *   line that parses as JSON as `ret_val` and cut that line out of stdout
+ *   (coze-loop's `return_val` prints its value with `console.log`); Python
+ *   takes a JSON object on that line and leaves stdout as it is.
+ * An explicit value (a return, Python's last expression) always wins.
  */
 export function extractReturnValue(
   stdout: string,
   retVal: string,
   retValSet: boolean,
-): { stdout: string; retVal: string; from?: "marker" | "line" } {
-  const start = findMarkerLine(stdout, START, 0);
-  if (start !== -1) {
+  language: Language = "python",
+): { stdout: string; retVal: string; from?: ReturnSource } {
+  let content: string | undefined;
+  let rest = "";
+  let at = 0;
+  for (;;) {
+    const start = findMarkerLine(stdout, START, at);
+    if (start === -1) break;
     const contentStart = start + START.length + 1;
     const end = findMarkerLine(stdout, END, contentStart);
-    if (end !== -1) {
-      const content = stdout.slice(contentStart, Math.max(contentStart, end - 1));
-      const after = stdout.indexOf("\n", end);
-      const rest = after === -1 ? "" : stdout.slice(after + 1);
-      return { stdout: stdout.slice(0, start) + rest, retVal: content, from: "marker" };
-    }
+    if (end === -1) break;
+    rest += stdout.slice(at, start);
+    content = stdout.slice(contentStart, Math.max(contentStart, end - 1));
+    const after = stdout.indexOf("\n", end);
+    at = after === -1 ? stdout.length : after + 1;
   }
-  if (!retValSet) {
-    const lines = stdout.split("\n");
-    for (let i = lines.length - 1; i >= 0; i--) {
-      const line = lines[i].trim();
-      if (line === "") continue;
-      if (line.startsWith("{") && line.endsWith("}")) {
-        try {
-          const value = JSON.parse(line);
-          if (value && typeof value === "object" && !Array.isArray(value)) {
-            return { stdout, retVal: line, from: "line" };
-          }
-        } catch {
-          // Not JSON: no implicit return value.
-        }
-      }
-      break;
-    }
+  if (content !== undefined) {
+    const cut = rest + stdout.slice(at);
+    return retValSet ? { stdout: cut, retVal } : { stdout: cut, retVal: content, from: "marker" };
   }
-  return { stdout, retVal };
+  if (retValSet) return { stdout, retVal };
+  const line = lastLine(stdout);
+  if (!line) return { stdout, retVal };
+  const text = line.text.trim();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { stdout, retVal };
+  }
+  if (language !== "python") {
+    return {
+      stdout: stdout.slice(0, line.start) + stdout.slice(line.end),
+      retVal: text,
+      from: "line",
+    };
+  }
+  const isObject = value !== null && typeof value === "object" && !Array.isArray(value);
+  return isObject ? { stdout, retVal: text, from: "line" } : { stdout, retVal };
+}
+
+/** The last line of `text` holding more than whitespace, with its span (newline included). */
+function lastLine(text: string): { text: string; start: number; end: number } | undefined {
+  let end = text.length;
+  while (end > 0) {
+    const start = text.lastIndexOf("\n", end - 2) + 1;
+    const lineEnd = text[end - 1] === "\n" ? end - 1 : end;
+    const line = text.slice(start, lineEnd);
+    if (line.trim() !== "") return { text: line, start, end };
+    end = start;
+  }
+  return undefined;
 }
 
 /** Index of a line consisting of `marker` at or after `from`, or -1. */
@@ -84,7 +114,7 @@ export interface ResponseContext {
  * The returned value as JSON: what the code returned when it was
  * serializable; for a value taken from stdout, that text if it is JSON.
  */
-function returnedJson(result: RunResult, retVal: string, from?: "marker" | "line"): unknown {
+function returnedJson(result: RunResult, retVal: string, from?: ReturnSource): unknown {
   const text = from ? retVal : result.retJson;
   if (typeof text !== "string") return undefined;
   try {
@@ -96,18 +126,34 @@ function returnedJson(result: RunResult, retVal: string, from?: "marker" | "line
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
+/**
+ * stderr with the reason a run failed appended, when the service knows one
+ * the program did not print: clients of the coze-loop contract show stderr
+ * and nothing else of a failed run.
+ */
+function stderrWithReason(result: RunResult): string {
+  const reason = result.error ??
+    (result.status === "error" && result.stderr.trim() === ""
+      ? `Process exited with code ${result.exitCode}`
+      : undefined);
+  if (!reason) return result.stderr;
+  const separator = result.stderr === "" || result.stderr.endsWith("\n") ? "" : "\n";
+  return `${result.stderr}${separator}${reason}\n`;
+}
+
 /** Builds the response body. */
 export function toRunResponse(result: RunResult, ctx: ResponseContext): RunResponse {
   const { stdout, retVal, from } = extractReturnValue(
     result.stdout,
     result.retVal,
     result.retValSet,
+    ctx.language,
   );
   const retJson = returnedJson(result, retVal, from);
   const body: RunResponse = {
     output: {
       stdout,
-      stderr: result.stderr,
+      stderr: stderrWithReason(result),
       ret_val: retVal,
       ...(retJson !== undefined && { ret_json: retJson }),
     },
@@ -117,7 +163,9 @@ export function toRunResponse(result: RunResult, ctx: ResponseContext): RunRespo
       instance_source: ctx.instanceSource,
       language: ctx.language,
       status: result.status,
-      duration: round(result.durationMs),
+      // coze-loop's client decodes this as an int64.
+      duration: Math.round(result.durationMs),
+      duration_ms: round(result.durationMs),
       queue_ms: round(ctx.queueMs),
       exit_code: result.exitCode,
       truncated: result.truncated,

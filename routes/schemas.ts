@@ -31,7 +31,8 @@ export const runResponseSchema = z.object({
     ),
     language: z.enum(["python", "javascript", "typescript"]),
     status: z.enum(["success", "error", "timeout", "memory_limit", "killed"]),
-    duration: z.number().describe("Run time inside the sandbox, ms"),
+    duration: z.number().int().describe("Run time inside the sandbox, whole ms"),
+    duration_ms: z.number().describe("Run time inside the sandbox, ms, to the microsecond"),
     queue_ms: z.number(),
     exit_code: z.number().int(),
     truncated: z.boolean().describe(
@@ -40,7 +41,7 @@ export const runResponseSchema = z.object({
     timeout_ms: z.number().int(),
     timeout_clamped: z.boolean(),
     cpu_ms: z.number().optional().describe(
-      "CPU time of the sandbox's host process during the run, ms (absent when the host died)",
+      "CPU time of the run's own sandbox thread, ms (absent when the host died)",
     ),
     memory_peak_bytes: z.number().int().optional().describe(
       "Python: the instance's wasm memory after the run (it only grows: its peak so far); " +
@@ -74,13 +75,25 @@ const poolSchema = z.object({
   warm_target: z.number().int(),
   start_failures: z.number().int(),
   last_start_error: z.string().optional(),
+  can_serve: z.boolean().describe(
+    "False once starts keep failing with no instance ready: runs fail at once with 503",
+  ),
+  failure: z.string().optional().describe("Why the runtime cannot serve, when it cannot"),
 });
 
 /** The `/health` document (the same with 200 and 503). */
 export const healthSchema = z.object({
-  status: z.enum(["healthy", "degraded", "starting", "draining"]),
+  status: z.enum(["healthy", "degraded", "starting", "draining"]).describe(
+    "healthy: every language can serve (200); degraded: one cannot (503); starting and " +
+      "draining (503)",
+  ),
   timestamp: z.string(),
   version: z.string(),
+  pool: z.object({
+    totalInstances: z.number().int(),
+    idleInstances: z.number().int(),
+    activeInstances: z.number().int(),
+  }).describe("Host processes of every language together"),
   uptime_s: z.number(),
   pools: z.object({ python: poolSchema, javascript: poolSchema }),
   scheduler: z.object({
@@ -111,10 +124,41 @@ export const runtimesSchema = z.object({
 export const jobSchema = z.object({
   id: z.string(),
   status: z.enum(["queued", "running", "done", "cancelled", "dead"]),
-  attempts: z.number().int().describe("Times the service started the run"),
+  attempts: z.number().int().describe(
+    "Runs of the job that reached a sandbox; a run lost before it started (the service " +
+      "restarted, its replica died) is not one",
+  ),
   created_at: z.string(),
-  started_at: z.string().nullable(),
+  started_at: z.string().nullable().describe(
+    "When the latest attempt reached a sandbox; null before (a running job may still " +
+      "wait for a free instance)",
+  ),
   finished_at: z.string().nullable(),
-  result: runResponseSchema.nullable().describe("When done: exactly the /run_code 200 body"),
+  result: runResponseSchema.nullable().describe(
+    "When done: the /run_code 200 body, its output cut when it is larger than the job may keep " +
+      "(see result_truncated)",
+  ),
+  result_truncated: z.boolean().describe(
+    "Whether `result` was cut to fit FAAS_JOB_MAX_RESULT_BYTES or what was left of the " +
+      "owner's FAAS_JOB_MAX_OWNER_BYTES (metadata.truncated is then set too)",
+  ),
+  result_note: z.string().optional().describe(
+    "When result_truncated: the size of the whole result and the limit it was cut to",
+  ),
   error: z.string().optional().describe("When dead: why"),
+});
+
+/** A job in a listing: no run, no result. */
+export const jobSummarySchema = jobSchema.omit({
+  result: true,
+  result_truncated: true,
+  result_note: true,
+});
+
+/** A page of `GET /jobs`. */
+export const jobListSchema = z.object({
+  jobs: z.array(jobSummarySchema).describe("Oldest first"),
+  next: z.string().nullable().describe(
+    "Pass as `cursor` for the next page; null on the last one",
+  ),
 });

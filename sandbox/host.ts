@@ -16,6 +16,7 @@ import {
 } from "./protocol.ts";
 import { Instance } from "./instance.ts";
 import type { HostConnection, SocketHub } from "./socket_hub.ts";
+import { createHostDenoDir, removeHostDenoDir, sharedDenoDir } from "./host_deno_dir.ts";
 
 /** What every host needs to start. */
 export interface HostSettings {
@@ -32,11 +33,29 @@ export interface HostSettings {
   configPath: string;
   /** Pyodide memory snapshot Python workers start from, when there is one. */
   pythonSnapshot?: string;
+  /**
+   * Called when `pythonSnapshot` is gone from disk; the host then loads
+   * Pyodide itself (slower) while the owner makes the snapshot again.
+   */
+  onSnapshotMissing?: (path: string) => void;
   /** The installed pure-Python packages' zip, when there are any. */
   pythonPackagesZip?: string;
   /** The compiled packages each Python instance installs at start (native_install.ts). */
   pythonNativeZip?: string;
+  /** The `DENO_DIR` whose module caches hosts link to (default: this process's). */
+  denoDir?: string;
 }
+
+/**
+ * V8 flags of every host, besides its heap limit. No code can be compiled
+ * from strings in a worker's own realm (run contexts allow it), so code
+ * that reaches that realm cannot write an `import()`; flags cannot change
+ * once the host is up.
+ */
+export const HOST_V8_FLAGS = [
+  "--disallow-code-generation-from-strings",
+  "--freeze-flags-after-init",
+];
 
 /** Lifecycle state of a host: busy while it is given or running a run. */
 export type HostState = "starting" | "idle" | "busy" | "retiring" | "stopped";
@@ -112,16 +131,25 @@ export class Host {
   #pending?: Pending;
   #exitReason?: ExitReason;
   #stderrDone: Promise<void>;
+  #denoDir: string;
 
   constructor(runtime: Runtime, settings: HostSettings) {
     this.id = `${runtime === "python" ? "py" : "js"}-${nextHost++}`;
     this.runtime = runtime;
     this.#settings = settings;
     const socket = settings.hub.path;
-    const snapshot = runtime === "python" ? settings.pythonSnapshot ?? "" : "";
+    this.#denoDir = createHostDenoDir(
+      settings.denoDir ?? sharedDenoDir(),
+      `${settings.hub.dir}/deno-${this.id}`,
+    );
+    let snapshot = runtime === "python" ? settings.pythonSnapshot ?? "" : "";
+    if (snapshot && !isFile(snapshot)) {
+      settings.onSnapshotMissing?.(snapshot);
+      snapshot = "";
+    }
     const packages = runtime === "python" ? settings.pythonPackagesZip ?? "" : "";
     const native = runtime === "python" ? settings.pythonNativeZip ?? "" : "";
-    const v8Flags = [`--max-old-space-size=${settings.memoryLimitMb}`];
+    const v8Flags = [`--max-old-space-size=${settings.memoryLimitMb}`, ...HOST_V8_FLAGS];
     // Python's JS side allocates little per run: a 1 MB young generation
     // saves ~7 MB of RSS per worker.
     if (runtime === "python") v8Flags.push("--max-semi-space-size=1");
@@ -149,7 +177,7 @@ export class Host {
         native,
       ],
       clearEnv: true,
-      env: hostEnv(),
+      env: { ...hostEnv(), DENO_DIR: this.#denoDir },
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -396,6 +424,7 @@ export class Host {
   }
 
   #onExit(status: Deno.CommandStatus): ExitReason {
+    removeHostDenoDir(this.#denoDir);
     if (this.state === "starting") this.#exitReason ??= "failed_start";
     this.state = "stopped";
     this.#conn?.close();
@@ -443,6 +472,14 @@ function timeoutError(ms: number): string {
   return `Run exceeded its timeout of ${ms} ms and was stopped`;
 }
 
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 /** The environment a host gets: what Deno needs to find its cache, and allocator tuning. */
 function hostEnv(): Record<string, string> {
   const env: Record<string, string> = {
@@ -453,7 +490,7 @@ function hostEnv(): Record<string, string> {
     // and then keeps them in the heap: ~20 MB more idle RSS per worker.
     MALLOC_MMAP_THRESHOLD_: "131072",
   };
-  for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "PATH"]) {
+  for (const name of ["HOME", "XDG_CACHE_HOME", "PATH"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) env[name] = value;
   }

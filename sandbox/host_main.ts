@@ -93,9 +93,7 @@ interface Slot {
 
 const slots = new Map<number, Slot>();
 /** The run in progress and the RSS it may take the process to. */
-let running:
-  | { wid: number; id: number; rssLimit: number; cpu: { user: number; system: number } }
-  | undefined;
+let running: { wid: number; id: number; rssLimit: number } | undefined;
 
 function spawn(wid: number): void {
   let worker: Worker;
@@ -150,11 +148,13 @@ function spawn(wid: number): void {
       send({ t: "output", wid, id: msg.id, fd: msg.fd === 2 ? 2 : 1, text: String(msg.text) });
     } else if (msg.t === "retire") send({ t: "retire", wid, reason: String(msg.reason) });
     else if (msg.t === "result" && running?.wid === wid && running.id === msg.id) {
-      // This process runs one run at a time: its CPU time over the run is
-      // the run's (plus whatever a spare starting meanwhile used).
-      const cpu = process.cpuUsage(running.cpu);
       running = undefined;
-      send({ ...msg, t: "result", wid, cpuMs: (cpu.user + cpu.system) / 1000 });
+      // The worker measures its own thread: a spare starting meanwhile is
+      // not the run's.
+      const cpuMs = typeof msg.cpuMs === "number" && Number.isFinite(msg.cpuMs) && msg.cpuMs >= 0
+        ? msg.cpuMs
+        : undefined;
+      send({ ...msg, t: "result", wid, cpuMs });
     }
   };
   // Copies, not shared memory: a run may write to its instance's files.
@@ -202,7 +202,6 @@ function handle(msg: ServerMessage): void {
     wid: msg.wid,
     id: msg.id,
     rssLimit: rss + memoryLimitBytes + RUN_HEADROOM_BYTES,
-    cpu: process.cpuUsage(),
   };
   slot.port.postMessage(msg);
   openGate(slot.gate);

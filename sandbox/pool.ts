@@ -23,6 +23,8 @@ export interface PoolHooks {
   onStart(runtime: Runtime, reason: string): void;
   /** A host went away. */
   onExit(host: Host, reason: ExitReason): void;
+  /** A host or instance failed to start (see {@linkcode Pool.failure}). */
+  onStartFailed?(runtime: Runtime): void;
   /** An instance was dropped while its host lived on. */
   onDrop?(runtime: Runtime, reason: DropReason): void;
   /** An instance became ready `ms` after it was asked for; `bound` when a run waited for it. */
@@ -70,6 +72,12 @@ export interface PoolOptions {
 
 const MAX_BACKOFF_MS = 30_000;
 
+/**
+ * Failed starts in a row after which a pool with no instance ready counts
+ * as unable to serve (a broken start, not a replacement under way).
+ */
+export const FAILING_AFTER = 3;
+
 /** Hosts and instances of one runtime. */
 export class Pool {
   readonly runtime: Runtime;
@@ -101,6 +109,21 @@ export class Pool {
   /** Starts the warm hosts. */
   start(): void {
     for (let i = 0; i < this.warm; i++) this.#spawnHost("warm");
+  }
+
+  /**
+   * Why this pool cannot serve runs now: its last start error once starts
+   * have failed {@linkcode FAILING_AFTER} times in a row and no instance is
+   * ready. Undefined while it can serve, or may soon (a host being replaced).
+   */
+  failure(): string | undefined {
+    if (this.startFailures < FAILING_AFTER) return undefined;
+    for (const host of this.#hosts) {
+      for (const instance of host.instances()) {
+        if (instance.state === "idle" || instance.state === "busy") return undefined;
+      }
+    }
+    return this.lastStartError || "instances fail to start";
   }
 
   /** The live hosts. */
@@ -268,6 +291,7 @@ export class Pool {
     this.lastStartError = err.message;
     const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** (this.startFailures - 1));
     this.#retryAt = performance.now() + delay;
+    this.#hooks.onStartFailed?.(this.runtime);
   }
 
   /** The least recently used idle instance bound to a key, for eviction. */

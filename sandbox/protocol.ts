@@ -93,7 +93,7 @@ export interface RunOutcome {
    * heap in use by the worker.
    */
   memoryBytes?: number;
-  /** CPU time of the host process during the run, ms (added by the host). */
+  /** CPU time of the run's own worker thread, ms. */
   cpuMs?: number;
 }
 

@@ -15,11 +15,17 @@ import { findCachedSnapshot, snapshotKey, storeSnapshot } from "./snapshot_cache
 import { CONTROL_BYTES, GATE_BYTES, type InitMessage } from "../workers/worker_common.ts";
 import { unpackNative } from "./native_install.ts";
 
-/** Where the snapshot hosts start from came from. */
+/** The snapshot hosts start from, and where it came from. */
 export interface PythonSnapshot {
+  /**
+   * The service's private copy in `workDir`, which hosts read: nothing
+   * another process does to the cache can take it away.
+   */
   path: string;
   /** True when it was taken from the cache rather than made by this start. */
   cached: boolean;
+  /** Where it is kept in the cache, if it is. */
+  cachePath?: string;
   /** Why it could not be stored in the cache, if it could not. */
   storeError?: string;
 }
@@ -59,22 +65,27 @@ export async function preparePythonSnapshot(options: SnapshotOptions): Promise<P
 async function obtainSnapshot(options: SnapshotOptions): Promise<PythonSnapshot> {
   const { pyodideDir, cacheDir, workDir, memoryLimitBytes, timeoutMs, packages } = options;
   const key = cacheDir ? await snapshotKey(pyodideDir, packages?.fingerprint) : "";
+  const path = `${workDir}/python.snapshot`;
+  // Written under another name and renamed: a host never reads half of it.
+  const keep = async (bytes: Uint8Array) => {
+    await Deno.writeFile(`${path}.tmp`, bytes, { mode: 0o600 });
+    await Deno.rename(`${path}.tmp`, path);
+  };
   if (cacheDir) {
     const found = await findCachedSnapshot(cacheDir, key).catch(() => undefined);
-    if (found) return { path: found, cached: true };
-  }
-  const bytes = await makePythonSnapshot(pyodideDir, memoryLimitBytes, timeoutMs, packages);
-  let storeError: string | undefined;
-  if (cacheDir) {
-    try {
-      return { path: await storeSnapshot(cacheDir, key, bytes), cached: false };
-    } catch (err) {
-      storeError = (err as Error).message;
+    if (found) {
+      await keep(found.bytes);
+      return { path, cached: true, cachePath: found.path };
     }
   }
-  const path = `${workDir}/python.snapshot`;
-  await Deno.writeFile(path, bytes, { mode: 0o600 });
-  return { path, cached: false, ...(storeError && { storeError }) };
+  const bytes = await makePythonSnapshot(pyodideDir, memoryLimitBytes, timeoutMs, packages);
+  await keep(bytes);
+  if (!cacheDir) return { path, cached: false };
+  try {
+    return { path, cached: false, cachePath: await storeSnapshot(cacheDir, key, bytes) };
+  } catch (err) {
+    return { path, cached: false, storeError: (err as Error).message };
+  }
 }
 
 /**

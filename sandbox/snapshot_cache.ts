@@ -46,18 +46,31 @@ function paths(dir: string, key: string): { snapshot: string; digest: string } {
   return { snapshot: `${dir}/python-${key}.snapshot`, digest: `${dir}/python-${key}.sha256` };
 }
 
+/** A valid cached snapshot: where it is kept, and its bytes as checked. */
+export interface CachedSnapshot {
+  path: string;
+  bytes: Uint8Array;
+}
+
 /**
- * The path of a valid cached snapshot for `key`, or undefined when there is
- * none or it does not match its recorded digest.
+ * A valid cached snapshot for `key`, or undefined when there is none or it
+ * does not match its recorded digest. A hit is touched, so a version in use
+ * is never taken for stale by {@linkcode storeSnapshot}.
  */
-export async function findCachedSnapshot(dir: string, key: string): Promise<string | undefined> {
+export async function findCachedSnapshot(
+  dir: string,
+  key: string,
+): Promise<CachedSnapshot | undefined> {
   const { snapshot, digest } = paths(dir, key);
   try {
     const [bytes, recorded] = await Promise.all([
       Deno.readFile(snapshot),
       Deno.readTextFile(digest),
     ]);
-    return (await sha256Hex(bytes)) === recorded.trim() ? snapshot : undefined;
+    if ((await sha256Hex(bytes)) !== recorded.trim()) return undefined;
+    const now = new Date();
+    await Promise.all([snapshot, digest].map((p) => Deno.utime(p, now, now).catch(() => {})));
+    return { path: snapshot, bytes };
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return undefined;
     throw err;
@@ -65,11 +78,27 @@ export async function findCachedSnapshot(dir: string, key: string): Promise<stri
 }
 
 /**
+ * Age after which a snapshot of another version counts as stale. Services
+ * read their snapshot from a private copy, so removing a cached one never
+ * breaks a running service; the age only keeps two versions started side
+ * by side (a service and its tests from another checkout) from removing
+ * each other's cache on every start.
+ */
+export const STALE_SNAPSHOT_MS = 24 * 3_600_000;
+
+/**
  * Stores `bytes` as the snapshot for `key`. Each file is written under a
  * temporary name and renamed, so readers never see a partial file; the
- * digest goes last, so a snapshot without one is never used.
+ * digest goes last, so a snapshot without one is never used. Snapshots of
+ * other versions not used for {@linkcode STALE_SNAPSHOT_MS} are removed
+ * (30 MB each), and so are temporary files a crashed writer left as long.
  */
-export async function storeSnapshot(dir: string, key: string, bytes: Uint8Array): Promise<string> {
+export async function storeSnapshot(
+  dir: string,
+  key: string,
+  bytes: Uint8Array,
+  now = Date.now(),
+): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
   const { snapshot, digest } = paths(dir, key);
   const suffix = `.${crypto.randomUUID()}.tmp`;
@@ -77,10 +106,12 @@ export async function storeSnapshot(dir: string, key: string, bytes: Uint8Array)
   await Deno.rename(snapshot + suffix, snapshot);
   await Deno.writeTextFile(digest + suffix, (await sha256Hex(bytes)) + "\n", { mode: 0o644 });
   await Deno.rename(digest + suffix, digest);
-  // Snapshots of older versions are dead weight (30 MB each).
   for (const entry of Deno.readDirSync(dir)) {
-    if (entry.name.startsWith("python-") && !entry.name.startsWith(`python-${key}.`)) {
-      await Deno.remove(`${dir}/${entry.name}`).catch(() => {});
+    if (!entry.name.startsWith("python-") || entry.name.startsWith(`python-${key}.`)) continue;
+    const path = `${dir}/${entry.name}`;
+    const modified = (await Deno.stat(path).catch(() => undefined))?.mtime?.getTime();
+    if (modified !== undefined && now - modified >= STALE_SNAPSHOT_MS) {
+      await Deno.remove(path).catch(() => {});
     }
   }
   return snapshot;

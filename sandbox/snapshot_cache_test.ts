@@ -3,6 +3,7 @@ import {
   findCachedSnapshot,
   SNAPSHOT_INPUTS,
   snapshotKey,
+  STALE_SNAPSHOT_MS,
   storeSnapshot,
 } from "./snapshot_cache.ts";
 import { resolvePyodideDir } from "./pyodide_files.ts";
@@ -13,7 +14,7 @@ Deno.test("snapshot cache keeps only valid snapshots of the current build", asyn
 
   await t.step("a stored snapshot is found under its key", async () => {
     const path = await storeSnapshot(dir, "k1", bytes);
-    assert.equal(await findCachedSnapshot(dir, "k1"), path);
+    assert.equal((await findCachedSnapshot(dir, "k1"))?.path, path);
     assert.deepEqual(await Deno.readFile(path), bytes);
   });
 
@@ -33,11 +34,30 @@ Deno.test("snapshot cache keeps only valid snapshots of the current build", asyn
     assert.equal(await findCachedSnapshot(dir, "k1"), undefined);
   });
 
-  await t.step("storing a new key removes the snapshots of old ones", async () => {
+  await t.step("storing a new key keeps other versions until they are stale", async () => {
     await storeSnapshot(dir, "k1", bytes);
     await storeSnapshot(dir, "k2", bytes);
-    const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
-    assert.deepEqual(names, ["python-k2.sha256", "python-k2.snapshot"]);
+    const names = () => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    // Another checkout's service may be using k1 right now.
+    assert.deepEqual(names(), [
+      "python-k1.sha256",
+      "python-k1.snapshot",
+      "python-k2.sha256",
+      "python-k2.snapshot",
+    ]);
+    await storeSnapshot(dir, "k2", bytes, Date.now() + STALE_SNAPSHOT_MS + 1000);
+    assert.deepEqual(names(), ["python-k2.sha256", "python-k2.snapshot"]);
+  });
+
+  await t.step("finding a snapshot marks it used, so it does not go stale", async () => {
+    await storeSnapshot(dir, "k1", bytes);
+    const old = new Date(Date.now() - 2 * STALE_SNAPSHOT_MS);
+    for (const f of ["python-k1.snapshot", "python-k1.sha256"]) {
+      Deno.utimeSync(`${dir}/${f}`, old, old);
+    }
+    assert.ok(await findCachedSnapshot(dir, "k1"));
+    await storeSnapshot(dir, "k3", bytes);
+    assert.ok(await findCachedSnapshot(dir, "k1"), "k1 was used and is kept");
   });
 
   await Deno.remove(dir, { recursive: true });

@@ -45,4 +45,4 @@ const made = await preparePythonSnapshot({
 await Deno.remove(workDir, { recursive: true });
 if (made instanceof Error) fail(`Could not make the Python snapshot: ${made.message}`);
 if (made.storeError) fail(`Could not store the snapshot in ${cacheDir}: ${made.storeError}`);
-console.log(`${made.cached ? "Snapshot already cached" : "Snapshot made"}: ${made.path}`);
+console.log(`${made.cached ? "Snapshot already cached" : "Snapshot made"}: ${made.cachePath}`);

@@ -23,6 +23,12 @@ export interface RunRequest {
   key: string;
   /** Receives output as the run produces it (the run streams when this is set). */
   onOutput?: (fd: 1 | 2, text: string) => void;
+  /**
+   * Called when the run is handed to its instance: not while it waits, nor
+   * when it is refused or its instance fails to start (then it is placed
+   * again, and this may be called later).
+   */
+  onStart?: () => void;
 }
 
 /** A finished run with how long it queued. */
@@ -137,6 +143,20 @@ export class Scheduler {
     return this.#accepting;
   }
 
+  /**
+   * Tells the scheduler an instance of `runtime` failed to start: when the
+   * runtime can no longer serve, the runs queued for it fail now.
+   */
+  startFailed(runtime: Runtime): void {
+    const failure = this.#pools[runtime].failure();
+    if (failure === undefined) return;
+    let job: Job | undefined;
+    while ((job = this.#queues[runtime].pop(performance.now()))) {
+      this.#detach(job);
+      job.reject(new UnavailableError(cannotServe(runtime, failure)));
+    }
+  }
+
   /** Tells the scheduler an instance of `runtime` became idle. */
   instanceIdle(runtime: Runtime): void {
     this.#pump(runtime);
@@ -149,6 +169,13 @@ export class Scheduler {
       return Promise.reject(new UnavailableError("Service is shutting down"));
     }
     const runtime = runtimeOf(request.language);
+    // A runtime whose starts keep failing answers at once, naming why,
+    // rather than after the longest queue wait.
+    const failure = this.#pools[runtime].failure();
+    if (failure !== undefined) {
+      this.#hooks.onRejected?.("unavailable");
+      return Promise.reject(new UnavailableError(cannotServe(runtime, failure)));
+    }
     // A runtime that never came up (its hosts keep failing to start) must
     // not hold back the other one.
     if (!this.#pools[runtime].everReady) {
@@ -285,7 +312,7 @@ export class Scheduler {
         throw err;
       }
       if (job.signal?.aborted) throw new ClientGoneError();
-      result = await host.run(instance, {
+      const running = host.run(instance, {
         t: "run",
         wid: instance.wid,
         id,
@@ -297,6 +324,9 @@ export class Scheduler {
         maxOutputBytes: this.#limits.maxOutputBytes,
         ...(r.onOutput && { stream: true }),
       }, r.onOutput);
+      // The run is with the worker now (`run` throws before sending it if not).
+      r.onStart?.();
+      result = await running;
     } catch (err) {
       this.#running.delete(job);
       this.#detach(job);
@@ -383,4 +413,8 @@ export class Scheduler {
     }
     await Promise.all(Object.values(this.#pools).map((p) => p.close()));
   }
+}
+
+function cannotServe(runtime: Runtime, failure: string): string {
+  return `No ${runtime} instance can start (${failure}); ${runtime} runs are refused until one does`;
 }

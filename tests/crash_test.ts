@@ -52,7 +52,8 @@ Deno.test({
 
         const during = await health();
         assert.equal(during.code, 200);
-        assert.equal(during.body.status, "degraded");
+        // A host being replaced still takes runs (they queue for it).
+        assert.equal(during.body.status, "healthy");
       });
 
       await t.step(`${language}: the pool is whole again within seconds`, async () => {

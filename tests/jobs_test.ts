@@ -1,55 +1,16 @@
 /**
  * The jobs API end to end: submit, poll, long-poll, cancel, idempotency,
  * batches, visibility per key, expiry, dead-lettering after repeated host
- * kills and retry, and durability across a SIGKILL of the service.
+ * kills and retry, and durability across a SIGKILL of the service (where an
+ * attempt counts only for a run that had reached a sandbox).
  */
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { freePort } from "./helpers/ports.ts";
 import { startServiceProcess } from "./helpers/service_process.ts";
 import { readEvents } from "./helpers/sse.ts";
-
-interface JobBody {
-  id: string;
-  status: string;
-  attempts: number;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  result: {
-    output: { ret_val: string; stdout: string };
-    metadata: { status: string; language: string };
-  } | null;
-  error?: string;
-}
-
-function api(server: { url: string }, headers: Record<string, string> = {}) {
-  const call = async (method: string, path: string, body?: unknown, extra = {}) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { "content-type": "application/json", ...headers, ...extra },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, headers: res.headers, body: await res.json() };
-  };
-  return {
-    submit: (body: unknown, extra: Record<string, string> = {}) =>
-      call("POST", "/jobs", body, extra),
-    get: (id: string, wait?: number) =>
-      call("GET", `/jobs/${id}${wait === undefined ? "" : `?wait=${wait}`}`),
-    cancel: (id: string) => call("DELETE", `/jobs/${id}`),
-    retry: (id: string) => call("POST", `/jobs/${id}/retry`),
-    list: (status: string) => call("GET", `/jobs?status=${status}`),
-    /** Long-polls until the job is finished. */
-    async settle(id: string): Promise<JobBody> {
-      for (let i = 0; i < 30; i++) {
-        const r = await call("GET", `/jobs/${id}?wait=5`);
-        if (!["queued", "running"].includes(r.body.status)) return r.body;
-      }
-      throw new Error(`job ${id} never finished`);
-    },
-  };
-}
+import { SqliteJobStore } from "../jobs/store.ts";
+import { type JobBody, jobsApi as api } from "./helpers/jobs_api.ts";
 
 async function busyHost(server: TestServer) {
   for (let i = 0; i < 200; i++) {
@@ -65,14 +26,16 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    // One Python host; up to 4 jobs in flight (2 x FAAS_MAX_INSTANCES).
+    // One Python host; up to 4 jobs in flight (2 x FAAS_MAX_INSTANCES). A
+    // key, so jobs can be listed.
     const server = await startServer({
       FAAS_POOL_SIZE: "2",
       FAAS_MAX_INSTANCES: "2",
       FAAS_JOB_TTL: "1500",
       FAAS_JOB_MAX_ATTEMPTS: "2",
+      FAAS_API_KEYS: "key-main",
     });
-    const jobs = api(server);
+    const jobs = api(server, { authorization: "Bearer key-main" });
     try {
       await t.step("a job runs and its result is the /run_code body", async () => {
         const sub = await jobs.submit({
@@ -98,7 +61,7 @@ Deno.test({
           code: "import time\nprint('one', flush=True)\ntime.sleep(0.8)\nprint('two')\n7",
         });
         const started = performance.now();
-        const res = await fetch(`${server.url}/jobs/${sub.body.id}/events`);
+        const res = await jobs.events(sub.body.id);
         assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
         const text = await res.text();
         const events = text.trim().split("\n\n").map((block) => ({
@@ -113,10 +76,12 @@ Deno.test({
         assert.equal(last.data.status, "done");
         assert.equal(last.data.result.output.ret_val, "7");
         // A finished job replays its output and ends at once.
-        const again = await (await fetch(`${server.url}/jobs/${sub.body.id}/events`)).text();
+        const again = await (await jobs.events(sub.body.id)).text();
         assert.match(again, /event: stdout\ndata: "one\\ntwo\\n"/);
         assert.match(again, /event: result/);
-        assert.equal(await fetch(`${server.url}/jobs/nope/events`).then((r) => r.status), 404);
+        const missing = await jobs.events("nope");
+        assert.equal(missing.status, 404);
+        await missing.body?.cancel();
       });
 
       await t.step("?wait long-polls until the job finishes", async () => {
@@ -213,16 +178,17 @@ Deno.test({
           language: "python",
           code: "import time\ntime.sleep(2)\n'survived'",
         });
-        // Kill whichever host holds the run until the job gives up. A kill
-        // while the run's instance is still starting does not count as an
-        // attempt (the run is placed again), so this may take a few.
-        for (let kill = 0; kill < 8; kill++) {
-          const now = (await jobs.get(sub.body.id)).body;
-          if (now.status === "dead") break;
-          const host = await busyHost(server);
-          await new Promise((r) => setTimeout(r, 600));
-          if (host.state === "busy") Deno.kill(host.pid, "SIGKILL");
-          await new Promise((r) => setTimeout(r, 300));
+        // Kill the host under each attempt once its run reached the sandbox
+        // (`attempts` counts it then), until the job gives up.
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          let now = (await jobs.get(sub.body.id)).body;
+          for (let i = 0; i < 400 && now.attempts < attempt; i++) {
+            await new Promise((r) => setTimeout(r, 50));
+            now = (await jobs.get(sub.body.id)).body;
+          }
+          assert.equal(now.attempts, attempt, JSON.stringify(now));
+          assert.equal(now.status, "running");
+          Deno.kill((await busyHost(server)).pid, "SIGKILL");
         }
         const dead = await jobs.settle(sub.body.id);
         assert.equal(dead.status, "dead");
@@ -372,26 +338,37 @@ Deno.test({
     let child = await startServiceProcess(env, port);
     try {
       const ids: string[] = [];
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; i < 8; i++) {
         const code = `import time\ntime.sleep(1)\n${i}`;
         ids.push((await jobs.submit({ language: "python", code })).body.id);
       }
       await new Promise((r) => setTimeout(r, 500));
-      const before = await Promise.all(ids.map(async (id) => (await jobs.get(id)).body.status));
-      assert.ok(before.includes("running") && before.includes("queued"), String(before));
       await child.stop("SIGKILL");
+      // The store as the killed service left it: up to 4 jobs claimed (2 x
+      // FAAS_MAX_INSTANCES), of which only those on one of the 2 hosts started.
+      const left = new SqliteJobStore(store);
+      const before = await Promise.all(ids.map(async (id) => (await left.get(id))!));
+      await left.close();
+      const started = before.filter((j) => j.status === "running" && j.startedAt !== undefined);
+      const claimedOnly = before.filter((j) => j.status === "running" && !j.startedAt);
+      const queued = before.filter((j) => j.status === "queued");
+      const shape = JSON.stringify(before.map((j) => [j.status, j.startedAt, j.attempts]));
+      assert.ok(started.length >= 1 && claimedOnly.length >= 1 && queued.length >= 1, shape);
+      // A claim is not an attempt: only runs that reached a sandbox counted one.
+      assert.ok(started.every((j) => j.attempts === 1), shape);
+      assert.ok(claimedOnly.every((j) => j.attempts === 0), shape);
       child = await startServiceProcess(env, port);
-      const after = [];
-      for (const id of ids) after.push(await jobs.settle(id));
-      assert.deepEqual(after.map((j) => j.status), Array(6).fill("done"));
-      assert.deepEqual(after.map((j) => j.result!.output.ret_val), ["0", "1", "2", "3", "4", "5"]);
-      // Jobs that were running when the service died ran again: a second attempt.
-      const interrupted = after.filter((_, i) => before[i] === "running");
-      assert.ok(interrupted.length >= 1);
-      assert.ok(interrupted.every((j) => j.attempts === 2), JSON.stringify(interrupted));
-      // The queued ones ran once: nothing ran twice to completion.
-      const queued = after.filter((_, i) => before[i] === "queued");
-      assert.ok(queued.every((j) => j.attempts === 1), JSON.stringify(queued));
+      const after = new Map<string, JobBody>();
+      for (const id of ids) after.set(id, await jobs.settle(id));
+      const done = [...after.values()];
+      assert.deepEqual(done.map((j) => j.status), Array(8).fill("done"));
+      assert.deepEqual(done.map((j) => j.result!.output.ret_val), ids.map((_, i) => String(i)));
+      const attemptsOf = (list: { id: string }[]) => list.map((j) => after.get(j.id)!.attempts);
+      // Runs cut short by the kill ran again: a second attempt.
+      assert.deepEqual(attemptsOf(started), started.map(() => 2));
+      // Jobs claimed but never started, and queued ones, ran once: one attempt.
+      assert.deepEqual(attemptsOf(claimedOnly), claimedOnly.map(() => 1));
+      assert.deepEqual(attemptsOf(queued), queued.map(() => 1));
     } finally {
       await child.stop();
       Deno.removeSync(dir, { recursive: true });

@@ -263,3 +263,122 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "with a trusted tenant header, the gateway's X-Tenant-Id alone names the tenant",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const server = await startServer({
+      FAAS_POOL_SIZE: "2",
+      FAAS_MAX_INSTANCES: "2",
+      FAAS_ISOLATION: "tenant",
+      FAAS_TRUSTED_TENANT_HEADER: "true",
+    });
+    const as = (tenant: string | undefined, body: Record<string, unknown>) =>
+      server.run(body, {
+        headers: {
+          "content-type": "application/json",
+          ...(tenant !== undefined && { "x-tenant-id": tenant }),
+        },
+      });
+    try {
+      await t.step("a body tenant naming another tenant is a 403 naming the field", async () => {
+        // The victim's instance holds a secret its next runs could read.
+        const victim = await as("alice", {
+          language: "python",
+          code: "import builtins\nbuiltins.secret = INPUT\n1",
+          input: "SECRET-alice",
+        });
+        assert.equal(victim.status, 200);
+        const attacker = await as("mallory", {
+          language: "python",
+          code: "import builtins\ngetattr(builtins, 'secret', 'none')",
+          tenant: "alice",
+        });
+        assert.equal(attacker.status, 403);
+        assert.equal(attacker.body.details?.[0].field, "tenant");
+        assert.match(attacker.body.error ?? "", /tenant/);
+        assert.ok(!JSON.stringify(attacker.body).includes("SECRET-alice"));
+      });
+
+      await t.step("a body tenant without the header is refused too", async () => {
+        const r = await as(undefined, { language: "js", code: "return 1", tenant: "alice" });
+        assert.equal(r.status, 403);
+        assert.equal(r.body.details?.[0].field, "tenant");
+      });
+
+      await t.step("the header decides; a body tenant equal to it is accepted", async () => {
+        const a = await as("bob", { language: "js", code: "return 1" });
+        const b = await as("bob", { language: "js", code: "return 2", tenant: "bob" });
+        const other = await as("carol", { language: "js", code: "return 3" });
+        assert.deepEqual([a.status, b.status, other.status], [200, 200, 200]);
+        assert.equal(idOf(a), idOf(b));
+        assert.notEqual(idOf(a), idOf(other));
+      });
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "with the tenant taken from ext.space_id, a workspace's items share warm instances",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const server = await startServer({
+      FAAS_POOL_SIZE: "2",
+      FAAS_MAX_INSTANCES: "2",
+      FAAS_ISOLATION: "tenant",
+      FAAS_TENANT_FROM: "body:ext.space_id",
+    });
+    // An evaluator item as its platform sends it: the item's data in the code.
+    const item = (space: string | undefined, n: number, extra: Record<string, unknown> = {}) =>
+      server.run({
+        language: "python",
+        code:
+          `data = {"output": "${n}", "reference": "${n}"}\nint(data["output"] == data["reference"])`,
+        priority: "normal",
+        ...(space !== undefined && { ext: { space_id: space } }),
+        ...extra,
+      });
+    try {
+      await t.step("one workspace's items share a warm instance; others never", async () => {
+        const first = await item("7420", 1);
+        const second = await item("7420", 2);
+        const other = await item("9999", 3);
+        for (const r of [first, second, other]) {
+          assert.equal(r.status, 200);
+          assert.equal(r.body.output.ret_val, "1");
+        }
+        assert.equal(idOf(first), idOf(second));
+        assert.equal(second.body.metadata.instance_source, "warm");
+        assert.notEqual(idOf(other), idOf(first));
+        // The field the tenant comes from is read, not ignored.
+        assert.deepEqual(second.body.metadata.ignored_fields, []);
+      });
+
+      await t.step("a request without the field is a 400 naming it", async () => {
+        const r = await item(undefined, 4);
+        assert.equal(r.status, 400);
+        assert.equal(r.body.details?.[0].field, "ext.space_id");
+      });
+
+      await t.step("a tenant field or header naming another workspace is a 403", async () => {
+        const field = await item("7420", 5, { tenant: "9999" });
+        assert.equal(field.status, 403);
+        assert.equal(field.body.details?.[0].field, "tenant");
+        const header = await server.run({
+          language: "python",
+          code: "1",
+          ext: { space_id: "7420" },
+        }, { headers: { "content-type": "application/json", "x-tenant-id": "9999" } });
+        assert.equal(header.status, 403);
+        assert.equal(header.body.details?.[0].field, "X-Tenant-Id");
+      });
+    } finally {
+      await server.close();
+    }
+  },
+});

@@ -131,10 +131,13 @@ Deno.test({
         const made = await server.service.pythonSnapshot;
         assert.equal(made.cached, false);
         assert.equal(made.storeError, undefined);
-        assert.match(made.path, new RegExp(`^${dir}/python-[0-9a-f]{32}\\.snapshot$`));
-        path = made.path;
+        assert.match(made.cachePath ?? "", new RegExp(`^${dir}/python-[0-9a-f]{32}\\.snapshot$`));
+        path = made.cachePath!;
         assert.equal(await recorded(path), await digestOf(path));
-        assert.equal(await hostsUsing(server, path), 1);
+        // Hosts read the service's private copy of it.
+        assert.equal(made.path, `${dirname(server.service.hubPath)}/python.snapshot`);
+        assert.equal(await digestOf(made.path), await digestOf(path));
+        assert.equal(await hostsUsing(server, made.path), 1);
         await check(server);
       } finally {
         await server.close();
@@ -144,8 +147,10 @@ Deno.test({
     await t.step("a second start takes it from the cache and its hosts run from it", async () => {
       const server = await startServer(env);
       try {
-        assert.deepEqual(await server.service.pythonSnapshot, { path, cached: true });
-        assert.equal(await hostsUsing(server, path), 1);
+        const made = await server.service.pythonSnapshot;
+        assert.deepEqual({ ...made, path: "" }, { path: "", cached: true, cachePath: path });
+        assert.equal(await digestOf(made.path), await digestOf(path));
+        assert.equal(await hostsUsing(server, made.path), 1);
         await check(server);
       } finally {
         await server.close();
@@ -159,7 +164,8 @@ Deno.test({
       const altered = await digestOf(path);
       const server = await startServer(env);
       try {
-        assert.deepEqual(await server.service.pythonSnapshot, { path, cached: false });
+        assert.equal((await server.service.pythonSnapshot).cachePath, path);
+        assert.equal((await server.service.pythonSnapshot).cached, false);
         assert.notEqual(await digestOf(path), altered);
         assert.equal(await recorded(path), await digestOf(path));
         await check(server);
@@ -182,5 +188,66 @@ Deno.test({
       }
     });
     await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "python keeps serving when its snapshot is removed from the cache or from disk",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "faas-snapshot-gone-" });
+    const server = await startServer({
+      FAAS_POOL_SIZE: "2",
+      FAAS_MAX_INSTANCES: "2",
+      FAAS_SNAPSHOT_DIR: dir,
+    });
+    const replaceHost = async () => {
+      const [host] = server.service.pools.python.hosts();
+      Deno.kill(host.pid, "SIGKILL");
+      await host.exited;
+    };
+    const runs = async () => {
+      const { status, body } = await server.run({
+        language: "python",
+        code: "print('alive')\n6 * 7",
+        timeout: 20_000,
+      });
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.output.ret_val, "42");
+    };
+    try {
+      const made = await server.service.pythonSnapshot;
+
+      await t.step("another service emptying the cache changes nothing here", async () => {
+        // What a service of another version used to do on its start.
+        for (const entry of Deno.readDirSync(dir)) await Deno.remove(`${dir}/${entry.name}`);
+        await replaceHost();
+        await runs();
+        assert.equal(await hostsUsing(server, made.path), 1, "the replacement used the snapshot");
+      });
+
+      await t.step("a removed private copy: hosts load Pyodide, then it is back", async () => {
+        await Deno.remove(made.path);
+        await replaceHost();
+        await runs();
+        let back = false;
+        for (let i = 0; i < 200 && !back; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          try {
+            back = Deno.statSync(made.path).isFile;
+          } catch {
+            // Not yet.
+          }
+        }
+        assert.ok(back, "the snapshot was made again");
+        await replaceHost();
+        await runs();
+        assert.equal(await hostsUsing(server, made.path), 1, "later hosts use it again");
+      });
+    } finally {
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

@@ -1,9 +1,9 @@
 /**
  * Jobs across replicas on one Redis (a real `redis-server` on loopback):
  * submitted to one replica, read, streamed and cancelled through the other,
- * dead-lettered after repeated host kills wherever they run, and a job
- * whose replica was SIGKILLed mid-run taken over by the other replica once
- * its lease ran out.
+ * dead-lettered after repeated host kills wherever they run, and the jobs
+ * of a replica SIGKILLed mid-run taken over by the other replica once their
+ * leases ran out (an attempt counted only for runs that had started).
  */
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "./helpers/server.ts";
@@ -13,11 +13,15 @@ import { readEvents } from "./helpers/sse.ts";
 import { RedisJobStore } from "../jobs/redis_store.ts";
 import { keyId } from "../routes/auth.ts";
 import { queuedJob } from "./helpers/jobs.ts";
+import type { JobBody } from "./helpers/jobs_api.ts";
 
+// The key of the replicas that have keys (listing jobs takes one); ignored by the others.
+const headers = { authorization: "Bearer key-r" };
 const post = async (url: string, body: unknown) =>
-  await (await fetch(`${url}/jobs`, { method: "POST", body: JSON.stringify(body) })).json();
+  await (await fetch(`${url}/jobs`, { method: "POST", body: JSON.stringify(body), headers }))
+    .json();
 const get = async (url: string, id: string, wait = 0) =>
-  await (await fetch(`${url}/jobs/${id}?wait=${wait}`)).json();
+  await (await fetch(`${url}/jobs/${id}?wait=${wait}`, { headers })).json();
 /** Long-polls `id` through `url` until it is neither queued nor running. */
 async function settle(url: string, id: string) {
   let job = await get(url, id, 10);
@@ -51,6 +55,7 @@ Deno.test({
       FAAS_MAX_INSTANCES: "2",
       FAAS_JOB_STORE: redis.url,
       FAAS_JOB_MAX_ATTEMPTS: "2",
+      FAAS_API_KEYS: "key-r",
     };
     const a = await startServer(env);
     const b = await startServer(env);
@@ -70,7 +75,7 @@ Deno.test({
         // One of the two runs it: the other reads the output from Redis.
         const started = performance.now();
         const streams = await Promise.all([a, b].map(async (s) => {
-          const res = await fetch(`${s.url}/jobs/${sub.id}/events`);
+          const res = await fetch(`${s.url}/jobs/${sub.id}/events`, { headers });
           return await readEvents(res, started);
         }));
         for (const events of streams) {
@@ -95,7 +100,7 @@ Deno.test({
           job = await get(b.url, sub.id);
         }
         assert.equal(job.status, "running");
-        const res = await fetch(`${b.url}/jobs/${sub.id}`, { method: "DELETE" });
+        const res = await fetch(`${b.url}/jobs/${sub.id}`, { method: "DELETE", headers });
         assert.equal(res.status, 200);
         await res.body?.cancel();
         // The replica running it stops the run within its next check.
@@ -115,20 +120,24 @@ Deno.test({
           language: "python",
           code: "import time\ntime.sleep(2)\n'survived'",
         });
-        // Whichever replica holds the run, kill its host until the job gives up.
-        for (let kill = 0; kill < 8; kill++) {
-          if ((await get(a.url, sub.id)).status === "dead") break;
-          const host = await busyHost([a, b]);
-          await sleep(600);
-          if (host.state === "busy") Deno.kill(host.pid, "SIGKILL");
-          await sleep(300);
+        // Whichever replica holds the run, kill its host once the run
+        // reached the sandbox (`attempts` counts it then), until the job gives up.
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          let now = await get(a.url, sub.id);
+          for (let i = 0; i < 400 && now.attempts < attempt; i++) {
+            await sleep(50);
+            now = await get(a.url, sub.id);
+          }
+          assert.equal(now.attempts, attempt, JSON.stringify(now));
+          assert.equal(now.status, "running");
+          Deno.kill((await busyHost([a, b])).pid, "SIGKILL");
         }
         const dead = await settle(b.url, sub.id);
         assert.equal(dead.status, "dead");
         assert.equal(dead.attempts, 2);
-        const listed = await (await fetch(`${b.url}/jobs?status=dead`)).json();
+        const listed = await (await fetch(`${b.url}/jobs?status=dead`, { headers })).json();
         assert.ok(listed.jobs.some((j: { id: string }) => j.id === sub.id));
-        const retried = await fetch(`${b.url}/jobs/${sub.id}/retry`, { method: "POST" });
+        const retried = await fetch(`${b.url}/jobs/${sub.id}/retry`, { method: "POST", headers });
         assert.equal(retried.status, 202);
         await retried.body?.cancel();
         const again = await settle(a.url, sub.id);
@@ -150,31 +159,54 @@ Deno.test({
   async fn() {
     const redis = await startRedis();
     const env = { FAAS_POOL_SIZE: "2", FAAS_MAX_INSTANCES: "2", FAAS_JOB_STORE: redis.url };
-    // Only the first replica is up when the job is submitted, so it runs there.
+    // Only the first replica is up when the jobs are submitted, so it claims
+    // all four (2 x FAAS_MAX_INSTANCES) and starts those its hosts can take:
+    // the two long ones at most; the short ones wait behind them.
     const first = await startServiceProcess(env);
     let second = undefined;
+    const store = new RedisJobStore(redis.url);
     try {
-      const sub = await post(first.url, {
-        language: "python",
-        code: "import time\nprint('started')\ntime.sleep(4)\n'finished'",
-        timeout: 30000,
-      });
-      let job = await get(first.url, sub.id);
-      for (let i = 0; i < 100 && job.status !== "running"; i++) {
+      const subs = [];
+      for (const [tag, s] of [["a", 12], ["b", 12], ["c", 0.2], ["d", 0.2]] as const) {
+        subs.push(
+          await post(first.url, {
+            language: "python",
+            code: `import time\nprint('${tag} started', flush=True)\ntime.sleep(${s})\n'${tag}'`,
+            timeout: 30000,
+          }),
+        );
+      }
+      const ids: string[] = subs.map((sub) => sub.id);
+      const job = await get(first.url, ids[0]);
+      for (let i = 0; i < 100 && job.started_at === null; i++) {
         await sleep(50);
-        job = await get(first.url, sub.id);
+        Object.assign(job, await get(first.url, ids[0]));
       }
       assert.equal(job.status, "running");
       second = await startServiceProcess(env);
       // Still the first replica's: its lease is being renewed.
-      assert.equal((await get(second.url, sub.id)).status, "running");
+      assert.equal((await get(second.url, ids[0])).status, "running");
       await first.stop("SIGKILL");
-      const taken = await settle(second.url, sub.id);
-      assert.equal(taken.status, "done");
-      assert.equal(taken.result.output.ret_val, "finished");
-      assert.equal(taken.result.output.stdout, "started\n");
-      assert.equal(taken.attempts, 2);
+      // The jobs as the killed replica left them (its leases still run).
+      const before = await Promise.all(ids.map(async (id) => (await store.get(id))!));
+      const shape = JSON.stringify(before.map((j) => [j.status, j.startedAt, j.attempts]));
+      assert.ok(before.every((j) => j.status === "running"), shape);
+      const started = before.filter((j) => j.startedAt !== undefined);
+      const claimedOnly = before.filter((j) => j.startedAt === undefined);
+      assert.ok(started.length >= 1 && claimedOnly.length >= 1, shape);
+      assert.ok(claimedOnly.every((j) => j.attempts === 0), shape);
+      const taken: JobBody[] = [];
+      for (const id of ids) taken.push(await settle(second.url, id));
+      assert.deepEqual(taken.map((j) => j.status), ["done", "done", "done", "done"]);
+      assert.deepEqual(taken.map((j) => j.result!.output.ret_val), ["a", "b", "c", "d"]);
+      assert.equal(taken[0].result!.output.stdout, "a started\n");
+      const attempts = (list: { id: string }[]) =>
+        list.map((j) => taken[ids.indexOf(j.id)].attempts);
+      // Cut short by the kill: a second attempt. Claimed but never started: the first.
+      assert.deepEqual(attempts(started), started.map(() => 2));
+      assert.deepEqual(attempts(claimedOnly), claimedOnly.map(() => 1));
     } finally {
+      await store.close();
       await first.stop("SIGKILL");
       await second?.stop();
       await redis.stop();

@@ -57,12 +57,27 @@ Deno.test({
       assert.ok(starts >= 2 && starts <= 8, `python host starts: ${starts}`);
     });
 
-    await t.step("/health reports the failing starts", async () => {
+    await t.step("/health is not ready and says why; liveness stays 200", async () => {
       const { code, body } = await health();
       assert.equal(code, 503);
-      assert.equal(body.status, "starting");
-      assert.ok(body.pools.python.start_failures >= 2);
+      assert.equal(body.status, "degraded");
+      assert.ok(body.pools.python.start_failures >= 3);
+      assert.equal(body.pools.python.can_serve, false);
+      assert.match(body.pools.python.failure, /exited before it was ready/);
       assert.match(body.pools.python.last_start_error, /exited before it was ready/);
+      assert.equal(body.pools.javascript.can_serve, true);
+      assert.equal((await service.app.request("/health/live")).status, 200);
+    });
+
+    await t.step("Python runs now fail at once with 503 naming the cause", async () => {
+      const started = performance.now();
+      const res = await service.app.request("/run_code", {
+        method: "POST",
+        body: JSON.stringify({ language: "python", code: "1" }),
+      });
+      assert.equal(res.status, 503);
+      assert.match((await res.json()).error, /No python instance can start \(.*exited before/);
+      assert.ok(performance.now() - started < 1000, "answered at once");
     });
 
     await service.shutdown(0);

@@ -18,7 +18,9 @@ import {
   macrotasks,
   parkUntilNeeded,
   type PortMessage,
+  threadCpuMs,
 } from "./worker_common.ts";
+import { lockDownRealm } from "./realm_lockdown.ts";
 
 type Status = RunOutcome["status"];
 type Install = (
@@ -76,6 +78,9 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
     (web.runInContext(ctx) as (parse: typeof parseUrlParts) => void)(parseUrlParts);
     return { ctx, install: prelude.runInContext(ctx) as Install };
   }
+  // User code can reach this realm within its key (through stack-trace
+  // objects), so it holds only the allowlist, before any run.
+  const restoreRealm = lockDownRealm();
   // Built before parking, so a run never waits for its context.
   let spare = fresh();
 
@@ -86,14 +91,20 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       return;
     }
     const context = spare;
+    const cpuStarted = threadCpuMs();
     current = new ActiveRun(msg, context, (outcome) => {
       current = undefined;
-      post({ t: "result", ...outcome });
+      // The realm is put back and the next context built before the result
+      // goes, and the worker parks in the same task as it sends it: nothing
+      // of this run executes once the host may serve another instance.
       try {
+        restoreRealm();
         spare = fresh();
-      } finally {
-        parkUntilNeeded(gate);
+      } catch (e) {
+        post({ t: "retire", reason: `reset failed: ${e instanceof Error ? e.message : e}` });
       }
+      post({ t: "result", ...outcome, cpuMs: threadCpuMs() - cpuStarted });
+      parkUntilNeeded(gate);
     }, post);
   };
   post({ t: "ready" });

@@ -23,6 +23,7 @@ import {
   type PortMessage,
   runFinished,
   runStarted,
+  threadCpuMs,
 } from "./worker_common.ts";
 
 const HOME = "/home/pyodide";
@@ -170,6 +171,9 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     if (e instanceof PreloadError) post({ t: "failed", reason: e.message });
     throw e;
   }
+  // Pyodide's socket support imports node:net and node:tls into this realm
+  // when called; runs have no network and need no way to ask for it.
+  delete (pyodide as unknown as { _api: Record<string, unknown> })._api.initializeNodeSockFS;
   // The snapshot has the packages' zip on sys.path, its directory already
   // read: the same bytes must be at the same path before any import.
   if (init.snapshot && init.packagesZip) pyodide.FS.writeFile(PACKAGES_ZIP, init.packagesZip);
@@ -353,31 +357,44 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       cancel?.();
       return;
     }
+    const cpuStarted = threadCpuMs();
+    let outcome: RunOutcome;
     try {
-      await runAndReset(msg);
+      outcome = await run(msg);
+    } catch (e) {
+      // Not the run's fault: this instance is in an unknown state.
+      post({ t: "retire", reason: `run failed: ${e instanceof Error ? e.message : e}` });
+      parkUntilNeeded(gate);
+      return;
+    }
+    // The reset happens before the result is sent and the worker parks in
+    // the same task as it sends it: nothing of the run (a patched reset, a
+    // callback it left) executes once the host may serve another instance.
+    let retire: string | undefined;
+    try {
+      reset();
+      // A change the journal could not record cannot be undone, and wasm
+      // memory never shrinks, so an inflated instance is replaced.
+      if (journal.broken) retire = "filesystem change could not be undone";
+      else if (wasmBytes() > retireAboveBytes) retire = "wasm memory grew past half the limit";
     } catch (e) {
       // The reset itself failed (a run sabotaged it): nothing is known to
       // be clean any more, so this instance takes no further runs.
-      post({ t: "retire", reason: `reset failed: ${e instanceof Error ? e.message : e}` });
-    } finally {
-      parkUntilNeeded(gate);
+      retire = `reset failed: ${e instanceof Error ? e.message : e}`;
     }
+    // Announced before the result, so the server never hands this
+    // instance another run.
+    if (retire) post({ t: "retire", reason: retire });
+    post({ t: "result", ...outcome, cpuMs: threadCpuMs() - cpuStarted });
+    parkUntilNeeded(gate);
   };
 
-  async function runAndReset(msg: RunMessage): Promise<void> {
-    const outcome = await run(msg);
-    // Announced before the result, so the server never hands this instance
-    // another run: a change the journal could not record cannot be undone,
-    // and wasm memory never shrinks, so an inflated instance is replaced.
-    if (journal.broken) {
-      post({ t: "retire", reason: "filesystem change could not be undone" });
-    } else if (wasmBytes() > retireAboveBytes) {
-      post({ t: "retire", reason: "wasm memory grew past half the limit" });
-    }
-    post({ t: "result", ...outcome });
-    // The caller has its answer; clean up before parking. What changed is
-    // read in JS and handed over, so the reset makes no calls back into JS;
-    // empty lists go as null (no proxy to build).
+  /**
+   * Undoes the run. What changed is read in JS and handed over, so the
+   * reset makes no calls back into JS; empty lists go as null (no proxy to
+   * build).
+   */
+  function reset(): void {
     const changedDicts = dicts?.changed();
     const changedClasses = guard.changed();
     harness.reset(

@@ -12,6 +12,7 @@
  */
 import type { CancelMessage, RunMessage } from "../sandbox/protocol.ts";
 import type { NativeInstall } from "../sandbox/native_install.ts";
+import process from "node:process";
 
 /** Bytes of the control buffer a host shares with its worker. */
 export const CONTROL_BYTES = 12;
@@ -63,6 +64,16 @@ const atomicsExchange = Atomics.exchange;
 const atomicsStore = Atomics.store;
 const atomicsNotify = Atomics.notify;
 const closeWorker = self.close.bind(self);
+const threadCpuUsage = process.threadCpuUsage.bind(process);
+
+/**
+ * CPU milliseconds this worker's own thread has used: a run's CPU is the
+ * difference across it, whatever other threads of the host did meanwhile.
+ */
+export function threadCpuMs(): number {
+  const { user, system } = threadCpuUsage();
+  return (user + system) / 1000;
+}
 
 /**
  * Blocks the worker's thread until the host needs it: no JavaScript runs

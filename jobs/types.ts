@@ -1,0 +1,164 @@
+/**
+ * What the job stores keep and the contract both of them follow: SQLite on
+ * one machine (`SqliteJobStore`), Redis shared by replicas (`RedisJobStore`).
+ */
+import type { RunRequest } from "../scheduler/scheduler.ts";
+
+/** Where a job is in its life. */
+export type JobStatus = "queued" | "running" | "done" | "cancelled" | "dead";
+
+/** What a job runs: the scheduler's request and what the response needs. */
+export interface JobRun {
+  request: RunRequest;
+  timeoutClamped: boolean;
+  ignoredFields: string[];
+}
+
+/** A job as stored. */
+export interface Job {
+  id: string;
+  /**
+   * Who may see it: the API key id ("" without keys), then `/` and the
+   * tenant (URI-encoded) when the request named one; see `jobs/owner.ts`.
+   */
+  owner: string;
+  status: JobStatus;
+  /** Runs of the job that reached a sandbox. */
+  attempts: number;
+  run: JobRun;
+  idempotencyKey?: string;
+  createdAt: number;
+  /** When its latest attempt reached a sandbox. */
+  startedAt?: number;
+  finishedAt?: number;
+  /** The `/run_code` 200 body, once done (cut to fit, see `resultNote`). */
+  result?: unknown;
+  /** Why the stored result is not whole; absent when it is. */
+  resultNote?: string;
+  /** Why it is dead. */
+  error?: string;
+}
+
+/** A job without its run and result, for listings. */
+export type JobSummary = Pick<
+  Job,
+  "id" | "status" | "attempts" | "createdAt" | "startedAt" | "finishedAt" | "error"
+>;
+
+/** Where a listing goes on: after the job created at `createdAt` with `id`. */
+export interface JobCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** One page of a listing, oldest first; `next` when more may follow. */
+export interface JobPage {
+  jobs: JobSummary[];
+  next?: JobCursor;
+}
+
+/** What `finish` stores besides the status. */
+export interface FinishFields {
+  result?: unknown;
+  /** Why `result` is not whole. */
+  resultNote?: string;
+  error?: string;
+}
+
+/** A piece of a run's output. */
+export interface OutputChunk {
+  fd: 1 | 2;
+  text: string;
+}
+
+/**
+ * Output of running jobs where every replica can read it, so
+ * `GET /jobs/{id}/events` streams live from any replica. Only a store
+ * shared by replicas has one.
+ */
+export interface OutputLog {
+  /** A new attempt of the job starts: what earlier attempts wrote goes. */
+  reset(id: string): Promise<void>;
+  /** The attempt ended: its output is kept a little longer for late readers, then dropped. */
+  close(id: string): Promise<void>;
+  /** Appends a chunk written on replica `by` (in order with this replica's other calls). */
+  append(id: string, by: string, chunk: OutputChunk): Promise<void>;
+  /** Chunks after `cursor` ("0": from the start) with their replica, and the next cursor. */
+  read(
+    id: string,
+    cursor: string,
+  ): Promise<{ chunks: (OutputChunk & { by: string })[]; cursor: string }>;
+}
+
+/**
+ * Where jobs are kept: SQLite on one machine (`SqliteJobStore`), or Redis
+ * shared by replicas (`RedisJobStore`).
+ */
+export interface JobStore {
+  /** Adds queued jobs, all or none. */
+  insert(jobs: Job[]): Promise<void>;
+  get(id: string): Promise<Job | undefined>;
+  /** The owner's job with this idempotency key, if any. */
+  byIdempotencyKey(owner: string, key: string): Promise<Job | undefined>;
+  /**
+   * Takes the next queued job (highest priority, oldest first) whose owner's
+   * API key is not in `skipKeys`, and marks it running under a lease. A
+   * claim is not an attempt: see `markStarted`.
+   */
+  claim(now: number, leaseMs: number, skipKeys?: readonly string[]): Promise<Job | undefined>;
+  /**
+   * The claimed job's run reached a sandbox: counts the attempt and stamps
+   * its start. The job's attempts now, or undefined if it is no longer running.
+   */
+  markStarted(id: string, now: number): Promise<number | undefined>;
+  /** Sets a job's status (and result or error) if it is still one of `from`; whether it was. */
+  finish(
+    id: string,
+    from: JobStatus[],
+    to: JobStatus,
+    now: number,
+    fields?: FinishFields,
+  ): Promise<boolean>;
+  /** A running job back to the queue; `refund` takes back the attempt `markStarted` counted. */
+  requeue(id: string, refund: boolean): Promise<void>;
+  /** A dead job back to the queue, its attempts counted afresh; whether it was dead. */
+  retry(id: string): Promise<boolean>;
+  /** Extends the leases of jobs this replica runs. */
+  renew(ids: string[], until: number): Promise<void>;
+  /**
+   * Queues again the running jobs whose runner is gone: at start for a
+   * store only this process uses; those with an expired lease for a shared one.
+   */
+  recover(now: number, atStart: boolean): Promise<number>;
+  /**
+   * The owner's jobs with `status`, oldest first, `limit` at most, after
+   * `after`: summaries only, so a listing never reads runs or results.
+   */
+  list(owner: string, status: JobStatus, limit: number, after?: JobCursor): Promise<JobPage>;
+  /** Bytes of the results the owner's kept jobs hold. */
+  resultBytes(owner: string): Promise<number>;
+  deleteFinishedBefore(before: number): Promise<number>;
+  /** How many jobs are queued and running, over every owner (and replica). */
+  activeCounts(): Promise<{ queued: number; running: number }>;
+  close(): Promise<void>;
+  /** Running jobs' output for other replicas; only on stores replicas share. */
+  readonly output?: OutputLog;
+}
+
+/** Bytes of `text` in UTF-8, without encoding it. */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
