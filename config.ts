@@ -53,7 +53,7 @@ const nameList = (name: string, pattern: RegExp) =>
 const schema = z.object({
   FAAS_PORT: int("FAAS_PORT", 8000, 0, 65535),
   FAAS_METRICS_PORT: int("FAAS_METRICS_PORT", -1, 0, 65535),
-  FAAS_HOST: z.string().optional().transform((v) => v?.trim() || "0.0.0.0"),
+  FAAS_HOST: z.string().optional().transform((v) => v?.trim() || "127.0.0.1"),
   FAAS_POOL_SIZE: int("FAAS_POOL_SIZE", 4, 2, 256),
   FAAS_MAX_INSTANCES: int("FAAS_MAX_INSTANCES", 8, 2, 256),
   FAAS_TIMEOUT: int("FAAS_TIMEOUT", 30_000, 1, 3_600_000),
@@ -280,6 +280,11 @@ function snapshotDir(raw: string | undefined): string | undefined {
   return value.toLowerCase() === "off" ? undefined : value;
 }
 
+/** Whether `host` is a loopback address (or name), reachable from this machine only. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Reads and validates the configuration from `env`. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(env);
@@ -337,6 +342,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const tenantSource: TenantSource = v.FAAS_TENANT_FROM ?? shorthand ?? { from: "asserted" };
+  if (!apiKeys.length && !isLoopback(v.FAAS_HOST)) {
+    notices.push(
+      `Listening on ${v.FAAS_HOST} beyond loopback WITHOUT API KEYS: anyone who can reach this ` +
+        "port can run code here; set FAAS_API_KEYS, or FAAS_HOST=127.0.0.1 when only local " +
+        "callers need it",
+    );
+  }
   if (!apiKeys.length && tenantSource.from === "asserted") {
     notices.push(
       "Tenants are self-asserted: without FAAS_API_KEYS or FAAS_TENANT_FROM any caller can " +
@@ -382,7 +394,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     snapshotDir: snapshotDir(v.FAAS_SNAPSHOT_DIR),
     apiKeys: Object.freeze(apiKeys),
     openRoutes: new Set(
-      (v.FAAS_OPEN_ROUTES ?? "/health/live,/health,/metrics,/openapi.json,/docs,/runtimes").split(
+      (v.FAAS_OPEN_ROUTES ?? "/,/health/live,/health,/metrics,/openapi.json,/docs,/runtimes").split(
         ",",
       ).map((
         r,

@@ -5,7 +5,7 @@ Deno.test("config", async (t) => {
   await t.step("defaults apply to an empty environment", () => {
     const c = loadConfig({});
     assert.equal(c.port, 8000);
-    assert.equal(c.host, "0.0.0.0");
+    assert.equal(c.host, "127.0.0.1");
     assert.equal(c.poolSize, 4);
     assert.equal(c.maxInstances, 8);
     assert.equal(c.defaultTimeoutMs, 30000);
@@ -82,6 +82,14 @@ Deno.test("config", async (t) => {
     assert.ok(!trusted.notices.some((n) => selfAsserted.test(n)));
     const keyed = loadConfig({ FAAS_API_KEYS: "k1=0123456789abcdef" });
     assert.ok(!keyed.notices.some((n) => selfAsserted.test(n)));
+  });
+
+  await t.step("warns loudly when listening beyond loopback without keys", () => {
+    const open = /beyond loopback WITHOUT API KEYS/;
+    assert.ok(!loadConfig({}).notices.some((n) => open.test(n)), "the default is loopback");
+    assert.ok(loadConfig({ FAAS_HOST: "0.0.0.0" }).notices.some((n) => open.test(n)));
+    const keyed = loadConfig({ FAAS_HOST: "0.0.0.0", FAAS_API_KEYS: "k1=0123456789abcdef" });
+    assert.ok(!keyed.notices.some((n) => open.test(n)));
   });
 
   await t.step("FAAS_TENANT_FROM names a header or a body field", () => {

@@ -29,6 +29,16 @@ export class ForbiddenError extends Error {
   }
 }
 
+/** The request conflicts with an earlier one (409). */
+export class ConflictError extends Error {
+  override name = "ConflictError";
+  readonly details: FieldIssue[];
+  constructor(message: string, details: FieldIssue[] = []) {
+    super(message);
+    this.details = details;
+  }
+}
+
 /** The request body is larger than allowed (413). */
 export class PayloadTooLargeError extends Error {
   override name = "PayloadTooLargeError";
@@ -80,6 +90,17 @@ export class QueueTimeoutError extends Error {
 /** The service is starting or shutting down (503). */
 export class UnavailableError extends Error {
   override name = "UnavailableError";
+}
+
+/**
+ * The reason a run's owner aborts it with when it cancels the run (a job
+ * cancelled), as opposed to a caller that went away.
+ */
+export class CancelledError extends Error {
+  override name = "CancelledError";
+  constructor() {
+    super("Cancelled");
+  }
 }
 
 /** The caller went away before the run finished; nobody reads the answer. */

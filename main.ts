@@ -2,10 +2,12 @@
  * Entry point: reads the configuration, checks what start-up needs (ports,
  * Pyodide's files, Python packages), starts the pools and serves HTTP.
  * Anything wrong at start is one line on stderr and exit code 1.
- * SIGTERM/SIGINT drain in-flight runs, stop the hosts and exit 0.
+ * SIGTERM/SIGINT drain in-flight runs, stop the hosts and exit 0. SIGHUP
+ * reloads the API keys file and drops no run.
  */
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createService, type Service } from "./service.ts";
+import { loadKeys } from "./config_keys.ts";
 import { watchLauncher } from "./orphan_watch.ts";
 import { openJobStore } from "./jobs/open_store.ts";
 import {
@@ -82,7 +84,21 @@ const opsServer = config.metricsPort === undefined
 service = createService(config, undefined, packages);
 const log = service.logger;
 for (const notice of config.notices) log.warn(notice);
-log.info("listening", { url: `http://${config.host}:${server.addr.port}` });
+const tenants = config.tenantSource.from === "asserted"
+  ? "self-asserted"
+  : config.tenantSource.from === "header"
+  ? `header:${config.tenantSource.name}`
+  : `body:${config.tenantSource.path.join(".")}`;
+log.info("listening", {
+  url: `http://${config.host}:${server.addr.port}`,
+  api_keys: config.apiKeys.length,
+  isolation: config.isolation,
+  tenants,
+  pool: config.poolSize,
+  max_instances: config.maxInstances,
+  memory_limit_mb: config.memoryLimitMb,
+  timeout_ms: config.defaultTimeoutMs,
+});
 if (opsServer) {
   log.info("metrics and health listening", {
     url: `http://${config.host}:${opsServer.addr.port}`,
@@ -107,6 +123,46 @@ async function stop(signal: string): Promise<void> {
   log.info("stopped");
   Deno.exit(0);
 }
+/**
+ * Re-reads FAAS_API_KEYS_FILE (with FAAS_API_KEYS) into the accepted keys.
+ * Everything else is read once at start-up (the log level included) and
+ * takes a restart; runs in flight are not touched either way.
+ */
+function reload(): void {
+  if (!service) return;
+  const file = Deno.env.get("FAAS_API_KEYS_FILE");
+  if (!file) {
+    log.info(
+      "SIGHUP received; nothing to reload (no FAAS_API_KEYS_FILE); other settings take a restart",
+    );
+    return;
+  }
+  let keys: string[];
+  try {
+    keys = loadKeys(Deno.env.get("FAAS_API_KEYS"), file);
+  } catch (err) {
+    log.error("SIGHUP: API keys not reloaded; the current ones stay", {
+      file,
+      reason: (err as Error).message,
+    });
+    return;
+  }
+  if (keys.length === 0 && service.apiKeys.size > 0) {
+    // An emptied file would open the service to everyone.
+    log.error("SIGHUP: API keys not reloaded: the file holds none; the current ones stay", {
+      file,
+    });
+    return;
+  }
+  const before = service.apiKeys.size;
+  service.apiKeys.replace(keys);
+  log.info("SIGHUP: API keys reloaded; other settings take a restart", {
+    file,
+    keys: keys.length,
+    before,
+  });
+}
+Deno.addSignalListener("SIGHUP", reload);
 Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
 await watchLauncher(() => stop("launcher gone"));

@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import type { Config } from "./config.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { createApp } from "./routes/app.ts";
+import { ApiKeyRing } from "./routes/auth.ts";
 import { createTracer } from "./tracing/tracer.ts";
 import { openJobStore } from "./jobs/open_store.ts";
 import { JobRunner } from "./jobs/runner.ts";
@@ -42,6 +43,8 @@ export interface Service {
   pythonSnapshot: Promise<PythonSnapshot>;
   /** Resolves once every runtime has a warm instance. */
   ready(): Promise<void>;
+  /** The accepted API keys; replace them to reload (SIGHUP). */
+  apiKeys: ApiKeyRing;
   /** Drains runs for up to `graceMs`, then stops every host. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -241,6 +244,7 @@ export function createService(
         ignoredFields: run.ignoredFields,
       }),
   });
+  const apiKeys = new ApiKeyRing(config.apiKeys);
   const app = createApp({
     logger,
     tracer,
@@ -255,7 +259,7 @@ export function createService(
       tenantSource: config.tenantSource,
     },
     runtimes,
-    apiKeys: config.apiKeys,
+    apiKeys,
     openRoutes: config.openRoutes,
     keyUsage,
     scheduler,
@@ -321,6 +325,7 @@ export function createService(
   return {
     app,
     opsApp,
+    apiKeys,
     logger,
     scheduler,
     pools,

@@ -56,8 +56,9 @@ item = Item(output=${JSON.stringify(`answer ${n % 7}`)}, reference=${
     JSON.stringify(`answer ${n % 5}`)
   })
 async def judge(i):
+    await asyncio.sleep(0)
     return 1.0 if i.output == i.reference else 0.0
-score = asyncio.run(judge(item))
+score = await judge(item)
 print("__COZE_RETURN_VAL_START__")
 print(json.dumps({"score": score, "reason": "item ${n}"}))
 print("__COZE_RETURN_VAL_END__")`;

@@ -50,7 +50,14 @@ export interface RunResponse {
     instance_id: string;
     instance_source: "warm" | "spare" | "new";
     language: "python" | "javascript" | "typescript";
-    status: "success" | "error" | "timeout" | "memory_limit" | "killed";
+    status:
+      | "success"
+      | "error"
+      | "timeout"
+      | "memory_limit"
+      | "killed"
+      | "cancelled"
+      | "client_gone";
     /** Run time inside the sandbox, whole ms. */
     duration: number;
     /** Run time inside the sandbox, ms, to the microsecond. */

@@ -9,7 +9,7 @@
  * once the run reached a sandbox: a job claimed and then lost (the service
  * killed, a lease run out) before that has not used one.
  */
-import { ClientGoneError, QueueFullError, UnavailableError } from "../errors.ts";
+import { CancelledError, ClientGoneError, QueueFullError, UnavailableError } from "../errors.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import type { ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
 import type { FinishFields, Job, JobRun, JobStatus, JobStore, OutputChunk } from "./types.ts";
@@ -92,7 +92,7 @@ export class JobRunner {
     // A job cancelled through another replica is stopped here.
     for (const id of mine) {
       const job = await this.#store.get(id);
-      if (job && job.status !== "running") this.#running.get(id)?.abort();
+      if (job && job.status !== "running") this.#running.get(id)?.abort(new CancelledError());
     }
     await this.pump();
   }
@@ -253,7 +253,7 @@ export class JobRunner {
     }
     const running = this.#running.get(id);
     if (running) {
-      running.abort();
+      running.abort(new CancelledError());
       return "cancelled";
     }
     // Running on another replica: it sees the status and stops the run.

@@ -222,7 +222,7 @@ export class Metrics {
     this.rejections = new client.Counter({
       name: "faas_rejections_total",
       help: "Requests refused without running, by reason (queue_full, queue_timeout, " +
-        "unavailable, client_gone, key_rate_limit, key_concurrency).",
+        "unavailable, client_gone, cancelled, key_rate_limit, key_concurrency).",
       labelNames: ["reason"],
       registers,
     });

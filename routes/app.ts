@@ -4,10 +4,11 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { homeHandler } from "./home.ts";
 import { PayloadTooLargeError } from "../errors.ts";
 import { methodLabel, type Metrics } from "../metrics/metrics.ts";
 import { errorResponse } from "./errors.ts";
-import { apiKeyAuth, chargeRuns } from "./auth.ts";
+import { apiKeyAuth, type ApiKeyRing, chargeRuns } from "./auth.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import { DOCS_PAGE, loadDocsAssets } from "./docs_page.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -20,7 +21,7 @@ import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 
 /** Everything the routes need. */
 export interface AppDeps extends RunCodeDeps {
-  apiKeys: readonly string[];
+  apiKeys: ApiKeyRing;
   openRoutes: ReadonlySet<string>;
   /** Per-key limits and usage, shared with the job runner. */
   keyUsage: KeyUsage;
@@ -35,6 +36,7 @@ export interface AppDeps extends RunCodeDeps {
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 const ROUTES: Record<string, string> = {
+  "/": "GET, HEAD",
   "/run_code": "POST",
   "/health": "GET, HEAD",
   "/health/live": "GET, HEAD",
@@ -101,14 +103,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const onRejected = (reason: "key_rate_limit" | "key_concurrency") =>
     deps.metrics.rejections.inc({ reason });
   app.use(apiKeyAuth(deps.apiKeys, deps.openRoutes, deps.keyUsage, onRejected));
-  app.post(
-    "/run_code",
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: (c) => errorResponse(c, new PayloadTooLargeError(deps.maxBodyBytes)),
-    }),
-    runCodeHandler(deps),
-  );
+  // Every route that takes a body takes at most this much, checked while it
+  // streams in.
+  app.use(bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: (c) => errorResponse(c, new PayloadTooLargeError(deps.maxBodyBytes)),
+  }));
+  app.post("/run_code", runCodeHandler(deps));
   app.route("/", healthRoutes(deps.health));
   app.route(
     "/",
@@ -121,8 +122,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header("Content-Type", deps.metrics.contentType);
     return c.body(await deps.metrics.render());
   });
-  const openapi = openApiDocument(deps.health.version, deps.apiKeys.length > 0);
+  const openapi = openApiDocument(deps.health.version, deps.apiKeys.size > 0);
   app.get("/openapi.json", (c) => c.json(openapi));
+  app.get("/", homeHandler(deps.health.version));
   app.get("/docs", (c) => c.html(DOCS_PAGE));
   const assets = loadDocsAssets();
   app.get("/docs/:file", (c) => {

@@ -18,6 +18,38 @@ export function keyId(key: string): string {
   return digest(key).toString("hex").slice(0, 8);
 }
 
+/**
+ * The accepted API keys, as hashes and ids. The set can be replaced while
+ * the service runs (SIGHUP re-reads the keys file); requests see the new
+ * set from the next one on.
+ */
+export class ApiKeyRing {
+  #entries: { hash: Uint8Array; id: string }[];
+
+  constructor(keys: readonly string[]) {
+    this.#entries = ApiKeyRing.#hash(keys);
+  }
+
+  static #hash(keys: readonly string[]) {
+    return keys.map((k) => ({ hash: digest(k), id: keyId(k) }));
+  }
+
+  /** How many keys are accepted; 0 means no authentication. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** Accepts `keys` from now on. */
+  replace(keys: readonly string[]): void {
+    this.#entries = ApiKeyRing.#hash(keys);
+  }
+
+  /** The current keys' hashes and ids. */
+  entries(): readonly { hash: Uint8Array; id: string }[] {
+    return this.#entries;
+  }
+}
+
 /** Counts a refusal by reason, for metrics. */
 export type OnRejected = (reason: "key_rate_limit" | "key_concurrency") => void;
 
@@ -57,13 +89,13 @@ export function chargeRuns(
  * need no key.
  */
 export function apiKeyAuth(
-  keys: readonly string[],
+  keys: ApiKeyRing,
   open: ReadonlySet<string>,
   usage: KeyUsage,
   onRejected: OnRejected = () => {},
 ): MiddlewareHandler<AppEnv> {
-  const hashes = keys.map((k) => ({ hash: digest(k), id: keyId(k) }));
   return async (c, next) => {
+    const hashes = keys.entries();
     // The docs page's assets are as open as the page.
     const path = c.req.path.startsWith("/docs/") ? "/docs" : c.req.path;
     if (hashes.length === 0 || open.has(path)) return await next();

@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import {
   BadRequestError,
+  ConflictError,
   ForbiddenError,
   JobStorageFullError,
   KeyLimitError,
@@ -27,6 +28,9 @@ export function errorResponse(c: Context, err: unknown): Response {
   }
   if (err instanceof ForbiddenError) {
     return c.json<ErrorBody>({ error: err.message, details: err.details }, 403);
+  }
+  if (err instanceof ConflictError) {
+    return c.json<ErrorBody>({ error: err.message, details: err.details }, 409);
   }
   if (err instanceof PayloadTooLargeError) {
     return c.json<ErrorBody>({

@@ -7,7 +7,7 @@
  * owners, so one Idempotency-Key and one budget cover the whole batch.
  */
 import type { Context } from "hono";
-import { BadRequestError, type FieldIssue, JobStorageFullError } from "../errors.ts";
+import { BadRequestError, ConflictError, type FieldIssue, JobStorageFullError } from "../errors.ts";
 import { ownerOf } from "../jobs/owner.ts";
 import type { Job } from "../jobs/types.ts";
 import { errorResponse } from "./errors.ts";
@@ -70,16 +70,23 @@ export function submitHandler(deps: JobsDeps) {
         throw new BadRequestError(`Invalid request: check ${fields}`, issues);
       }
       const owner = ownerOf(keyId, runs[0].tenant);
-      // The same key again from the same owner: the jobs made the first time.
+      // The same key again from the same owner: the jobs made the first
+      // time, if this is the same request; a different one is a conflict.
       if (key !== undefined) {
-        const found = await deps.store.byIdempotencyKey(owner, batch ? `${key}#0` : key);
-        if (found) {
-          const all = batch
-            ? await Promise.all(
-              entries.map((_, i) => deps.store.byIdempotencyKey(owner, `${key}#${i}`)),
-            )
-            : [found];
-          return accepted(c, batch, all.filter((j): j is Job => j !== undefined));
+        const earlier = await earlierJobs(deps, owner, key, batch, runs.length);
+        if (earlier) {
+          const same = earlier.batch === batch && earlier.jobs.length === runs.length &&
+            earlier.jobs.every((job, i) => job && sameRun(job, runs[i].prepared));
+          if (!same) {
+            throw new ConflictError(
+              `Idempotency-Key ${quote(key)} was used for a different request`,
+              [{
+                field: "Idempotency-Key",
+                message: "Already used for another request by this caller; send a new key",
+              }],
+            );
+          }
+          return accepted(c, batch, earlier.jobs as Job[]);
         }
       }
       await checkBudget(deps, owner);
@@ -125,4 +132,41 @@ function accepted(c: Context<AppEnv>, batch: boolean, jobs: Job[]): Response {
     ids: jobs.map((j) => j.id),
     jobs: jobs.map((j) => ({ id: j.id, status: j.status })),
   }, 202);
+}
+
+/**
+ * The jobs an earlier submission made under `key`, in either form (one run
+ * under the key itself, a batch under `key#i`), or undefined for none.
+ */
+async function earlierJobs(
+  deps: JobsDeps,
+  owner: string,
+  key: string,
+  batch: boolean,
+  count: number,
+): Promise<{ batch: boolean; jobs: (Job | undefined)[] } | undefined> {
+  const single = await deps.store.byIdempotencyKey(owner, key);
+  if (single) return { batch: false, jobs: [single] };
+  if (!await deps.store.byIdempotencyKey(owner, `${key}#0`)) return undefined;
+  // One more than this request has tells a longer earlier batch.
+  const jobs = await Promise.all(
+    Array.from(
+      { length: batch ? count + 1 : 2 },
+      (_, i) => deps.store.byIdempotencyKey(owner, `${key}#${i}`),
+    ),
+  );
+  while (jobs.length && jobs[jobs.length - 1] === undefined) jobs.pop();
+  return { batch: true, jobs };
+}
+
+/**
+ * Whether a stored job was made from the same run request. The owner (key
+ * and tenant) is the same by construction; the isolation key is not
+ * compared, since in `run` mode it is new for every request.
+ */
+function sameRun(job: Job, prepared: PreparedRun): boolean {
+  const a = job.run.request;
+  const b = prepared.request;
+  return a.language === b.language && a.code === b.code && a.input === b.input &&
+    a.stdin === b.stdin && a.timeoutMs === b.timeoutMs && a.priority === b.priority;
 }

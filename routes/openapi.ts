@@ -180,8 +180,16 @@ export function openApiDocument(version: string, auth: boolean): Json {
           security: [],
           responses: {
             200: json("Health", "Serving"),
-            503: json("Health", "Starting or draining"),
+            503: json("Health", "Starting, draining, or a language cannot serve (degraded)"),
           },
+        },
+      },
+      "/": {
+        get: {
+          operationId: "getHome",
+          summary: "Where to start: the main routes (JSON), or a short page for browsers",
+          security: [],
+          responses: { 200: { description: "Links to /docs, /health and /run_code" } },
         },
       },
       "/health/live": {

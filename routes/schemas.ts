@@ -30,7 +30,17 @@ export const runResponseSchema = z.object({
         "now bound to the key; new: one started for this run",
     ),
     language: z.enum(["python", "javascript", "typescript"]),
-    status: z.enum(["success", "error", "timeout", "memory_limit", "killed"]),
+    status: z.enum([
+      "success",
+      "error",
+      "timeout",
+      "memory_limit",
+      "killed",
+      "cancelled",
+      "client_gone",
+    ]).describe(
+      "cancelled: a job cancelled while it ran; client_gone: stopped because its caller hung up",
+    ),
     duration: z.number().int().describe("Run time inside the sandbox, whole ms"),
     duration_ms: z.number().describe("Run time inside the sandbox, ms, to the microsecond"),
     queue_ms: z.number(),
@@ -59,7 +69,7 @@ export const runResponseSchema = z.object({
       activeInstances: z.number().int(),
     }),
   }),
-  error: z.string().optional().describe("Only for timeout, memory_limit and killed"),
+  error: z.string().optional().describe("For every status but success and error: what happened"),
 });
 
 const poolSchema = z.object({

@@ -64,6 +64,8 @@ export type HostState = "starting" | "idle" | "busy" | "retiring" | "stopped";
 export type ExitReason =
   | "timeout"
   | "memory_limit"
+  /** A cancelled run (or one whose caller left) did not stop when asked. */
+  | "stopped"
   | "crashed"
   | "idle"
   | "shutdown"
@@ -72,7 +74,7 @@ export type ExitReason =
 /** The outcome of one run as the server sees it. */
 export interface RunResult extends Omit<RunOutcome, "status"> {
   status: RunStatus;
-  /** Set for timeout, memory_limit and killed: what happened. */
+  /** Set for every status but success and error: what happened. */
   error?: string;
   instanceId: string;
 }
@@ -325,7 +327,7 @@ export class Host {
     pending.stopReason = reason;
     this.#conn?.writer.send({ t: "cancel", wid: pending.msg.wid, id: pending.msg.id, reason });
     pending.hardTimer = setTimeout(
-      () => this.kill(reason === "timeout" ? "timeout" : "crashed"),
+      () => this.kill(reason === "timeout" ? "timeout" : "stopped"),
       this.#settings.killGraceMs,
     );
   }
@@ -335,7 +337,12 @@ export class Host {
     if (!pending || outcome.id !== pending.msg.id || outcome.wid !== pending.msg.wid) return;
     const { wid: _, ...rest } = outcome;
     const result: RunResult = { ...rest, instanceId: pending.instance.id };
-    if (outcome.status === "timeout") result.error = timeoutError(pending.msg.timeoutMs);
+    if (outcome.status === "timeout") {
+      // A worker stopped early says timeout whatever the reason was.
+      const why = pending.stopReason ?? "timeout";
+      result.status = why;
+      result.error = stopError(why, pending.msg.timeoutMs);
+    }
     const instance = pending.instance;
     instance.runs++;
     instance.lastUsed = performance.now();
@@ -437,7 +444,10 @@ export class Host {
     const pending = this.#pending;
     if (pending) {
       const memoryMb = this.#settings.memoryLimitMb;
-      const [runStatus, error]: [RunStatus, string] = reason === "timeout"
+      const stopped = pending.stopReason;
+      const [runStatus, error]: [RunStatus, string] = reason === "stopped" && stopped
+        ? [stopped, stopError(stopped, pending.msg.timeoutMs)]
+        : reason === "timeout"
         ? ["timeout", timeoutError(pending.msg.timeoutMs)]
         : reason === "memory_limit"
         ? ["memory_limit", `Run exceeded the memory limit of ${memoryMb} MiB`]
@@ -466,6 +476,12 @@ export class Host {
       this.stderrTail = (this.stderrTail + decoder.decode(chunk, { stream: true })).slice(-2000);
     }
   }
+}
+
+function stopError(reason: StopReason, timeoutMs: number): string {
+  if (reason === "cancelled") return "Run was cancelled and stopped";
+  if (reason === "client_gone") return "Run was stopped: its caller disconnected";
+  return timeoutError(timeoutMs);
 }
 
 function timeoutError(ms: number): string {

@@ -25,10 +25,15 @@ export type RunStatus =
   | "error"
   | "timeout"
   | "memory_limit"
-  | "killed";
+  | "killed"
+  | "cancelled"
+  | "client_gone";
 
-/** Why the server asks a run to stop early. */
-export type StopReason = "timeout" | "cancelled";
+/**
+ * Why the server asks a run to stop early: its timeout, a cancel (a job
+ * cancelled), or its caller hanging up.
+ */
+export type StopReason = "timeout" | "cancelled" | "client_gone";
 
 /** One run, as the server hands it to a host and the host to its worker. */
 export interface RunMessage {

@@ -4,7 +4,13 @@
  * run's isolation key. It grows a pool (within the host cap) when every host
  * is held by a long run. It owns the pools and is the only caller of them.
  */
-import { ClientGoneError, QueueFullError, QueueTimeoutError, UnavailableError } from "../errors.ts";
+import {
+  CancelledError,
+  ClientGoneError,
+  QueueFullError,
+  QueueTimeoutError,
+  UnavailableError,
+} from "../errors.ts";
 import type { Host, RunResult } from "../sandbox/host.ts";
 import type { Placement, Pool } from "../sandbox/pool.ts";
 import { type Language, type Runtime, runtimeOf } from "../sandbox/protocol.ts";
@@ -58,7 +64,9 @@ export interface SchedulerHooks {
   onQueued?(priority: Priority): void;
   onDispatched?(priority: Priority, waitMs: number): void;
   onFinished?(language: Language, result: RunResult): void;
-  onRejected?(reason: "queue_full" | "queue_timeout" | "unavailable" | "client_gone"): void;
+  onRejected?(
+    reason: "queue_full" | "queue_timeout" | "unavailable" | "client_gone" | "cancelled",
+  ): void;
 }
 
 interface Job {
@@ -224,12 +232,14 @@ export class Scheduler {
   }
 
   #abort(job: Job): void {
+    // A job cancelled by its owner, or a caller that hung up.
+    const why = job.signal?.reason instanceof CancelledError ? "cancelled" : "client_gone";
     if (this.#queues[job.runtime].remove(job)) {
       this.#detach(job);
-      this.#hooks.onRejected?.("client_gone");
+      this.#hooks.onRejected?.(why);
       job.reject(new ClientGoneError());
     } else if (job.host) {
-      job.host.stop("cancelled");
+      job.host.stop(why);
     }
   }
 
@@ -333,7 +343,9 @@ export class Scheduler {
       pool.release(placement);
       this.#notifyIdle();
       if (err instanceof ClientGoneError) {
-        this.#hooks.onRejected?.("client_gone");
+        this.#hooks.onRejected?.(
+          job.signal?.reason instanceof CancelledError ? "cancelled" : "client_gone",
+        );
         job.reject(err);
       } else {
         job.reject(

@@ -156,6 +156,22 @@ Deno.test({
       });
     }
 
+    await t.step("GET / points API clients and browsers to the docs and health", async () => {
+      const json = await fetch(`${server.url}/`);
+      assert.equal(json.status, 200);
+      const doc = await json.json();
+      assert.equal(doc.docs, "/docs");
+      assert.equal(doc.health, "/health");
+      assert.equal(doc.run, "POST /run_code");
+      const page = await fetch(`${server.url}/`, { headers: { accept: "text/html" } });
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+      const html = await page.text();
+      assert.match(html, /href="\/docs"/);
+      assert.match(html, /href="\/health"/);
+      assert.equal((await fetch(`${server.url}/`, { method: "POST" })).status, 405);
+    });
+
     await t.step("/health reports pools and scheduler", async () => {
       const res = await fetch(`${server.url}/health`);
       assert.equal(res.status, 200);

@@ -137,14 +137,24 @@ return new Error().stack[0].length`,
     };
 
     // Probes whose success is harmless: they must show nothing of the host.
-    await t.step("python: os.environ holds no host variable", async () => {
+    await t.step("python: os.environ is the fixed, documented set and nothing else", async () => {
       const { body } = await server.run({
         language: "python",
-        code: "import os\nprint(dict(os.environ))",
+        code: "import os, json\nprint(json.dumps(dict(sorted(os.environ.items()))))",
       });
       assert.equal(body.metadata.status, "success");
       assertContained(body, "os.environ");
       assert.ok(!body.output.stdout.includes(CANARY_ENV));
+      assert.deepEqual(JSON.parse(body.output.stdout), {
+        HOME: "/home/pyodide",
+        LANG: "C.UTF-8",
+        // Where compiled packages' shared libraries are found.
+        LD_LIBRARY_PATH: "/usr/lib:/lib/python3.14/site-packages",
+        LOGNAME: "sandbox",
+        PATH: "/usr/local/bin:/usr/bin:/bin",
+        PWD: "/home/pyodide",
+        USER: "sandbox",
+      });
     });
     await t.step("javascript: process.env and Deno.env are empty", async () => {
       const { body } = await server.run({

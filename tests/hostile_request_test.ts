@@ -86,12 +86,29 @@ Deno.test({
         JSON.stringify({ language: "x".repeat(60000), code: "1" }),
         "language",
       ],
+      [
+        "huge priority string",
+        JSON.stringify({ language: "py", code: "1", priority: "p".repeat(60000) }),
+        "priority",
+      ],
+      [
+        "huge timeout string",
+        JSON.stringify({ language: "py", code: "1", timeout: "9x".repeat(30000) }),
+        "timeout",
+      ],
+      [
+        "huge tenant",
+        JSON.stringify({ language: "py", code: "1", tenant: "t".repeat(60000) }),
+        "tenant",
+      ],
     ];
     for (const [name, body, field] of cases) {
       await t.step(`${name} → 400 naming ${field}`, async () => {
         const res = await post(body);
         assert.equal(res.status, 400, res.text.slice(0, 300));
         assert.equal(typeof res.json.error, "string");
+        // Errors quote what was sent, never all of it.
+        assert.ok(res.text.length < 1000, `${res.text.length} bytes: ${res.text.slice(0, 300)}`);
         assert.ok(
           res.json.details.some((d: { field: string }) => d.field === field),
           res.text.slice(0, 300),

@@ -116,6 +116,14 @@ Deno.test({
         assert.equal((await jobs.cancel(running)).status, 200);
         assert.equal((await jobs.settle(running)).status, "cancelled");
         assert.equal((await jobs.cancel(running)).status, 409);
+        // Counted as what it was: cancelled, not a timeout.
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        // Stopped while it ran, or before its instance was ready.
+        assert.match(
+          text,
+          /^(faas_runs_total\{language="python",status|faas_rejections_total\{reason)="cancelled"\} 1$/m,
+        );
+        assert.doesNotMatch(text, /status="timeout"|reason="client_gone"/);
         for (const id of ids.slice(1, -1)) assert.equal((await jobs.settle(id)).status, "done");
       });
 
@@ -148,6 +156,43 @@ Deno.test({
         const c = await jobs.submit(body, { "idempotency-key": "order-18" });
         assert.notEqual(c.body.id, a.body.id);
         assert.equal((await jobs.submit(body, { "idempotency-key": "bad key" })).status, 400);
+      });
+
+      await t.step("an Idempotency-Key used for a different request is a 409", async () => {
+        const run = (code: string) => ({ language: "js", code });
+        const first = await jobs.submit(run("return 1"), { "idempotency-key": "pay-1" });
+        assert.equal(first.status, 202);
+        const cases: [string, unknown][] = [
+          ["other code", run("return 2")],
+          ["other input", { ...run("return 1"), input: 5 }],
+          ["a batch under a single run's key", { runs: [run("return 1")] }],
+        ];
+        for (const [what, body] of cases) {
+          const again = await jobs.submit(body, { "idempotency-key": "pay-1" });
+          assert.equal(again.status, 409, what);
+          assert.equal(again.body.details[0].field, "Idempotency-Key", what);
+          assert.match(again.body.error, /"pay-1" was used for a different request/);
+        }
+        const batch = { runs: [run("return 1"), run("return 2")] };
+        const b1 = await jobs.submit(batch, { "idempotency-key": "pay-2" });
+        const b2 = await jobs.submit(batch, { "idempotency-key": "pay-2" });
+        assert.deepEqual(b2.body.ids, b1.body.ids);
+        for (const runs of [[run("return 1")], [...batch.runs, run("return 3")]]) {
+          const again = await jobs.submit({ runs }, { "idempotency-key": "pay-2" });
+          assert.equal(again.status, 409, `${runs.length} runs`);
+        }
+        await jobs.settle(first.body.id);
+        for (const id of b1.body.ids) await jobs.settle(id);
+      });
+
+      await t.step("a body over FAAS_MAX_BODY_BYTES is a 413 and stores nothing", async () => {
+        const big = { language: "python", code: `x = "${"y".repeat(server.config.maxBodyBytes)}"` };
+        const before = (await jobs.list("queued")).body.jobs.length;
+        const res = await jobs.submit(big);
+        assert.equal(res.status, 413);
+        assert.equal(res.body.details[0].field, "body");
+        assert.ok(JSON.stringify(res.body).length < 500, "the error does not echo the body");
+        assert.equal((await jobs.list("queued")).body.jobs.length, before);
       });
 
       await t.step("a batch is queued whole, or not at all", async () => {

@@ -85,6 +85,20 @@ Deno.test({
       });
     }
 
+    await t.step(
+      "runs stopped for a caller that left count as client_gone, not timeout",
+      async () => {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        const runs = (status: string) =>
+          [...text.matchAll(
+            new RegExp(`^faas_runs_total\\{language="\\w+",status="${status}"\\} (\\d+)$`, "gm"),
+          )]
+            .reduce((n, m) => n + Number(m[1]), 0);
+        assert.equal(runs("client_gone"), 2, "both stopped runs are client_gone");
+        assert.equal(runs("timeout"), 0);
+      },
+    );
+
     await server.close();
   },
 });

@@ -135,6 +135,12 @@ def prepare(home):
     import time
     time.sleep = _sleep
     os.chdir(home)
+    # A fixed, documented environment: nothing of the build or the host.
+    os.environ.clear()
+    os.environ.update(
+        HOME=home, PWD=home, LANG="C.UTF-8", PATH="/usr/local/bin:/usr/bin:/bin",
+        USER="sandbox", LOGNAME="sandbox",
+    )
     _streams = (sys.stdout, sys.stderr)
     modules = dict(sys.modules)
     seen = set()
