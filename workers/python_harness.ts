@@ -135,12 +135,16 @@ def prepare(home):
     import time
     time.sleep = _sleep
     os.chdir(home)
-    # A fixed, documented environment: nothing of the build or the host.
+    # A fixed, documented environment: nothing of the build or the host,
+    # but Pyodide's library search path, which loading compiled packages needs.
+    libraries = os.environ.get("LD_LIBRARY_PATH")
     os.environ.clear()
     os.environ.update(
         HOME=home, PWD=home, LANG="C.UTF-8", PATH="/usr/local/bin:/usr/bin:/bin",
         USER="sandbox", LOGNAME="sandbox",
     )
+    if libraries is not None:
+        os.environ["LD_LIBRARY_PATH"] = libraries
     _streams = (sys.stdout, sys.stderr)
     modules = dict(sys.modules)
     seen = set()
