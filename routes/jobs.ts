@@ -17,26 +17,16 @@ import { streamSSE } from "hono/streaming";
 import { EventQueue } from "./event_queue.ts";
 import { BadRequestError, ForbiddenError } from "../errors.ts";
 import { ownerOf } from "../jobs/owner.ts";
-import { isFinished, type JobRunner } from "../jobs/runner.ts";
-import type { Job, JobStatus, JobStore } from "../jobs/types.ts";
+import { isFinished } from "../jobs/runner.ts";
+import type { Job, JobStatus } from "../jobs/types.ts";
 import { errorResponse } from "./errors.ts";
 import { decodeCursor, encodeCursor, jobBody, summaryBody } from "./job_bodies.ts";
 import { checkBudget, submitHandler } from "./jobs_submit.ts";
-import { type AppEnv, type RunCodeDeps } from "./run_code.ts";
+import type { JobsDeps } from "./jobs_deps.ts";
+export type { JobsDeps } from "./jobs_deps.ts";
+import type { AppEnv } from "./run_code.ts";
 import { requestTenant } from "./tenant.ts";
 export { jobBody } from "./job_bodies.ts";
-
-/** What the jobs routes need. */
-export interface JobsDeps
-  extends Pick<RunCodeDeps, "defaultTimeoutMs" | "maxTimeoutMs" | "isolation" | "tenantSource"> {
-  store: JobStore;
-  runner: JobRunner;
-  maxBatch: number;
-  /** Result bytes an owner's kept jobs may hold before its new runs are refused. */
-  maxOwnerBytes: number;
-  /** Charges runs to the caller's per-minute budget; throws when over it. */
-  chargeRuns(c: Context<AppEnv>, runs: number): void;
-}
 
 const STATUSES: readonly JobStatus[] = ["queued", "running", "done", "cancelled", "dead"];
 const MAX_WAIT_S = 60;

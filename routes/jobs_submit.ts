@@ -11,7 +11,7 @@ import { BadRequestError, ConflictError, type FieldIssue, JobStorageFullError } 
 import { ownerOf } from "../jobs/owner.ts";
 import type { Job } from "../jobs/types.ts";
 import { errorResponse } from "./errors.ts";
-import type { JobsDeps } from "./jobs.ts";
+import type { JobsDeps } from "./jobs_deps.ts";
 import { type AppEnv, parseBody, type PreparedRun, prepareRun } from "./run_code.ts";
 import { quote } from "./run_request.ts";
 

@@ -1,0 +1,17 @@
+/** What the jobs routes need, shared by the routes and the submission handler. */
+import type { Context } from "hono";
+import type { JobRunner } from "../jobs/runner.ts";
+import type { JobStore } from "../jobs/types.ts";
+import type { AppEnv, RunCodeDeps } from "./run_code.ts";
+
+/** What the jobs routes need. */
+export interface JobsDeps
+  extends Pick<RunCodeDeps, "defaultTimeoutMs" | "maxTimeoutMs" | "isolation" | "tenantSource"> {
+  store: JobStore;
+  runner: JobRunner;
+  maxBatch: number;
+  /** Result bytes an owner's kept jobs may hold before its new runs are refused. */
+  maxOwnerBytes: number;
+  /** Charges runs to the caller's per-minute budget; throws when over it. */
+  chargeRuns(c: Context<AppEnv>, runs: number): void;
+}
