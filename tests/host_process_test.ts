@@ -179,6 +179,56 @@ if windows is None:
       );
     },
   },
+  // Worker-realm code iterates arrays (restoring the realm does), and a JS
+  // run can reach the worker realm's array iterator through stack-trace call
+  // sites. Patched, it spins 100 ms per call once the run's own code is
+  // over: all of that must happen before the answer.
+  "javascript: a patched worker-realm iterator runs before the answer, never beside another key's run":
+    {
+      language: "javascript",
+      code: `${JS_REACH}
+Error.prepareStackTrace = (e, cs) => cs;
+const calls = new Error().stack;
+Error.prepareStackTrace = undefined;
+const realmObject = Object.getPrototypeOf(Object.getPrototypeOf(calls[0])).constructor;
+const arrayIterator = Object.getPrototypeOf(realmObject.keys({})[Symbol.iterator]());
+const state = arrayIterator.__state;
+console.log("LOOT", JSON.stringify(state ? state.windows : null));
+if (!state) {
+  const next = arrayIterator.next;
+  const mine = { armed: false, spent: 0, windows: [] };
+  try {
+    Object.defineProperty(arrayIterator, "__state", { value: mine });
+    arrayIterator.next = function () {
+      if (mine.armed && mine.spent < 600) {
+        const start = Date.now();
+        while (Date.now() - start < 100) {}
+        mine.spent += 100;
+        mine.windows.push([start, Date.now()]);
+      }
+      return next.call(this);
+    };
+  } catch {}
+}
+const current = arrayIterator.__state;
+if (current) {
+  current.armed = true;
+  current.spent = 0;
+}`,
+      check(r) {
+        const windows = JSON.parse(r.collected.match(/LOOT (.*)\n/)?.[1] ?? "null");
+        // Frozen or not patched at all is a failed attack too; what ran must
+        // have run before the answer.
+        // (It may also run before the collector's own code: after the victim.)
+        const { startedMs, endedMs } = r.victim;
+        for (const [began, ended] of (windows ?? []) as [number, number][]) {
+          assert.ok(
+            ended <= startedMs || began >= endedMs,
+            `worker-realm code the attacker patched ran ${began}-${ended}, beside the victim's run ${startedMs}-${endedMs}`,
+          );
+        }
+      },
+    },
 };
 
 /** The victims: hold a secret, time themselves, and probe the V8 flags. */
