@@ -86,7 +86,7 @@ export function requestTenant(
     }]);
   }
   const tenant = checked(value, name(path));
-  if (source.path.join(".") !== "tenant") mustAgree(name("tenant"), given, tenant, path);
+  if (path !== "tenant") mustAgree(name("tenant"), given, tenant, path);
   mustAgree(headerName, fromHeader, tenant, path);
   return tenant;
 }

@@ -233,7 +233,7 @@ export class Scheduler {
 
   #abort(job: Job): void {
     // A job cancelled by its owner, or a caller that hung up.
-    const why = job.signal?.reason instanceof CancelledError ? "cancelled" : "client_gone";
+    const why = abortReason(job);
     if (this.#queues[job.runtime].remove(job)) {
       this.#detach(job);
       this.#hooks.onRejected?.(why);
@@ -343,9 +343,7 @@ export class Scheduler {
       pool.release(placement);
       this.#notifyIdle();
       if (err instanceof ClientGoneError) {
-        this.#hooks.onRejected?.(
-          job.signal?.reason instanceof CancelledError ? "cancelled" : "client_gone",
-        );
+        this.#hooks.onRejected?.(abortReason(job));
         job.reject(err);
       } else {
         job.reject(
@@ -425,6 +423,11 @@ export class Scheduler {
     }
     await Promise.all(Object.values(this.#pools).map((p) => p.close()));
   }
+}
+
+/** Why a run's signal was aborted: its owner cancelled it, or its caller left. */
+function abortReason(job: Job): "cancelled" | "client_gone" {
+  return job.signal?.reason instanceof CancelledError ? "cancelled" : "client_gone";
 }
 
 function cannotServe(runtime: Runtime, failure: string): string {

@@ -3,9 +3,7 @@
  * keeps serving, and says what it did.
  */
 import assert from "node:assert/strict";
-import { freePort } from "./helpers/ports.ts";
-
-const root = new URL("..", import.meta.url).pathname;
+import { startServiceProcess } from "./helpers/service_process.ts";
 
 Deno.test({
   name: "SIGHUP reloads the API keys file, drops no run and logs what it did",
@@ -16,27 +14,17 @@ Deno.test({
     const file = `${dir}/keys`;
     const [keyA, keyB] = ["key-a-0123456789abcdef", "key-b-0123456789abcdef"];
     await Deno.writeTextFile(file, `${keyA}\n`);
-    const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", "--cached-only", "-A", "main.ts"],
-      cwd: root,
-      env: {
-        FAAS_HOST: "127.0.0.1",
-        FAAS_PORT: String(port),
+    const service = await startServiceProcess(
+      {
         FAAS_POOL_SIZE: "2",
         FAAS_API_KEYS_FILE: file,
         FAAS_LOG_FORMAT: "json",
         FAAS_JOB_STORE: ":memory:",
       },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let logs = "";
-    const collect = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) logs += chunk;
-    };
-    const collected = Promise.all([collect(child.stdout), collect(child.stderr)]);
-    const url = `http://127.0.0.1:${port}`;
+      undefined,
+      { keepLogs: true },
+    );
+    const { url, child } = service;
     const run = (key: string, code = "1 + 1") =>
       fetch(`${url}/run_code`, {
         method: "POST",
@@ -49,15 +37,8 @@ Deno.test({
       return res.status;
     };
     try {
-      for (let i = 0; i < 300; i++) {
-        const ok = await fetch(`${url}/health`).then((r) => r.body?.cancel().then(() => r.ok))
-          .catch(() => false);
-        if (ok) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-
       await t.step("start-up says in one line where it listens and with what", () => {
-        const line = logs.split("\n").find((l) => l.includes('"listening"')) ?? "";
+        const line = service.logs().split("\n").find((l) => l.includes('"listening"')) ?? "";
         const fields = JSON.parse(line);
         assert.equal(fields.url, url);
         assert.equal(fields.api_keys, 1);
@@ -86,23 +67,22 @@ Deno.test({
         const res = await inFlight;
         assert.equal(res.status, 200);
         assert.equal((await res.json()).output.ret_val, "finished");
-        assert.match(logs, /SIGHUP: API keys reloaded/);
+        assert.match(service.logs(), /SIGHUP: API keys reloaded/);
       });
 
       await t.step("an emptied file is refused: the current keys stay", async () => {
         await Deno.writeTextFile(file, "# nobody\n");
         child.kill("SIGHUP");
-        for (let i = 0; i < 50 && !/the file holds none/.test(logs); i++) {
+        for (let i = 0; i < 50 && !/the file holds none/.test(service.logs()); i++) {
           await new Promise((r) => setTimeout(r, 100));
         }
-        assert.match(logs, /the file holds none/);
+        assert.match(service.logs(), /the file holds none/);
         assert.equal(await status(keyB), 200);
         assert.equal(await status("nobody-at-all-0123"), 401);
       });
     } finally {
-      child.kill("SIGTERM");
+      await service.stop("SIGTERM");
       const end = await child.status;
-      await collected;
       await Deno.remove(dir, { recursive: true });
       assert.equal(end.code, 0, "the process was still serving and drained on SIGTERM");
     }

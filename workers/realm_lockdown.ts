@@ -236,9 +236,11 @@ function restore(obj: object, saved: Descriptors): void {
       throw new Error(`Property ${String(key)} cannot be removed`);
     }
   }
+  // Reading `now.get` and friends may look up `Object.prototype`: safe,
+  // since it is restored first and the loop above already removed anything
+  // a run added to it.
   for (const [key, desc] of saved) {
     const now = Object.getOwnPropertyDescriptor(obj, key);
-    if (now) Object.setPrototypeOf(now, null);
     if (
       !now || now.value !== desc.value || now.get !== desc.get || now.set !== desc.set ||
       now.writable !== desc.writable || now.enumerable !== desc.enumerable
