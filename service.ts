@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import type { Config } from "./config.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { createApp } from "./routes/app.ts";
+import { PHASES } from "./routes/server_timing.ts";
 import { ApiKeyRing } from "./routes/auth.ts";
 import { createTracer } from "./tracing/tracer.ts";
 import { openJobStore } from "./jobs/open_store.ts";
@@ -270,6 +271,11 @@ export function createService(
     isolation: config.isolation,
     tenantSource: config.tenantSource,
     poolCounts: appPoolCounts,
+    onAnswered: (language, phases) => {
+      for (const [phase, field] of PHASES) {
+        metrics.runPhases.observe({ language, phase }, phases[field] / 1000);
+      }
+    },
     health,
   });
   const opsApp = createOpsApp(metrics, health);

@@ -4,7 +4,8 @@
  * bench/results/latest.{md,json}. `--quick` runs every scenario for about a
  * second (the CI smoke run; it asserts nothing about timings).
  */
-import { processTree, TreeMonitor } from "./proc_stats.ts";
+import { TreeMonitor } from "./proc_stats.ts";
+import { hosts, idleRssMb, replacement } from "./service_probes.ts";
 import { type ServerProcess, startServer } from "./server_process.ts";
 import { ensureWrk, type LoadResult, runWrk } from "./wrk.ts";
 import { EVALUATOR, evaluatorInput, evaluatorItem, FIB } from "./scenarios.ts";
@@ -13,6 +14,8 @@ import { testPackagesDir } from "../tests/helpers/wheels.ts";
 import { startRedis } from "../tests/helpers/redis.ts";
 import { nativePackagesDir } from "../tests/helpers/side_modules.ts";
 import { jobLatency, jobsThroughput } from "./jobs_load.ts";
+import { priorityUnderOverload } from "./priority_load.ts";
+import { oneAtATime, rssPerWarmInstance, RUNAWAYS, timeoutAnswer } from "./fresh_keys.ts";
 
 const quick = Deno.args.includes("--quick");
 const SECONDS = quick ? 1 : 5;
@@ -100,58 +103,6 @@ async function monitored(
   return row;
 }
 
-async function health(url: string) {
-  return await (await fetch(`${url}/health`)).json();
-}
-
-function hosts(root: number): { pid: number; runtime: string; rssMb: number }[] {
-  const out = [];
-  for (const [pid, s] of processTree(root)) {
-    let cmd = "";
-    try {
-      cmd = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").join(" ");
-    } catch {
-      continue;
-    }
-    if (!cmd.includes("host_main.ts")) continue;
-    // Host arguments: ... socket, token, runtime, memory MiB, Pyodide dir[, snapshot].
-    const runtime = cmd.split(" ").reverse().find((a) => a === "python" || a === "javascript");
-    out.push({ pid, runtime: runtime ?? "?", rssMb: s.rssBytes / 2 ** 20 });
-  }
-  return out;
-}
-
-/** Mean RSS of the idle hosts of `runtime`, once their spares are ready. */
-async function idleRssMb(server: ServerProcess, runtime: string): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    if ((await health(server.url)).pools[runtime].instances.starting === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const mine = hosts(server.pid).filter((h) => h.runtime === runtime);
-  return mine.reduce((a, h) => a + h.rssMb, 0) / mine.length;
-}
-
-/** Kills one host of `runtime`; ms until the pool is back to its warm size. */
-async function replacement(server: ServerProcess, runtime: string): Promise<number> {
-  const victim = hosts(server.pid).find((h) => h.runtime === runtime);
-  if (!victim) throw new Error(`no ${runtime} host to kill`);
-  const before = (await health(server.url)).pools[runtime];
-  const up = Math.min(before.idle + before.busy, before.warm_target);
-  const started = performance.now();
-  Deno.kill(victim.pid, "SIGKILL");
-  // First until the service has noticed the loss, then until it is back:
-  // checking only the second could end before the first.
-  let noticed = false;
-  while (performance.now() - started < 60_000) {
-    const pool = (await health(server.url)).pools[runtime];
-    if (pool.total < before.total || pool.starting > 0) noticed = true;
-    if (noticed && pool.starting === 0 && pool.idle + pool.busy >= up) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  if (!noticed) throw new Error(`the loss of a ${runtime} host was never reported`);
-  return performance.now() - started;
-}
-
 /** Jobs of one warm snippet: submitted and completed per second, and the round trip. */
 async function jobs(server: ServerProcess, store: string): Promise<void> {
   const payload = body("python", "print(1)");
@@ -174,46 +125,6 @@ async function jobs(server: ServerProcess, store: string): Promise<void> {
     connections: 1,
     ...job,
     note: `POST /run_code from the same client: p50 ${direct.p50Ms} ms, p99 ${direct.p99Ms} ms`,
-  });
-}
-
-/** Urgent runs every 50 ms while low-priority traffic overloads the pool. */
-async function priorityUnderOverload(server: ServerProcess): Promise<void> {
-  const low = runWrk(
-    `${server.url}/run_code`,
-    body("python", "print(1)", { priority: "low" }),
-    64,
-    SECONDS + 1,
-  );
-  await new Promise((r) => setTimeout(r, 500));
-  const latencies: number[] = [];
-  let errors = 0;
-  const end = performance.now() + SECONDS * 1000;
-  while (performance.now() < end) {
-    const t = performance.now();
-    const res = await fetch(`${server.url}/run_code`, {
-      method: "POST",
-      body: body("python", "print(1)", { priority: "urgent" }),
-    });
-    const j = await res.json();
-    if (j.metadata?.status !== "success") errors++;
-    latencies.push(performance.now() - t);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const lowResult = await low;
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
-  rows.push({
-    scenario: "urgent python under low-priority overload",
-    connections: 1,
-    requests: latencies.length,
-    rps: latencies.length / SECONDS,
-    p50Ms: q(0.5),
-    p95Ms: q(0.95),
-    p99Ms: q(0.99),
-    errors,
-    note: `low traffic: ${lowResult.rps.toFixed(0)} req/s, p50 ${lowResult.p50Ms} ms`,
   });
 }
 
@@ -254,6 +165,27 @@ if (!quick) {
   for (const [language, code] of [["python", "print(1)"], ["javascript", "console.log(1)"]]) {
     await runWrk(`${service.url}/run_code`, body(language, code), 16, 15);
   }
+}
+
+// A new key when a spare is ready, next to a warm key, one run at a time.
+for (const language of ["python", "javascript"]) {
+  const count = quick ? 3 : 40;
+  rows.push({
+    scenario: `new key with a spare ready, ${language} (one at a time)`,
+    connections: 1,
+    ...(await oneAtATime(service.url, language, count, true)),
+  });
+  rows.push({
+    scenario: `warm key, ${language} (one at a time)`,
+    connections: 1,
+    ...(await oneAtATime(service.url, language, count, false)),
+  });
+}
+for (const [name, language, code] of RUNAWAYS) {
+  rows.push({
+    scenario: `${name} with timeout 1000: answered after (ms)`,
+    p50Ms: await timeoutAnswer(service.url, language, code),
+  });
 }
 
 // Same snippet, same key: warm instances.
@@ -321,7 +253,11 @@ for (const language of ["python", "javascript"] as const) {
 }
 await measure(service, "fib(27) python", body("python", FIB.python), 4);
 await measure(service, "fib(27) js", body("javascript", FIB.javascript), 4);
-await priorityUnderOverload(service);
+rows.push({
+  scenario: "urgent python under low-priority overload",
+  connections: 1,
+  ...(await priorityUnderOverload(service.url, body, SECONDS)),
+});
 await jobs(service, "embedded store");
 await service.stop();
 
@@ -339,6 +275,22 @@ await measureVarying(
   experiment,
   4,
 );
+{
+  const tenants = quick ? 4 : 24;
+  const pythonRss = () =>
+    hosts(byWorkspace.pid).filter((h) => h.runtime === "python").reduce((a, h) => a + h.rssMb, 0);
+  const { mb, instances } = await rssPerWarmInstance(
+    byWorkspace.url,
+    tenants,
+    (i) => body("python", "print(1)", { ext: { space_id: `rss-${i}` } }),
+    pythonRss,
+  );
+  rows.push({
+    scenario: `RSS per warm python instance (${tenants} tenants, ${instances} instances kept, ` +
+      "FAAS_ISOLATION=tenant) (MB)",
+    peakRssMb: mb,
+  });
+}
 await byWorkspace.stop();
 
 // Replacing a killed host, on a fresh service at its warm size (a pool that

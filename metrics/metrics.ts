@@ -64,6 +64,7 @@ export class Metrics {
   readonly instanceStartDuration: client.Histogram<"language" | "kind">;
   readonly runCpu: client.Histogram<"language">;
   readonly runMemory: client.Histogram<"language">;
+  readonly runPhases: client.Histogram<"language" | "phase">;
   #sources?: MetricsSources;
 
   constructor(options: MetricsOptions) {
@@ -100,6 +101,16 @@ export class Metrics {
       help: "Memory of the instance after each run (Python: wasm memory; JS: V8 heap used).",
       labelNames: ["language"],
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048].map((mb) => mb * 2 ** 20),
+      registers,
+    });
+    this.runPhases = new client.Histogram({
+      name: "faas_run_phase_seconds",
+      help: "Where answered runs' time went on the server, by phase: parse (read and validate), " +
+        "queue, start (bind a spare or start an instance), run (host round trip and " +
+        "execution), exec (execution in the instance), reply (build the answer).",
+      labelNames: ["language", "phase"],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5]
+        .concat(runDurationBuckets(options.maxTimeoutMs / 1000).filter((b) => b > 0.5)),
       registers,
     });
     this.queueWait = new client.Histogram({

@@ -16,6 +16,7 @@ import type { RunResult } from "../sandbox/host.ts";
 import type { LogFields } from "../log.ts";
 import { errorResponse } from "./errors.ts";
 import type { RequestSpan } from "../tracing/tracer.ts";
+import { type AnswerPhases, serverTiming } from "./server_timing.ts";
 
 /** Hono environment of the app: the request id set by its middleware. */
 export interface AppEnv {
@@ -43,6 +44,8 @@ export interface RunCodeDeps {
   isolation: IsolationMode;
   /** Where a request's tenant comes from (see routes/tenant.ts). */
   tenantSource: TenantSource;
+  /** Receives where each answered run's time went (for metrics). */
+  onAnswered?(language: RunRequest["language"], phases: AnswerPhases): void;
 }
 
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
@@ -155,6 +158,7 @@ export function prepareRun(
 export function runCodeHandler(deps: RunCodeDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
     const requestId = c.get("requestId");
+    const arrivedAt = performance.now();
     try {
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       const prepared = prepareRun(
@@ -165,15 +169,17 @@ export function runCodeHandler(deps: RunCodeDeps) {
       );
       const req = prepared.request;
       const span = c.get("span");
-      const submittedAt = Date.now();
+      const submittedAt = performance.now();
+      let phases: AnswerPhases | undefined;
       const answer = (scheduled: ScheduledResult) => {
         const { result, taskId, queueMs, via } = scheduled;
-        const finishedAt = Date.now();
-        span.child("queue", submittedAt, submittedAt + queueMs, { "faas.priority": req.priority });
-        span.child("execute", Math.min(finishedAt, submittedAt + queueMs), finishedAt, {
-          "faas.instance_id": result.instanceId,
-          "faas.instance_source": via,
-        });
+        const resultAt = performance.now();
+        phases = {
+          parseMs: submittedAt - arrivedAt,
+          ...scheduled.phases,
+          execMs: result.durationMs,
+          replyMs: 0,
+        };
         span.set({
           "faas.language": req.language,
           "faas.status": result.status,
@@ -190,7 +196,7 @@ export function runCodeHandler(deps: RunCodeDeps) {
           queue_ms: Math.round(queueMs * 1000) / 1000,
           instance_source: via,
         });
-        return toRunResponse(result, {
+        const body = toRunResponse(result, {
           taskId,
           language: req.language,
           queueMs,
@@ -200,9 +206,19 @@ export function runCodeHandler(deps: RunCodeDeps) {
           pool: deps.poolCounts(),
           ignoredFields: prepared.ignoredFields,
         });
+        phases.replyMs = performance.now() - resultAt;
+        tracePhases(span, arrivedAt, phases, {
+          "faas.priority": req.priority,
+          "faas.instance_id": result.instanceId,
+          "faas.instance_source": via,
+        });
+        deps.onAnswered?.(req.language, phases);
+        return body;
       };
       if (wantsEvents(c.req.header("accept"))) return await streamRun(c, req, answer, deps);
-      return c.json(answer(await deps.scheduler.submit(req, c.req.raw.signal)));
+      const body = answer(await deps.scheduler.submit(req, c.req.raw.signal));
+      if (phases) c.header("Server-Timing", serverTiming(phases));
+      return c.json(body);
     } catch (err) {
       // Nobody is listening; answer something small for the log.
       if (err instanceof ClientGoneError) {
@@ -258,6 +274,31 @@ function logRun(
       }
       : {}),
   });
+}
+
+/**
+ * The run's phases as child spans of the request's span, laid end to end
+ * from its arrival (the trace's clock is epoch ms).
+ */
+function tracePhases(
+  span: RequestSpan,
+  arrivedAt: number,
+  phases: AnswerPhases,
+  attributes: Record<string, string>,
+): void {
+  let at = Date.now() - (performance.now() - arrivedAt);
+  for (
+    const [name, ms] of [
+      ["parse", phases.parseMs],
+      ["queue", phases.queueMs],
+      ["start", phases.startMs],
+      ["run", phases.runMs],
+      ["reply", phases.replyMs],
+    ] as const
+  ) {
+    span.child(name, at, at + ms, name === "run" ? attributes : undefined);
+    at += ms;
+  }
 }
 
 /** Whether the caller asked for Server-Sent Events. */

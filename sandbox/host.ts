@@ -326,10 +326,32 @@ export class Host {
     if (!pending || pending.stopReason) return;
     pending.stopReason = reason;
     this.#conn?.writer.send({ t: "cancel", wid: pending.msg.wid, id: pending.msg.id, reason });
-    pending.hardTimer = setTimeout(
-      () => this.kill(reason === "timeout" ? "timeout" : "stopped"),
-      this.#settings.killGraceMs,
-    );
+    pending.hardTimer = setTimeout(() => {
+      this.kill(reason === "timeout" ? "timeout" : "stopped");
+      // The caller hears now, not once the process is gone and reaped:
+      // the host is dealt with after the answer.
+      this.#answerStopped(pending);
+    }, this.#settings.killGraceMs);
+  }
+
+  /** Settles a run its host is being killed for, and takes the host out of service. */
+  #answerStopped(pending: Pending): void {
+    if (this.#pending !== pending || !pending.stopReason) return;
+    if (this.state === "idle" || this.state === "busy") this.state = "retiring";
+    pending.instance.state = "gone";
+    this.#settle(pending, {
+      id: pending.msg.id,
+      status: pending.stopReason,
+      error: stopError(pending.stopReason, pending.msg.timeoutMs),
+      stdout: "",
+      stderr: "",
+      retVal: "",
+      retValSet: false,
+      exitCode: 1,
+      truncated: false,
+      durationMs: performance.now() - pending.started,
+      instanceId: pending.instance.id,
+    });
   }
 
   #onResult(outcome: RunOutcome & { wid: number }): void {

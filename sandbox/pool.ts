@@ -199,9 +199,10 @@ export class Pool {
     }
     if (spare) {
       this.#bind(spare, key);
-      const placement = this.#reserve(spare, "spare");
-      this.#replenish(spare.host);
-      return placement;
+      // Its replacement starts when this run is over (see release): a
+      // worker starting beside the run would take the host's thread and a
+      // core from it.
+      return this.#reserve(spare, "spare");
     }
     if (!emptiest) return undefined;
     const instance = emptiest.spawn();

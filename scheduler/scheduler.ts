@@ -37,6 +37,18 @@ export interface RunRequest {
   onStart?: () => void;
 }
 
+/**
+ * Where a run's time went on the server, ms: waiting in the queue, waiting
+ * for its instance (a spare's binding, or a worker started for it), and
+ * from handing the run to its host until the result came back (the
+ * execution itself plus the round trip to the host and its worker).
+ */
+export interface RunPhases {
+  queueMs: number;
+  startMs: number;
+  runMs: number;
+}
+
 /** A finished run with how long it queued. */
 export interface ScheduledResult {
   result: RunResult;
@@ -44,6 +56,8 @@ export interface ScheduledResult {
   queueMs: number;
   /** How the instance was found: warm for the key, a spare, or started for it. */
   via: Placement["via"];
+  /** Where its time went. */
+  phases: RunPhases;
 }
 
 /** Limits the scheduler enforces. */
@@ -63,7 +77,7 @@ export interface SchedulerLimits {
 export interface SchedulerHooks {
   onQueued?(priority: Priority): void;
   onDispatched?(priority: Priority, waitMs: number): void;
-  onFinished?(language: Language, result: RunResult): void;
+  onFinished?(language: Language, result: RunResult, phases: RunPhases): void;
   onRejected?(
     reason: "queue_full" | "queue_timeout" | "unavailable" | "client_gone" | "cancelled",
   ): void;
@@ -288,7 +302,9 @@ export class Scheduler {
 
   async #dispatch(job: Job, placement: Placement, pool: Pool): Promise<void> {
     this.#detach(job);
-    const queueMs = performance.now() - job.enqueuedAt;
+    const dispatchedAt = performance.now();
+    const queueMs = dispatchedAt - job.enqueuedAt;
+    let sentAt = dispatchedAt;
     this.#hooks.onDispatched?.(job.priority, queueMs);
     const { host, instance } = placement;
     job.host = host;
@@ -322,6 +338,7 @@ export class Scheduler {
         throw err;
       }
       if (job.signal?.aborted) throw new ClientGoneError();
+      sentAt = performance.now();
       const running = host.run(instance, {
         t: "run",
         wid: instance.wid,
@@ -354,13 +371,18 @@ export class Scheduler {
       }
       return;
     }
+    const phases = {
+      queueMs,
+      startMs: sentAt - dispatchedAt,
+      runMs: performance.now() - sentAt,
+    };
     this.#running.delete(job);
     this.#detach(job);
     this.#completed++;
     if (result.status !== "success") this.#failed++;
     this.#totalExecMs += result.durationMs;
-    this.#hooks.onFinished?.(r.language, result);
-    job.resolve({ result, taskId: job.taskId, queueMs, via: placement.via });
+    this.#hooks.onFinished?.(r.language, result, phases);
+    job.resolve({ result, taskId: job.taskId, queueMs, via: placement.via, phases });
     pool.release(placement);
     this.#notifyIdle();
   }

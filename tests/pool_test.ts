@@ -1,7 +1,8 @@
 /**
  * Pool sizing through the API: hosts grow on demand up to the cap and
  * shrink after idle time; an instance is dropped after FAAS_MAX_RUNS runs
- * of its key without failing a run.
+ * of its key without failing a run; a spare taken by a new key is replaced
+ * once its run is over.
  */
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "./helpers/server.ts";
@@ -21,6 +22,34 @@ Deno.test({
       FAAS_IDLE_TIMEOUT: "1000",
       FAAS_MAX_RUNS: "4",
     });
+
+    await t.step(
+      "a spare taken by a new key is replaced after its run, not beside it",
+      async () => {
+        const health = async () =>
+          (await (await fetch(`${server.url}/health`)).json()).pools.python;
+        for (let i = 0; i < 100 && (await health()).instances.starting > 0; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const sparesBefore = (await health()).instances.spare;
+        assert.ok(sparesBefore >= 1, "a spare is ready");
+        const running = server.run({ language: "python", code: "import time\ntime.sleep(0.6)\n1" });
+        let startingDuringRun = 0;
+        for (let i = 0; i < 5; i++) {
+          await new Promise((r) => setTimeout(r, 80));
+          startingDuringRun = Math.max(startingDuringRun, (await health()).instances.starting);
+        }
+        const { body } = await running;
+        assert.equal(body.metadata.instance_source, "spare");
+        assert.equal(startingDuringRun, 0, "no instance started while the run ran");
+        let after = await health();
+        for (let i = 0; i < 100 && after.instances.spare < sparesBefore; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          after = await health();
+        }
+        assert.equal(after.instances.spare, sparesBefore, "the spare was replaced after the run");
+      },
+    );
 
     await t.step("drops an instance after its run limit; no run fails", async () => {
       const ids: string[] = [];

@@ -1,6 +1,7 @@
 /**
  * The response's typed return value (`ret_json`), the return-value rules'
- * order, `ignored_fields` and `exception`, in every language.
+ * order, `ignored_fields` and `exception`, in every language, and the
+ * `Server-Timing` header.
  */
 import assert from "node:assert/strict";
 import { startServer } from "./helpers/server.ts";
@@ -102,6 +103,27 @@ Deno.test({
         );
         assert.ok(jsBusy.metadata.cpu_ms! > 80, `js busy ${jsBusy.metadata.cpu_ms}`);
         assert.ok(jsSmall.metadata.cpu_ms! < 40, `js idle ${jsSmall.metadata.cpu_ms}`);
+      });
+
+      await t.step("Server-Timing and /metrics say where a run's time went", async () => {
+        const res = await fetch(`${server.url}/run_code`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ language: "python", code: "import time\ntime.sleep(0.2)" }),
+        });
+        await res.json();
+        const timing = res.headers.get("server-timing") ?? "";
+        const phases = Object.fromEntries(
+          timing.split(", ").map((m) => [m.split(";")[0], Number(m.match(/dur=([\d.]+)/)?.[1])]),
+        );
+        assert.deepEqual(Object.keys(phases), ["parse", "queue", "start", "run", "exec", "reply"]);
+        assert.ok(phases.exec >= 200, timing);
+        assert.ok(phases.run >= phases.exec, timing);
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        const count = metrics.match(
+          /^faas_run_phase_seconds_count\{language="python",phase="exec"\} (\d+)$/m,
+        );
+        assert.ok(Number(count?.[1]) >= 1, "exec phases counted");
       });
 
       await t.step("unknown fields are listed in ignored_fields", async () => {

@@ -8,6 +8,16 @@ import { startServer, type TestServer } from "./helpers/server.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until no instance of `runtime` is starting (its spare is ready). */
+async function sparesReady(server: TestServer, runtime: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const health = await (await fetch(`${server.url}/health`)).json();
+    if (health.pools[runtime].instances.starting === 0) return;
+    await sleep(50);
+  }
+  throw new Error(`${runtime} spares never became ready`);
+}
+
 async function metric(server: TestServer, pattern: RegExp): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   return Number(text.match(pattern)?.[1] ?? 0);
@@ -72,6 +82,8 @@ Deno.test({
     ];
     for (const [language, long, probe] of longRuns) {
       await t.step(`a running ${language} request whose client went away is stopped`, async () => {
+        // Running, not waiting for its instance to start.
+        await sparesReady(server, language === "js" ? "javascript" : "python");
         const controller = new AbortController();
         const started = performance.now();
         const gone = server.run({ language, code: long }, { signal: controller.signal })

@@ -13,6 +13,11 @@ const runaways: [string, string, string][] = [
   ["python time.sleep", "python", "import time\ntime.sleep(100)"],
   ["python C-level loop", "python", "sum(range(10**12))"],
   ["python asyncio sleep", "python", "import asyncio\nawait asyncio.sleep(100)"],
+  [
+    "python loop that swallows the interrupt",
+    "python",
+    "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass",
+  ],
   ["javascript busy loop", "javascript", "while (true) {}"],
   [
     "javascript loop inside a timer",

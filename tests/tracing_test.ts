@@ -2,7 +2,7 @@
  * W3C Trace Context and OTLP export: the response names the request's span
  * in the caller's trace, the log line carries the trace id, and with an OTLP
  * endpoint set, a real OTLP/HTTP receiver on loopback gets the request span
- * with its queue and execute children.
+ * with a child span per phase (parse, queue, start, run, reply).
  */
 import assert from "node:assert/strict";
 import { startServer } from "./helpers/server.ts";
@@ -79,7 +79,7 @@ Deno.test({
       });
 
       await t.step(
-        "the receiver gets the request span with queue and execute children",
+        "the receiver gets the request span with one child per phase",
         async () => {
           const spanId = echoed.split("-")[2];
           let request: OtlpSpan | undefined;
@@ -96,11 +96,14 @@ Deno.test({
           assert.deepEqual(attr(request, "faas.status"), { stringValue: "success" });
           assert.deepEqual(attr(request, "http.response.status_code"), { intValue: 200 });
           let children: OtlpSpan[] = [];
-          for (let i = 0; i < 50 && children.length < 2; i++) {
+          for (let i = 0; i < 50 && children.length < 5; i++) {
             children = receiver.spans.filter((s) => s.parentSpanId === spanId);
-            if (children.length < 2) await new Promise((r) => setTimeout(r, 100));
+            if (children.length < 5) await new Promise((r) => setTimeout(r, 100));
           }
-          assert.deepEqual(children.map((s) => s.name).sort(), ["execute", "queue"]);
+          assert.deepEqual(
+            children.map((s) => s.name).sort(),
+            ["parse", "queue", "reply", "run", "start"],
+          );
           assert.ok(children.every((s) => s.traceId === PARENT_TRACE));
           assert.match(receiver.contentTypes[0], /application\/json/);
         },
