@@ -20,7 +20,7 @@ import { Logger } from "./log.ts";
 import { KeyUsage } from "./scheduler/key_usage.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import type { HostSettings } from "./sandbox/host.ts";
-import { enforceBudget } from "./sandbox/memory_budget.ts";
+import { enforceBudget, hostRssBytes } from "./sandbox/memory_budget.ts";
 import { type InstanceCounts, Pool, type PoolCounts } from "./sandbox/pool.ts";
 import type { Runtime } from "./sandbox/protocol.ts";
 import { SocketHub } from "./sandbox/socket_hub.ts";
@@ -137,6 +137,11 @@ export function createService(
     warmHosts,
     maxRuns: config.maxRuns,
     sparesPerHost: config.sparesPerHost,
+    // Spares beyond the configured number only while the hosts use under
+    // three quarters of the warm-memory budget.
+    roomForSpare: () =>
+      Object.values(pools).flatMap((p) => p.hosts()).reduce((a, h) => a + hostRssBytes(h), 0) <
+        config.warmMemoryMb * 2 ** 20 * 0.75,
   });
   const pools: Record<Runtime, Pool> = {
     python: new Pool("python", poolOptions(warm.python), settings, hooks),

@@ -11,64 +11,27 @@
  * or, least recently used first, when memory runs over the budget.
  */
 import type { Runtime } from "./protocol.ts";
-import { type ExitReason, Host, type HostSettings } from "./host.ts";
+import { Host, type HostSettings } from "./host.ts";
 import type { Instance } from "./instance.ts";
 import { isSingleUse } from "./isolation_key.ts";
+import { SpareDemand } from "./spare_demand.ts";
 
-/** Callbacks a pool reports through. */
-export interface PoolHooks {
-  /** A host became idle or an instance ready: queued runs may go. */
-  onIdle(runtime: Runtime): void;
-  /** A host started (reason: warm, demand, replace). */
-  onStart(runtime: Runtime, reason: string): void;
-  /** A host went away. */
-  onExit(host: Host, reason: ExitReason): void;
-  /** A host or instance failed to start (see {@linkcode Pool.failure}). */
-  onStartFailed?(runtime: Runtime): void;
-  /** An instance was dropped while its host lived on. */
-  onDrop?(runtime: Runtime, reason: DropReason): void;
-  /** An instance became ready `ms` after it was asked for; `bound` when a run waited for it. */
-  onInstanceReady?(runtime: Runtime, ms: number, bound: boolean): void;
-}
-
-/** Why an instance was dropped. */
-export type DropReason = "single_use" | "run_limit" | "retired" | "idle" | "evicted" | "failed";
-
-/** Counts of a pool's hosts by state. */
-export interface PoolCounts {
-  total: number;
-  idle: number;
-  busy: number;
-  starting: number;
-}
-
-/** Counts of a pool's instances. */
-export interface InstanceCounts {
-  /** Bound to a key. */
-  keyed: number;
-  /** Ready and bound to no key yet. */
-  spare: number;
-  /** Starting up. */
-  starting: number;
-}
-
-/** Where a run goes: a reserved host and the instance that runs it. */
-export interface Placement {
-  host: Host;
-  instance: Instance;
-  /** How it was found: an instance of the key, a spare, or a new worker. */
-  via: "warm" | "spare" | "new";
-}
-
-/** How a pool behaves. */
-export interface PoolOptions {
-  /** Hosts kept alive even when idle. */
-  warmHosts: number;
-  /** Runs after which an instance is dropped. */
-  maxRuns: number;
-  /** Spares each host keeps ready. */
-  sparesPerHost: number;
-}
+export type {
+  DropReason,
+  InstanceCounts,
+  Placement,
+  PoolCounts,
+  PoolHooks,
+  PoolOptions,
+} from "./pool_types.ts";
+import type {
+  DropReason,
+  InstanceCounts,
+  Placement,
+  PoolCounts,
+  PoolHooks,
+  PoolOptions,
+} from "./pool_types.ts";
 
 const MAX_BACKOFF_MS = 30_000;
 
@@ -91,6 +54,7 @@ export class Pool {
   #retryAt = 0;
   #retryTimer?: ReturnType<typeof setTimeout>;
   #closed = false;
+  #demand = new SpareDemand();
   /** Whether an instance of this pool was ever ready. */
   everReady = false;
   /** Host starts that failed in a row (0 once one succeeds). */
@@ -197,6 +161,7 @@ export class Pool {
         if (!spare || (instance.state === "idle" && spare.state !== "idle")) spare = instance;
       }
     }
+    this.#demand.noteNewKey();
     if (spare) {
       this.#bind(spare, key);
       // Its replacement starts when this run is over (see release): a
@@ -262,7 +227,19 @@ export class Pool {
     return Math.max(1, Math.round(this.#options.maxRuns * (1 - spread)));
   }
 
-  /** Starts spares on `host` up to the target, unless backing off after failures. */
+  /** Spares each host should keep now. */
+  #spareTarget(): number {
+    let live = 0;
+    for (const host of this.#hosts) if (host.state === "idle" || host.state === "busy") live++;
+    return this.#demand.perHost(live, this.#options.sparesPerHost);
+  }
+
+  /**
+   * Starts spares on `host` up to the target, unless backing off after
+   * failures: the configured number at once, those beyond it (for a fast
+   * stream of new keys) one at a time, only on an idle host, and only while
+   * memory allows, so making them never crowds out runs.
+   */
   #replenish(host: Host): void {
     if (this.#closed || (host.state !== "idle" && host.state !== "busy")) return;
     const wait = this.#retryAt - performance.now();
@@ -271,13 +248,27 @@ export class Pool {
       return;
     }
     let spares = 0;
-    for (const instance of host.instances()) if (instance.key === undefined) spares++;
-    for (; spares < this.#options.sparesPerHost; spares++) {
+    let starting = 0;
+    for (const instance of host.instances()) {
+      if (instance.key !== undefined) continue;
+      spares++;
+      if (instance.state === "starting") starting++;
+    }
+    const base = this.#options.sparesPerHost;
+    const target = this.#spareTarget();
+    for (; spares < target; spares++) {
+      if (
+        spares >= base &&
+        (starting > 0 || host.state !== "idle" || !(this.#options.roomForSpare?.() ?? true))
+      ) break;
+      starting++;
       const instance = host.spawn();
       instance.ready.then(() => {
         this.startFailures = 0;
         this.everReady = true;
         this.#hooks.onIdle(this.runtime);
+        // The next one beyond the configured number, if still wanted.
+        this.#replenish(host);
       }, (err: Error) => {
         if (host.state === "stopped" || instance.key !== undefined) return;
         this.#startFailed(err);
@@ -321,6 +312,16 @@ export class Pool {
         if (instance.state === "idle" && now - instance.lastUsed >= idleMs) {
           this.#drop(instance, "idle");
         }
+      }
+    }
+    // Spares made for a stream of new keys that has passed.
+    const target = this.#spareTarget();
+    for (const host of this.#hosts) {
+      if (host.state !== "idle" || now - host.since < idleMs) continue;
+      let spares = 0;
+      for (const instance of [...host.instances()]) {
+        if (instance.key !== undefined || instance.state !== "idle") continue;
+        if (++spares > target) this.#drop(instance, "idle");
       }
     }
     let extra = this.#hosts.size - this.warm;
@@ -372,8 +373,10 @@ export class Pool {
 
   #spawnHost(reason: string): void {
     const host = new Host(this.runtime, this.#settings);
-    host.onInstanceReady = (instance, ms) =>
+    host.onInstanceReady = (instance, ms) => {
+      this.#demand.noteStart(ms);
       this.#hooks.onInstanceReady?.(this.runtime, ms, instance.key !== undefined);
+    };
     host.onInstanceLost = (instance, failed) => {
       this.#forget(instance);
       this.#hooks.onDrop?.(this.runtime, failed ? "failed" : "retired");

@@ -1,0 +1,49 @@
+/**
+ * Spares follow the rate of new isolation keys: a stream of new keys makes
+ * a host keep more than its configured spare, and once the stream has
+ * passed the extra spares are dropped again.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "./helpers/server.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test({
+  name: "spares follow the rate of new keys",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    // One Python host with one spare configured.
+    const server = await startServer({ FAAS_POOL_SIZE: "2", FAAS_IDLE_TIMEOUT: "1000" });
+    const python = async () =>
+      (await (await fetch(`${server.url}/health`)).json()).pools.python.instances;
+    try {
+      await t.step("a stream of new keys raises the spares beyond the configured one", async () => {
+        let most = 0;
+        for (let i = 0; i < 24; i++) {
+          const { body } = await server.run({
+            language: "python",
+            code: `# key ${i}\nprint(${i})`,
+          });
+          assert.equal(body.metadata.status, "success", JSON.stringify(body));
+          most = Math.max(most, (await python()).spare);
+        }
+        for (let i = 0; i < 60 && most < 2; i++) {
+          await sleep(100);
+          most = Math.max(most, (await python()).spare);
+        }
+        assert.ok(most >= 2, `spares peaked at ${most}`);
+      });
+      await t.step("once the stream has passed, the extra spares are dropped", async () => {
+        let spares = Infinity;
+        for (let i = 0; i < 200 && spares > 1; i++) {
+          await sleep(100);
+          spares = (await python()).spare;
+        }
+        assert.equal(spares, 1);
+      });
+    } finally {
+      await server.close();
+    }
+  },
+});
