@@ -15,6 +15,7 @@ import { startRedis } from "../tests/helpers/redis.ts";
 import { nativePackagesDir } from "../tests/helpers/side_modules.ts";
 import { jobLatency, jobsThroughput } from "./jobs_load.ts";
 import { priorityUnderOverload } from "./priority_load.ts";
+import { hostileSoak } from "./soak.ts";
 import { oneAtATime, rssPerWarmInstance, RUNAWAYS, timeoutAnswer } from "./fresh_keys.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -259,6 +260,12 @@ rows.push({
   ...(await priorityUnderOverload(service.url, body, SECONDS)),
 });
 await jobs(service, "embedded store");
+rows.push({
+  scenario: "innocent runs (new code each, python and js) beside hostile ones (1 in 5: " +
+    `busy loops stopped at 1 s), ${quick ? 2 : 60} s soak`,
+  connections: 4,
+  ...(await hostileSoak(service.url, 4, quick ? 2 : 60)),
+});
 await service.stop();
 
 // The same experiment with the workspace as the tenant: a workspace's items
