@@ -7,6 +7,8 @@ import { z } from "zod";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
 import { loadKeys } from "./config_keys.ts";
 import { ISOLATION_MODES, type IsolationMode } from "./sandbox/isolation_key.ts";
+import { type ContainerLimits, readContainerLimits } from "./container_limits.ts";
+import { sizeForContainer } from "./container_sizing.ts";
 
 const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.string().optional().transform((raw, ctx) => {
@@ -72,6 +74,7 @@ const schema = z.object({
   FAAS_WORKSPACE: z.string().optional(),
   FAAS_PYODIDE_DIR: z.string().optional(),
   FAAS_SNAPSHOT_DIR: z.string().optional(),
+  FAAS_CGROUP_DIR: z.string().optional(),
   FAAS_PYTHON_PACKAGES_DIR: z.string().optional(),
   FAAS_JOB_STORE: z.string().optional(),
   FAAS_JOB_TTL: int("FAAS_JOB_TTL", 3_600_000, 1000, 30 * 24 * 3_600_000),
@@ -202,6 +205,10 @@ export interface Config {
   readonly tenantSource: TenantSource;
   /** Memory all hosts together may use before idle instances are evicted, MiB. */
   readonly warmMemoryMb: number;
+  /** CPU cores the scheduler counts: the container's CPU limit when it has one, else the machine's. */
+  readonly cores: number;
+  /** What was sized from the container's limits, for the start-up line; undefined if nothing. */
+  readonly containerSizing?: string;
   /** Spare instances each host keeps ready for new keys. */
   readonly sparesPerHost: number;
   /** Run timeout when the request names none, ms. */
@@ -285,8 +292,15 @@ function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** Reads and validates the configuration from `env`. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+/**
+ * Reads and validates the configuration from `env`; defaults left unset
+ * are sized to `limits` (read from the cgroup under FAAS_CGROUP_DIR,
+ * /sys/fs/cgroup by default).
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  limits?: ContainerLimits,
+): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const messages = parsed.error.issues.map((i) =>
@@ -305,6 +319,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!env.FAAS_POOL_SIZE?.trim() && v.FAAS_WORKER_COUNT > 0) {
     v.FAAS_POOL_SIZE = Math.max(2, v.FAAS_WORKER_COUNT);
     v.FAAS_MAX_INSTANCES = Math.max(v.FAAS_MAX_INSTANCES, v.FAAS_POOL_SIZE);
+  }
+  const sizing = sizeForContainer(
+    limits ?? readContainerLimits(v.FAAS_CGROUP_DIR?.trim() || undefined),
+    v,
+    (name) =>
+      Boolean(env[name]?.trim()) ||
+      (name === "FAAS_POOL_SIZE" && v.FAAS_WORKER_COUNT > 0),
+  );
+  Object.assign(v, sizing.chosen);
+  if (sizing.chosen.FAAS_POOL_SIZE !== undefined && v.FAAS_MAX_INSTANCES < v.FAAS_POOL_SIZE) {
+    // The operator's own FAAS_MAX_INSTANCES bounds the sized pool.
+    v.FAAS_POOL_SIZE = Math.max(2, v.FAAS_MAX_INSTANCES);
   }
   if (v.FAAS_METRICS_PORT >= 0 && v.FAAS_METRICS_PORT === v.FAAS_PORT && v.FAAS_PORT !== 0) {
     throw new ConfigError(
@@ -374,6 +400,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     isolation: v.FAAS_ISOLATION,
     tenantSource: Object.freeze(tenantSource),
     warmMemoryMb: v.FAAS_WARM_MEMORY_MB,
+    cores: Math.min(navigator.hardwareConcurrency || 1, sizing.cores ?? Infinity),
+    containerSizing: sizing.summary,
     sparesPerHost: v.FAAS_SPARES_PER_HOST,
     defaultTimeoutMs: v.FAAS_TIMEOUT,
     maxTimeoutMs: v.FAAS_MAX_TIMEOUT,

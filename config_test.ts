@@ -114,4 +114,21 @@ Deno.test("config", async (t) => {
   await t.step("accepts and ignores FAAS_WORKSPACE", () => {
     assert.equal(loadConfig({ FAAS_WORKSPACE: "/srv/work" }).poolSize, 4);
   });
+
+  await t.step("unset defaults are sized to the container's cgroup limits", () => {
+    const root = Deno.makeTempDirSync({ prefix: "faas-cgroup-" });
+    Deno.writeTextFileSync(`${root}/memory.max`, "1073741824\n");
+    Deno.writeTextFileSync(`${root}/cpu.max`, "50000 100000\n");
+    const sized = loadConfig({ FAAS_CGROUP_DIR: root });
+    assert.equal(sized.poolSize, 2);
+    assert.equal(sized.maxInstances, 2);
+    assert.ok(sized.warmMemoryMb < 1024, `warm ${sized.warmMemoryMb}`);
+    assert.equal(sized.cores, 1);
+    assert.match(sized.containerSizing ?? "", /memory limit 1024 MiB/);
+    const mine = loadConfig({ FAAS_CGROUP_DIR: root, FAAS_WARM_MEMORY_MB: "700" });
+    assert.equal(mine.warmMemoryMb, 700, "an explicit value wins");
+    const none = loadConfig({ FAAS_CGROUP_DIR: "/nonexistent" });
+    assert.equal(none.warmMemoryMb, 2048);
+    assert.equal(none.containerSizing, undefined);
+  });
 });

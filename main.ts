@@ -97,7 +97,9 @@ log.info("listening", {
   pool: config.poolSize,
   max_instances: config.maxInstances,
   memory_limit_mb: config.memoryLimitMb,
+  warm_memory_mb: config.warmMemoryMb,
   timeout_ms: config.defaultTimeoutMs,
+  ...(config.containerSizing && { sized: config.containerSizing }),
 });
 if (opsServer) {
   log.info("metrics and health listening", {

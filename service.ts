@@ -158,7 +158,7 @@ export function createService(
     maxHosts: config.maxInstances,
     maxOutputBytes: config.maxOutputBytes,
     idleTimeoutMs: config.idleTimeoutMs,
-    cores: navigator.hardwareConcurrency || 1,
+    cores: config.cores,
   }, {
     onDispatched: (priority, waitMs) => metrics.queueWait.observe({ priority }, waitMs / 1000),
     onFinished: (language, result) => {

@@ -4,7 +4,7 @@
  * bench/results/latest.{md,json}. `--quick` runs every scenario for about a
  * second (the CI smoke run; it asserts nothing about timings).
  */
-import { TreeMonitor } from "./proc_stats.ts";
+import { TreeMonitor } from "../tests/helpers/proc_stats.ts";
 import { hosts, idleRssMb, replacement } from "./service_probes.ts";
 import { type ServerProcess, startServer } from "./server_process.ts";
 import { ensureWrk, type LoadResult, runWrk } from "./wrk.ts";

@@ -1,5 +1,5 @@
 /** Reads a running service from outside: its hosts' memory, and how fast it replaces one. */
-import { processTree } from "./proc_stats.ts";
+import { processTree } from "../tests/helpers/proc_stats.ts";
 import type { ServerProcess } from "./server_process.ts";
 
 async function health(url: string) {
