@@ -40,6 +40,18 @@ local function queue_remove(id)
     end
   end
 end
+-- Appends one attempt (JSON text, '' for none) to a job's history, a JSON
+-- array kept as text so that no decode and encode can alter it.
+local function history_add(key, entry)
+  if entry == nil or entry == '' then return end
+  local h = redis.call('HGET', key, 'history')
+  if not h or h == '' or h == '[]' then
+    h = '[' .. entry .. ']'
+  else
+    h = string.sub(h, 1, -2) .. ',' .. entry .. ']'
+  end
+  redis.call('HSET', key, 'history', h)
+end
 local function enqueue(id)
   local key = '${P}job:' .. id
   local score = tonumber(redis.call('HGET', key, 'priority')) * 1e14 + tonumber(redis.call('HGET', key, 'created_at'))
@@ -87,12 +99,12 @@ return id
 `;
 
 export const FINISH = MOVE + `
-local id, to, now, result, err, note = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local id, to, now, result, err, note, attempt = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local key = '${P}job:' .. id
 local status = redis.call('HGET', key, 'status')
 if not status then return 0 end
 local allowed = false
-for i = 7, #ARGV do if ARGV[i] == status then allowed = true end end
+for i = 8, #ARGV do if ARGV[i] == status then allowed = true end end
 if not allowed then return 0 end
 queue_remove(id)
 redis.call('ZREM', '${P}running', id)
@@ -110,6 +122,7 @@ if result ~= '' then
   end
 end
 if err ~= '' then redis.call('HSET', key, 'error', err) end
+history_add(key, attempt)
 redis.call('ZADD', '${P}finished', now, id)
 return 1
 `;
@@ -161,6 +174,7 @@ if redis.call('HGET', key, 'status') ~= 'running' then return 0 end
 if ARGV[2] == '1' and tonumber(redis.call('HGET', key, 'attempts')) > 0 then
   redis.call('HINCRBY', key, 'attempts', -1)
 end
+history_add(key, ARGV[3])
 enqueue(ARGV[1])
 return 1
 `;
@@ -168,17 +182,32 @@ return 1
 export const RETRY = MOVE + `
 local key = '${P}job:' .. ARGV[1]
 if redis.call('HGET', key, 'status') ~= 'dead' then return 0 end
-redis.call('HSET', key, 'attempts', 0)
+redis.call('HSET', key, 'retry_base', redis.call('HGET', key, 'attempts'))
 redis.call('HDEL', key, 'finished_at', 'error', 'started_at')
 redis.call('ZREM', '${P}finished', ARGV[1])
 enqueue(ARGV[1])
 return 1
 `;
 
-// Jobs whose lease ran out (their replica is gone) go back to the queue.
+// Jobs whose lease ran out (their replica is gone) go back to the queue; an
+// attempt under way then is recorded as lost.
 export const RECOVER = MOVE + `
 local ids = redis.call('ZRANGEBYSCORE', '${P}running', '-inf', ARGV[1])
-for _, id in ipairs(ids) do enqueue(id) end
+for _, id in ipairs(ids) do
+  local key = '${P}job:' .. id
+  local attempts = tonumber(redis.call('HGET', key, 'attempts') or '0')
+  local h = redis.call('HGET', key, 'history') or '[]'
+  local recorded = 0
+  for _ in string.gmatch(h, '"attempt":') do recorded = recorded + 1 end
+  if attempts > recorded then
+    local started = redis.call('HGET', key, 'started_at')
+    history_add(key, '{"attempt":' .. attempts .. ',' ..
+      (started and ('"startedAt":' .. started .. ',') or '') ..
+      '"finishedAt":' .. ARGV[1] .. ',"outcome":"lost",' ..
+      '"error":"The service stopped during the attempt"}')
+  end
+  enqueue(id)
+end
 return #ids
 `;
 

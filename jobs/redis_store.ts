@@ -10,6 +10,7 @@
 import { createClient } from "redis";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
 import type {
+  AttemptRecord,
   FinishFields,
   Job,
   JobCursor,
@@ -50,6 +51,8 @@ function fromHash(h: Record<string, string>): Job | undefined {
   if (h.result) job.result = JSON.parse(h.result);
   if (h.result_note) job.resultNote = h.result_note;
   if (h.error) job.error = h.error;
+  job.history = JSON.parse(h.history || "[]");
+  if (Number(h.retry_base)) job.retryBase = Number(h.retry_base);
   return job;
 }
 
@@ -180,12 +183,22 @@ export class RedisJobStore implements JobStore {
     fields: FinishFields = {},
   ): Promise<boolean> {
     const result = fields.result === undefined ? "" : JSON.stringify(fields.result);
-    const args = [id, to, now, result, fields.error ?? "", fields.resultNote ?? "", ...from];
+    const attempt = fields.attempt ? JSON.stringify(fields.attempt) : "";
+    const args = [
+      id,
+      to,
+      now,
+      result,
+      fields.error ?? "",
+      fields.resultNote ?? "",
+      attempt,
+      ...from,
+    ];
     return await this.#eval(FINISH, args) === 1;
   }
 
-  async requeue(id: string, refund: boolean): Promise<void> {
-    await this.#eval(REQUEUE, [id, refund ? "1" : "0"]);
+  async requeue(id: string, refund: boolean, attempt?: AttemptRecord): Promise<void> {
+    await this.#eval(REQUEUE, [id, refund ? "1" : "0", attempt ? JSON.stringify(attempt) : ""]);
   }
 
   async retry(id: string): Promise<boolean> {

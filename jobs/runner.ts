@@ -12,7 +12,15 @@
 import { CancelledError, ClientGoneError, QueueFullError, UnavailableError } from "../errors.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import type { ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
-import type { FinishFields, Job, JobRun, JobStatus, JobStore, OutputChunk } from "./types.ts";
+import type {
+  AttemptRecord,
+  FinishFields,
+  Job,
+  JobRun,
+  JobStatus,
+  JobStore,
+  OutputChunk,
+} from "./types.ts";
 import { keyOfOwner } from "./owner.ts";
 import { type ResultLimits, resultToStore } from "./result_cap.ts";
 export type { OutputChunk } from "./types.ts";
@@ -160,11 +168,15 @@ export class JobRunner {
     // The attempt counts once the run reached a sandbox, not at the claim:
     // waiting in the scheduler's queue, a run may still be lost with the service.
     let started: Promise<number | undefined> | undefined;
+    let startedAt: number | undefined;
     job.run.request.onStart = () => {
-      started ??= this.#store.markStarted(job.id, this.#now()).catch(() => undefined);
+      startedAt ??= this.#now();
+      started ??= this.#store.markStarted(job.id, startedAt).catch(() => undefined);
     };
     const attempts = async () =>
       started === undefined ? job.attempts : (await started) ?? job.attempts + 1;
+    // What this attempt was, for the job's history (an attempt only once it started).
+    let record: Omit<AttemptRecord, "attempt" | "finishedAt"> | undefined;
     const controller = new AbortController();
     this.#running.set(job.id, controller);
     this.#notify(job.id);
@@ -173,29 +185,44 @@ export class JobRunner {
     let refused = false;
     try {
       const scheduled = await this.#scheduler.submit(job.run.request, controller.signal);
+      const { status, error, instanceId: instance } = scheduled.result;
       if (controller.signal.aborted) {
         to = "cancelled";
-      } else if (scheduled.result.status === "killed") {
+        record = { outcome: "cancelled", runStatus: status, instance };
+      } else if (status === "killed") {
         // The host died under the run, not through the run's own limits.
-        [to, fields] = this.#failed(await attempts(), scheduled.result.error ?? "The sandbox died");
+        const why = error ?? "The sandbox died";
+        [to, fields] = this.#failed(job, await attempts(), why);
+        record = { outcome: "failed", runStatus: status, error: why, instance };
       } else {
         to = "done";
         fields = { result: this.#opts.respond(job.run, scheduled) };
+        record = { outcome: "done", runStatus: status, ...(error && { error }), instance };
       }
     } catch (err) {
       if (controller.signal.aborted || err instanceof ClientGoneError) {
         to = "cancelled";
+        record = { outcome: "cancelled" };
       } else if (err instanceof QueueFullError || err instanceof UnavailableError) {
         // Not the job's fault and not an attempt: back in line.
         to = "queued";
         refused = true;
         this.#backoffUntil = this.#now() + 500;
       } else {
-        [to, fields] = this.#failed(await attempts(), (err as Error).message);
+        [to, fields] = this.#failed(job, await attempts(), (err as Error).message);
+        record = { outcome: "failed", error: (err as Error).message };
       }
     }
     // The attempt is recorded before its outcome.
-    await started;
+    const count = await started;
+    const attempt: AttemptRecord | undefined = started && record && !refused
+      ? {
+        attempt: count ?? job.attempts + 1,
+        ...(startedAt !== undefined && { startedAt }),
+        finishedAt: this.#now(),
+        ...record,
+      }
+      : undefined;
     this.#running.delete(job.id);
     this.#live.delete(job.id);
     // Every chunk is in the shared log before the outcome: a watcher on
@@ -204,9 +231,11 @@ export class JobRunner {
     if (log) log.close(job.id).catch(() => {});
     try {
       // A refused run is not an attempt, even one refused after it started.
-      if (to === "queued") await this.#store.requeue(job.id, refused && started !== undefined);
-      else if (fields.result !== undefined) await this.#storeResult(job, fields.result);
-      else await this.#store.finish(job.id, ["running"], to, this.#now(), fields);
+      if (to === "queued") {
+        await this.#store.requeue(job.id, refused && started !== undefined, attempt);
+      } else if (fields.result !== undefined) {
+        await this.#storeResult(job, fields.result, attempt);
+      } else await this.#store.finish(job.id, ["running"], to, this.#now(), { ...fields, attempt });
     } finally {
       // The key's run ends once its outcome is recorded, so a next job of
       // the key never starts before this one is seen to finish.
@@ -217,9 +246,11 @@ export class JobRunner {
     if (to !== "queued") this.pump().catch(() => {});
   }
 
-  #failed(attempts: number, error: string): [JobStatus, FinishFields] {
-    return attempts >= this.#opts.maxAttempts
-      ? ["dead", { error: `Failed ${attempts} times; last: ${error}` }]
+  /** Dead once the attempts since its last retry reach the limit, else queued again. */
+  #failed(job: Job, attempts: number, error: string): [JobStatus, FinishFields] {
+    const since = attempts - (job.retryBase ?? 0);
+    return since >= this.#opts.maxAttempts
+      ? ["dead", { error: `Failed ${since} times; last: ${error}` }]
       : ["queued", {}];
   }
 
@@ -228,14 +259,14 @@ export class JobRunner {
    * results are stored one after another, so two finishing together cannot
    * both take the last of its budget (other replicas may, by one result each).
    */
-  async #storeResult(job: Job, result: unknown): Promise<void> {
+  async #storeResult(job: Job, result: unknown, attempt?: AttemptRecord): Promise<void> {
     const limits = this.#opts.resultLimits;
     const before = this.#storing.get(job.owner) ?? Promise.resolve();
     const turn = before.then(async () => {
       const fields = limits
         ? resultToStore(result, limits, await this.#store.resultBytes(job.owner))
         : { result };
-      await this.#store.finish(job.id, ["running"], "done", this.#now(), fields);
+      await this.#store.finish(job.id, ["running"], "done", this.#now(), { ...fields, attempt });
     });
     const settled = turn.catch(() => {});
     this.#storing.set(job.owner, settled);

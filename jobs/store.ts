@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
 import { keyOfOwner } from "./owner.ts";
 import {
+  type AttemptRecord,
   type FinishFields,
   type Job,
   type JobCursor,
@@ -19,6 +20,7 @@ import {
   utf8Length,
 } from "./types.ts";
 export type {
+  AttemptRecord,
   FinishFields,
   Job,
   JobCursor,
@@ -47,6 +49,8 @@ interface Row extends SummaryRow {
   idempotency_key: string | null;
   result: string | null;
   result_note: string | null;
+  history: string;
+  retry_base: number;
 }
 
 function summaryOf(r: SummaryRow): JobSummary {
@@ -67,8 +71,13 @@ function fromRow(r: Row): Job {
   if (r.idempotency_key !== null) job.idempotencyKey = r.idempotency_key;
   if (r.result !== null) job.result = JSON.parse(r.result);
   if (r.result_note !== null) job.resultNote = r.result_note;
+  job.history = JSON.parse(r.history || "[]");
+  if (r.retry_base) job.retryBase = r.retry_base;
   return job;
 }
+
+/** SQL that appends the JSON bound at its `?` to a job's history. */
+const APPEND = "json_insert(history, '$[#]', json(?))";
 
 const SUMMARY_COLUMNS = "id, status, attempts, created_at, started_at, finished_at, error";
 
@@ -157,6 +166,12 @@ export class SqliteJobStore implements JobStore {
       `);
     }
     if (!columns.has("result_note")) this.#db.exec("ALTER TABLE jobs ADD COLUMN result_note TEXT");
+    if (!columns.has("history")) {
+      this.#db.exec("ALTER TABLE jobs ADD COLUMN history TEXT NOT NULL DEFAULT '[]'");
+    }
+    if (!columns.has("retry_base")) {
+      this.#db.exec("ALTER TABLE jobs ADD COLUMN retry_base INTEGER NOT NULL DEFAULT 0");
+    }
   }
 
   /** Adds queued jobs, all or none. */
@@ -267,6 +282,10 @@ export class SqliteJobStore implements JobStore {
       sets.push("error = ?");
       values.push(fields.error);
     }
+    if (fields.attempt !== undefined) {
+      sets.push(`history = ${APPEND}`);
+      values.push(JSON.stringify(fields.attempt));
+    }
     const r = this.#db.prepare(
       `UPDATE jobs SET ${sets.join(", ")}
        WHERE id = ? AND status IN (${from.map(() => "?").join(",")})`,
@@ -278,19 +297,20 @@ export class SqliteJobStore implements JobStore {
    * A running job back to the queue: after a failed attempt, or, with
    * `refund`, because the service refused the run it had started.
    */
-  requeue(id: string, refund: boolean): Promise<void> {
+  requeue(id: string, refund: boolean, attempt?: AttemptRecord): Promise<void> {
     this.#db.prepare(
-      `UPDATE jobs SET status = 'queued', attempts = MAX(0, attempts - ?)
+      `UPDATE jobs SET status = 'queued', attempts = MAX(0, attempts - ?),
+       history = CASE WHEN ? IS NULL THEN history ELSE ${APPEND} END
        WHERE id = ? AND status = 'running'`,
-    ).run(refund ? 1 : 0, id);
+    ).run(refund ? 1 : 0, attempt ? "x" : null, attempt ? JSON.stringify(attempt) : null, id);
     return Promise.resolve();
   }
 
-  /** A dead job back to the queue, its attempts counted afresh. */
+  /** A dead job back to the queue with fresh attempts; its history stays. */
   retry(id: string): Promise<boolean> {
     const r = this.#db.prepare(
-      `UPDATE jobs SET status = 'queued', attempts = 0, finished_at = NULL, error = NULL,
-       started_at = NULL WHERE id = ? AND status = 'dead'`,
+      `UPDATE jobs SET status = 'queued', retry_base = attempts, finished_at = NULL,
+       error = NULL, started_at = NULL WHERE id = ? AND status = 'dead'`,
     ).run(id);
     return Promise.resolve(Number(r.changes) > 0);
   }
@@ -301,10 +321,18 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** At start: jobs that were running when the service stopped go back to the queue. */
-  recover(_now: number, atStart: boolean): Promise<number> {
+  recover(now: number, atStart: boolean): Promise<number> {
     if (!atStart) return Promise.resolve(0);
     return Promise.resolve(Number(
-      this.#db.prepare("UPDATE jobs SET status = 'queued' WHERE status = 'running'").run().changes,
+      // An attempt under way when the service stopped is recorded as lost.
+      this.#db.prepare(
+        `UPDATE jobs SET status = 'queued', history = CASE
+           WHEN attempts > json_array_length(history) THEN json_insert(history, '$[#]',
+             json_object('attempt', attempts, 'startedAt', started_at, 'finishedAt', ?,
+               'outcome', 'lost', 'error', 'The service stopped during the attempt'))
+           ELSE history END
+         WHERE status = 'running'`,
+      ).run(now).changes,
     ));
   }
 

@@ -92,14 +92,31 @@ async function contract(t: Deno.TestContext, store: JobStore) {
 
   await t.step("finish applies only from the given statuses", async () => {
     assert.ok(!(await store.finish(id("a-old"), ["running"], "done", 20)));
-    assert.ok(await store.finish(id("b-old"), ["running"], "dead", 20, { error: "gone" }));
+    const attempt = {
+      attempt: 2,
+      startedAt: 14,
+      finishedAt: 20,
+      outcome: "failed" as const,
+      runStatus: "killed",
+      error: "gone",
+      instance: "py-1/2",
+    };
+    assert.ok(
+      await store.finish(id("b-old"), ["running"], "dead", 20, { error: "gone", attempt }),
+    );
     const dead = await store.get(id("b-old"));
     assert.equal(dead?.status, "dead");
     assert.equal(dead?.error, "gone");
+    assert.deepEqual(dead?.history, [attempt]);
     assert.ok((await store.list(`${tag}b`, "dead", 10)).jobs.some((j) => j.id === id("b-old")));
     assert.ok(await store.retry(id("b-old")));
     assert.ok(!(await store.retry(id("b-old"))));
-    assert.equal((await store.get(id("b-old")))?.attempts, 0);
+    // A retry keeps the attempts and their history; those after it count anew.
+    const retried = await store.get(id("b-old"));
+    assert.equal(retried?.status, "queued");
+    assert.equal(retried?.attempts, dead?.attempts);
+    assert.equal(retried?.retryBase, dead?.attempts);
+    assert.deepEqual(retried?.history, [attempt]);
   });
 
   await t.step("listings are summaries, oldest first, page by page", async () => {
@@ -169,6 +186,29 @@ Deno.test("the SQLite job store keeps the store contract", async (t) => {
       assert.equal(recovered?.status, "queued");
       // It never started: the claim lost with the service used no attempt.
       assert.equal(recovered?.attempts, running.attempts);
+      assert.deepEqual(recovered?.history, []);
+    });
+
+    await t.step("an attempt under way when the service stopped is recorded as lost", async () => {
+      const started = await store.claim(60, 1000);
+      assert.ok(started);
+      const attempts = await store.markStarted(started.id, 61);
+      await store.requeue(started.id, false, {
+        attempt: attempts!,
+        startedAt: 61,
+        finishedAt: 62,
+        outcome: "failed",
+        error: "boom",
+      });
+      assert.equal((await store.claim(63, 1000))?.id, started.id);
+      const again = await store.markStarted(started.id, 64);
+      assert.equal(await store.recover(70, true), 1);
+      const lost = await store.get(started.id);
+      assert.deepEqual(lost?.history?.map((a) => [a.attempt, a.outcome]), [
+        [attempts, "failed"],
+        [again, "lost"],
+      ]);
+      assert.equal(lost?.history?.[1].startedAt, 64);
     });
   } finally {
     await store.close();
@@ -255,6 +295,18 @@ Deno.test("the Redis job store keeps the store contract", async (t) => {
       assert.equal(recovered?.status, "queued");
       // It never started: the claim lost with its replica used no attempt.
       assert.equal(recovered?.attempts, running.attempts);
+      assert.deepEqual(recovered?.history, []);
+    });
+
+    await t.step("an attempt under way when its replica died is recorded as lost", async () => {
+      const started = await store.claim(3000, 1000);
+      assert.ok(started);
+      const attempts = await store.markStarted(started.id, 3001);
+      assert.equal(await store.recover(4001, false), 1);
+      const lost = await store.get(started.id);
+      assert.deepEqual(lost?.history?.map((a) => [a.attempt, a.outcome, a.startedAt]), [
+        [attempts, "lost", 3001],
+      ]);
     });
   } finally {
     await store.close();

@@ -14,6 +14,27 @@ export interface JobRun {
   ignoredFields: string[];
 }
 
+/** One attempt of a job, as its history keeps it. */
+export interface AttemptRecord {
+  /** 1 for the job's first attempt, counting on across retries. */
+  attempt: number;
+  /** When its run reached a sandbox (epoch ms). */
+  startedAt?: number;
+  /** When it ended (epoch ms). */
+  finishedAt: number;
+  /**
+   * How it ended: `done` (a result, whatever the run's status), `failed`
+   * (the sandbox died or the run could not be made; retried or dead),
+   * `cancelled`, or `lost` (the service stopped during it).
+   */
+  outcome: "done" | "failed" | "cancelled" | "lost";
+  /** The run's status, when it ran to one. */
+  runStatus?: string;
+  error?: string;
+  /** The instance that ran it. */
+  instance?: string;
+}
+
 /** A job as stored. */
 export interface Job {
   id: string;
@@ -23,8 +44,12 @@ export interface Job {
    */
   owner: string;
   status: JobStatus;
-  /** Runs of the job that reached a sandbox. */
+  /** Runs of the job that reached a sandbox, over its whole life (retries included). */
   attempts: number;
+  /** `attempts` when it was last retried: the attempts since count toward the limit. */
+  retryBase?: number;
+  /** Its attempts, oldest first, as they ended. */
+  history?: AttemptRecord[];
   run: JobRun;
   idempotencyKey?: string;
   createdAt: number;
@@ -63,6 +88,8 @@ export interface FinishFields {
   /** Why `result` is not whole. */
   resultNote?: string;
   error?: string;
+  /** The attempt that just ended, appended to the job's history. */
+  attempt?: AttemptRecord;
 }
 
 /** A piece of a run's output. */
@@ -119,9 +146,15 @@ export interface JobStore {
     now: number,
     fields?: FinishFields,
   ): Promise<boolean>;
-  /** A running job back to the queue; `refund` takes back the attempt `markStarted` counted. */
-  requeue(id: string, refund: boolean): Promise<void>;
-  /** A dead job back to the queue, its attempts counted afresh; whether it was dead. */
+  /**
+   * A running job back to the queue; `refund` takes back the attempt
+   * `markStarted` counted; `attempt` (the one that failed) joins its history.
+   */
+  requeue(id: string, refund: boolean, attempt?: AttemptRecord): Promise<void>;
+  /**
+   * A dead job back to the queue with as many attempts as a new one, its
+   * history kept (`retryBase` set to its attempts); whether it was dead.
+   */
   retry(id: string): Promise<boolean>;
   /** Extends the leases of jobs this replica runs. */
   renew(ids: string[], until: number): Promise<void>;

@@ -1,6 +1,6 @@
 /** The JSON forms of jobs, and the listing cursor, for the jobs API. */
 import { BadRequestError } from "../errors.ts";
-import type { Job, JobCursor, JobSummary } from "../jobs/types.ts";
+import type { AttemptRecord, Job, JobCursor, JobSummary } from "../jobs/types.ts";
 
 const iso = (ms?: number) => ms === undefined ? null : new Date(ms).toISOString();
 
@@ -17,11 +17,48 @@ export function summaryBody(job: JobSummary): Record<string, unknown> {
   };
 }
 
-/** The JSON form of a job. */
+/** One attempt as the API shows it. */
+function attemptBody(a: AttemptRecord): Record<string, unknown> {
+  return {
+    attempt: a.attempt,
+    started_at: iso(a.startedAt),
+    finished_at: iso(a.finishedAt),
+    outcome: a.outcome,
+    ...(a.runStatus !== undefined && { run_status: a.runStatus }),
+    ...(a.error !== undefined && { error: a.error }),
+    ...(a.instance !== undefined && { instance_id: a.instance }),
+  };
+}
+
+/** What the job was asked to run, as its request said it. */
+function requestBody(job: Job): Record<string, unknown> {
+  const r = job.run.request;
+  let input: unknown = null;
+  try {
+    input = JSON.parse(r.input);
+  } catch {
+    // Stored by this service as JSON text; nothing else is expected.
+  }
+  return {
+    language: r.language,
+    code: r.code,
+    input,
+    ...(r.stdin && { stdin: r.stdin }),
+    timeout: r.timeoutMs,
+    priority: r.priority,
+  };
+}
+
+/**
+ * The JSON form of a job: its attempts' history always, and for a dead
+ * job (a dead letter) the request it was made with, to judge a retry by.
+ */
 export function jobBody(job: Job): Record<string, unknown> {
   const { error, ...summary } = summaryBody(job);
   return {
     ...summary,
+    history: (job.history ?? []).map(attemptBody),
+    ...(job.status === "dead" && { request: requestBody(job) }),
     result: job.result ?? null,
     // Said outright, so a cut result is never taken for the whole one.
     result_truncated: job.resultNote !== undefined,

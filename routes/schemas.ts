@@ -156,10 +156,32 @@ export const jobSchema = z.object({
     "When result_truncated: the size of the whole result and the limit it was cut to",
   ),
   error: z.string().optional().describe("When dead: why"),
+  history: z.array(z.object({
+    attempt: z.number().int().describe("1 for the first, counting on across retries"),
+    started_at: z.string().nullable(),
+    finished_at: z.string(),
+    outcome: z.enum(["done", "failed", "cancelled", "lost"]).describe(
+      "done: it ran to a result; failed: its sandbox died or the run could not be made; " +
+        "lost: the service stopped during it",
+    ),
+    run_status: z.string().optional().describe("The run's status, when it ran to one"),
+    error: z.string().optional(),
+    instance_id: z.string().optional(),
+  })).describe("Every attempt as it ended, oldest first; a retry adds to it"),
+  request: z.object({
+    language: z.string(),
+    code: z.string(),
+    input: z.unknown(),
+    stdin: z.string().optional(),
+    timeout: z.number().int(),
+    priority: z.string(),
+  }).optional().describe("When dead (a dead letter): the request the job was made with"),
 });
 
 /** A job in a listing: no run, no result. */
 export const jobSummarySchema = jobSchema.omit({
+  history: true,
+  request: true,
   result: true,
   result_truncated: true,
   result_note: true,

@@ -239,12 +239,33 @@ Deno.test({
         assert.equal(dead.status, "dead");
         assert.equal(dead.attempts, 2);
         assert.match(dead.error ?? "", /Failed 2 times/);
+        // The dead letter says what was asked and how each attempt ended.
+        assert.equal(dead.request?.language, "python");
+        assert.equal(dead.request?.code, "import time\ntime.sleep(2)\n'survived'");
+        assert.equal(dead.request?.input, null);
+        assert.deepEqual(dead.history.map((a) => [a.attempt, a.outcome, a.run_status]), [
+          [1, "failed", "killed"],
+          [2, "failed", "killed"],
+        ]);
+        for (const a of dead.history) {
+          assert.ok(a.started_at && Date.parse(a.finished_at) >= Date.parse(a.started_at));
+          assert.match(a.error ?? "", /died/);
+          assert.match(a.instance_id ?? "", /^py-\d+\/\d+$/);
+        }
         const listed = (await jobs.list("dead")).body.jobs.map((j: JobBody) => j.id);
         assert.ok(listed.includes(sub.body.id));
         assert.equal((await jobs.retry(sub.body.id)).status, 202);
         const again = await jobs.settle(sub.body.id);
         assert.equal(again.status, "done");
         assert.equal(again.result!.output.ret_val, "survived");
+        // A retry adds to the history, never erases it.
+        assert.equal(again.attempts, 3);
+        assert.deepEqual(again.history.map((a) => [a.attempt, a.outcome]), [
+          [1, "failed"],
+          [2, "failed"],
+          [3, "done"],
+        ]);
+        assert.equal(again.request, undefined, "only a dead letter carries its request");
         assert.equal((await jobs.retry(sub.body.id)).status, 409);
       });
 

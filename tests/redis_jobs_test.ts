@@ -135,6 +135,11 @@ Deno.test({
         const dead = await settle(b.url, sub.id);
         assert.equal(dead.status, "dead");
         assert.equal(dead.attempts, 2);
+        assert.equal(dead.request.code, "import time\ntime.sleep(2)\n'survived'");
+        assert.deepEqual(
+          dead.history.map((h: { attempt: number; outcome: string }) => [h.attempt, h.outcome]),
+          [[1, "failed"], [2, "failed"]],
+        );
         const listed = await (await fetch(`${b.url}/jobs?status=dead`, { headers })).json();
         assert.ok(listed.jobs.some((j: { id: string }) => j.id === sub.id));
         const retried = await fetch(`${b.url}/jobs/${sub.id}/retry`, { method: "POST", headers });
@@ -143,6 +148,12 @@ Deno.test({
         const again = await settle(a.url, sub.id);
         assert.equal(again.status, "done");
         assert.equal(again.result.output.ret_val, "survived");
+        // The retry added to the history kept in Redis.
+        assert.equal(again.attempts, 3);
+        assert.deepEqual(
+          again.history.map((h: { attempt: number; outcome: string }) => [h.attempt, h.outcome]),
+          [[1, "failed"], [2, "failed"], [3, "done"]],
+        );
       });
     } finally {
       await a.close();

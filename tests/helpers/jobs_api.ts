@@ -15,6 +15,16 @@ export interface JobBody {
   result_truncated: boolean;
   result_note?: string;
   error?: string;
+  history: {
+    attempt: number;
+    started_at: string | null;
+    finished_at: string;
+    outcome: string;
+    run_status?: string;
+    error?: string;
+    instance_id?: string;
+  }[];
+  request?: { language: string; code: string; input: unknown; timeout: number; priority: string };
 }
 
 /** Calls the jobs API of `server` with `headers` on every request (a key, a tenant). */
