@@ -98,7 +98,8 @@ export class Metrics {
     });
     this.runMemory = new client.Histogram({
       name: "faas_run_memory_bytes",
-      help: "Memory of the instance after each run (Python: wasm memory; JS: V8 heap used).",
+      help: "Memory each run added to its instance (Python: interpreter heap growth; JS: V8 heap " +
+        "in use growth), as memory_peak_bytes.",
       labelNames: ["language"],
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048].map((mb) => mb * 2 ** 20),
       registers,

@@ -93,9 +93,9 @@ export interface RunOutcome {
   truncated: boolean;
   durationMs: number;
   /**
-   * Memory of the instance after the run, bytes: Python, the size of its
-   * wasm memory (it only grows: the instance's peak so far); JS, the V8
-   * heap in use by the worker.
+   * Memory the run added to its instance, bytes, at its end: Python, how far
+   * the interpreter heap's top moved up; JS, the growth of the V8 heap in
+   * use. Memory reused from what the instance already held is not counted.
    */
   memoryBytes?: number;
   /** CPU time of the run's own worker thread, ms. */

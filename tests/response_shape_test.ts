@@ -23,6 +23,7 @@ Deno.test({
           ignored_fields: string[];
           cpu_ms?: number;
           memory_peak_bytes?: number;
+          instance_id?: string;
           exception?: { type: string; message: string };
         };
       };
@@ -88,15 +89,27 @@ Deno.test({
         const busy = await run("python", "sum(i * i for i in range(2_000_000))");
         assert.ok(idle.metadata.cpu_ms! < 40, `idle ${idle.metadata.cpu_ms}`);
         assert.ok(busy.metadata.cpu_ms! > 80, `busy ${busy.metadata.cpu_ms}`);
-        const big = await run("python", "x = bytearray(80 * 2**20)\nlen(x)", { tenant: "m" });
-        assert.ok(big.metadata.memory_peak_bytes! > 80 * 2 ** 20);
-        assert.ok(idle.metadata.memory_peak_bytes! < big.metadata.memory_peak_bytes!);
-        const jsSmall = await run("javascript", "return 1");
-        const jsBig = await run(
-          "javascript",
-          "const a = new Array(3e6).fill(1.5); return a.length",
-        );
-        assert.ok(jsBig.metadata.memory_peak_bytes! > jsSmall.metadata.memory_peak_bytes! + 10e6);
+        // One snippet, one instance: runs of 0, 80 MiB, 0, 0 report their own
+        // memory, not what an earlier run left the instance holding.
+        const sized = "x = bytearray(INPUT * 2**20)\nlen(x)";
+        const py = [];
+        for (const mib of [0, 80, 0, 0]) py.push(await run("python", sized, { input: mib }));
+        assert.equal(new Set(py.map((r) => r.metadata.instance_id)).size, 1, "one instance");
+        const [pyFirst, pyBig, pyAfter, pyLast] = py.map((r) => r.metadata.memory_peak_bytes!);
+        // Most of it new: some may fit in what the instance already held.
+        assert.ok(pyBig >= 76 * 2 ** 20, `80 MiB run: ${pyBig}`);
+        for (const small of [pyFirst, pyAfter, pyLast]) {
+          assert.ok(small < 4 * 2 ** 20, `small runs: ${pyFirst}, ${pyAfter}, ${pyLast}`);
+        }
+        const grown = "const a = new Array(INPUT * 1e6).fill(1.5); return a.length";
+        const js = [];
+        for (const m of [0, 3, 0, 0]) js.push(await run("javascript", grown, { input: m }));
+        const [jsFirst, jsBig, jsAfter, jsLast] = js.map((r) => r.metadata.memory_peak_bytes!);
+        assert.ok(jsBig > 20e6, `3e6 doubles: ${jsBig}`);
+        for (const small of [jsFirst, jsAfter, jsLast]) {
+          assert.ok(small < 4 * 2 ** 20, `small JS runs: ${jsFirst}, ${jsAfter}, ${jsLast}`);
+        }
+        const jsSmall = js[0];
         const jsBusy = await run(
           "javascript",
           "let h = 0; for (let i = 0; i < 3e8; i++) h = (h * 31 + i) | 0; return h",

@@ -118,6 +118,8 @@ class ActiveRun {
   #err: OutputBuffer;
   #timers = new Set<number>();
   #started = performance.now();
+  /** V8 heap in use when the run began: what it holds beyond is the run's. */
+  #heapAtStart = v8.getHeapStatistics().used_heap_size;
   #deadline: ReturnType<typeof setTimeout>;
   #done = false;
   #report: (outcome: RunOutcome) => void;
@@ -245,7 +247,7 @@ class ActiveRun {
       retVal: ret.text,
       retValSet,
       retJson: extras.retJson,
-      memoryBytes: v8.getHeapStatistics().used_heap_size,
+      memoryBytes: Math.max(0, v8.getHeapStatistics().used_heap_size - this.#heapAtStart),
       exception: extras.exception,
       exitCode,
       truncated: this.#out.truncated || this.#err.truncated || ret.truncated || extras.truncated,
