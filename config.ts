@@ -148,6 +148,9 @@ const schema = z.object({
   }),
 });
 
+/** Every environment variable the configuration reads (docs/configuration.md documents each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(schema.shape));
+
 /**
  * Where a request's tenant comes from: the caller's own word (`asserted`:
  * the body's `tenant`, else `X-Tenant-Id`), a header a trusted gateway

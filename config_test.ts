@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "./config.ts";
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from "./config.ts";
 
 Deno.test("config", async (t) => {
   await t.step("defaults apply to an empty environment", () => {
@@ -130,5 +130,12 @@ Deno.test("config", async (t) => {
     const none = loadConfig({ FAAS_CGROUP_DIR: "/nonexistent" });
     assert.equal(none.warmMemoryMb, 2048);
     assert.equal(none.containerSizing, undefined);
+  });
+
+  await t.step("every configuration variable is documented in docs/configuration.md", () => {
+    const doc = Deno.readTextFileSync(new URL("./docs/configuration.md", import.meta.url));
+    assert.ok(CONFIG_VARIABLES.includes("FAAS_PORT"), "the list names the variables");
+    const missing = CONFIG_VARIABLES.filter((name) => !doc.includes(`\`${name}\``));
+    assert.deepEqual(missing, [], "variables docs/configuration.md does not name in backticks");
   });
 });

@@ -15,7 +15,7 @@ export type RunResponse = z.infer<typeof runResponseSchema>;
 export type ReturnSource = "marker" | "line";
 
 /**
- * Applies the compatibility rules for `ret_val` (documented in the README):
+ * Applies the compatibility rules for `ret_val` (documented in docs/api.md):
  * - every `__COZE_RETURN_VAL_START__`/`__COZE_RETURN_VAL_END__` block is cut
  *   out of stdout; without an explicit value, the last block's content is
  *   `ret_val`;
