@@ -11,7 +11,7 @@ import { ApiKeyRing } from "./routes/auth.ts";
 import { createTracer } from "./tracing/tracer.ts";
 import { openJobStore } from "./jobs/open_store.ts";
 import { JobRunner } from "./jobs/runner.ts";
-import { toRunResponse } from "./routes/run_response.ts";
+import { scheduledResponse } from "./routes/run_response.ts";
 import type { HealthSources } from "./routes/health.ts";
 import { createOpsApp } from "./routes/ops_app.ts";
 import { describeRuntimes } from "./sandbox/runtimes.ts";
@@ -238,17 +238,7 @@ export function createService(
       maxResultBytes: config.jobMaxResultBytes,
       maxOwnerBytes: config.jobMaxOwnerBytes,
     },
-    respond: (run, scheduled) =>
-      toRunResponse(scheduled.result, {
-        taskId: scheduled.taskId,
-        language: run.request.language,
-        queueMs: scheduled.queueMs,
-        timeoutMs: run.request.timeoutMs,
-        timeoutClamped: run.timeoutClamped,
-        instanceSource: scheduled.via,
-        pool: appPoolCounts(),
-        ignoredFields: run.ignoredFields,
-      }),
+    respond: (run, scheduled) => scheduledResponse(run, scheduled, appPoolCounts()),
   });
   const apiKeys = new ApiKeyRing(config.apiKeys);
   const app = createApp({

@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { homeHandler } from "./home.ts";
-import { PayloadTooLargeError } from "../errors.ts";
+import { ClientGoneError, PayloadTooLargeError } from "../errors.ts";
 import { methodLabel, type Metrics } from "../metrics/metrics.ts";
 import { errorResponse } from "./errors.ts";
 import { apiKeyAuth, type ApiKeyRing, chargeRuns } from "./auth.ts";
@@ -147,6 +147,22 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     });
   }
   app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
-  app.onError((err, c) => errorResponse(c, err));
+  // Every route's errors end here: handlers throw, this answers and logs.
+  app.onError((err, c) => {
+    const res = errorResponse(c, err);
+    const fields = {
+      request_id: c.get("requestId"),
+      trace_id: c.get("span")?.context.traceId,
+      route: `${c.req.method} ${c.req.routePath}`,
+      http_status: res.status,
+    };
+    if (err instanceof ClientGoneError) {
+      deps.logger.info("request dropped: client disconnected", fields);
+    } else {
+      const level = res.status >= 500 ? "warn" : "debug";
+      deps.logger[level]("request refused", { ...fields, reason: (err as Error).message });
+    }
+    return res;
+  });
   return app;
 }

@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import {
   BadRequestError,
+  ClientGoneError,
   ConflictError,
   ForbiddenError,
   JobStorageFullError,
@@ -23,6 +24,8 @@ const RETRY_AFTER_S = "1";
 
 /** Maps an error to its response; anything unknown is a 500 without detail. */
 export function errorResponse(c: Context, err: unknown): Response {
+  // Nobody is listening: something small, for the log.
+  if (err instanceof ClientGoneError) return c.body(null, 499 as 400);
   if (err instanceof BadRequestError) {
     return c.json<ErrorBody>({ error: err.message, details: err.details }, 400);
   }

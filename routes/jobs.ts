@@ -19,7 +19,6 @@ import { BadRequestError, ForbiddenError } from "../errors.ts";
 import { ownerOf } from "../jobs/owner.ts";
 import { isFinished } from "../jobs/runner.ts";
 import type { Job, JobStatus } from "../jobs/types.ts";
-import { errorResponse } from "./errors.ts";
 import { decodeCursor, encodeCursor, jobBody, summaryBody } from "./job_bodies.ts";
 import { checkBudget, submitHandler } from "./jobs_submit.ts";
 import type { JobsDeps } from "./jobs_deps.ts";
@@ -50,12 +49,7 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
    * job is answered like one that does not exist.
    */
   const mine = async (c: Context<AppEnv>, id: string): Promise<Job | Response> => {
-    let caller: string;
-    try {
-      caller = owner(c);
-    } catch (err) {
-      return errorResponse(c, err);
-    }
+    const caller = owner(c);
     const job = await deps.store.get(id);
     return job && job.owner === caller ? job : notFound(c, id);
   };
@@ -63,39 +57,35 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
   app.post("/jobs", submitHandler(deps));
 
   app.get("/jobs", async (c) => {
-    try {
-      // Without keys a tenant is whoever names it: a list would hand one
-      // tenant's job ids to anyone naming that tenant.
-      if (c.get("keyId") === undefined) {
-        throw new ForbiddenError("Listing jobs needs an API key", [{
-          field: "Authorization",
-          message: "Without API keys (FAAS_API_KEYS) jobs are read one at a time by id; " +
-            "send a key to list the jobs of your key and tenant",
-        }]);
-      }
-      const status = c.req.query("status") ?? "dead";
-      if (!STATUSES.includes(status as JobStatus)) {
-        throw new BadRequestError("Invalid request: check status", [
-          { field: "status", message: `Must be one of ${STATUSES.join(", ")}` },
-        ]);
-      }
-      const rawLimit = c.req.query("limit");
-      const limit = rawLimit === undefined ? DEFAULT_PAGE : Number(rawLimit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-        throw new BadRequestError("Invalid request: check limit", [
-          { field: "limit", message: `Must be an integer from 1 to ${MAX_PAGE}` },
-        ]);
-      }
-      const rawCursor = c.req.query("cursor");
-      const after = rawCursor === undefined ? undefined : decodeCursor(rawCursor);
-      const page = await deps.store.list(owner(c), status as JobStatus, limit, after);
-      return c.json({
-        jobs: page.jobs.map(summaryBody),
-        next: page.next ? encodeCursor(page.next) : null,
-      });
-    } catch (err) {
-      return errorResponse(c, err);
+    // Without keys a tenant is whoever names it: a list would hand one
+    // tenant's job ids to anyone naming that tenant.
+    if (c.get("keyId") === undefined) {
+      throw new ForbiddenError("Listing jobs needs an API key", [{
+        field: "Authorization",
+        message: "Without API keys (FAAS_API_KEYS) jobs are read one at a time by id; " +
+          "send a key to list the jobs of your key and tenant",
+      }]);
     }
+    const status = c.req.query("status") ?? "dead";
+    if (!STATUSES.includes(status as JobStatus)) {
+      throw new BadRequestError("Invalid request: check status", [
+        { field: "status", message: `Must be one of ${STATUSES.join(", ")}` },
+      ]);
+    }
+    const rawLimit = c.req.query("limit");
+    const limit = rawLimit === undefined ? DEFAULT_PAGE : Number(rawLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw new BadRequestError("Invalid request: check limit", [
+        { field: "limit", message: `Must be an integer from 1 to ${MAX_PAGE}` },
+      ]);
+    }
+    const rawCursor = c.req.query("cursor");
+    const after = rawCursor === undefined ? undefined : decodeCursor(rawCursor);
+    const page = await deps.store.list(owner(c), status as JobStatus, limit, after);
+    return c.json({
+      jobs: page.jobs.map(summaryBody),
+      next: page.next ? encodeCursor(page.next) : null,
+    });
   });
 
   app.get("/jobs/:id", async (c) => {
@@ -103,11 +93,10 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
     const raw = c.req.query("wait");
     const wait = raw === undefined ? 0 : Number(raw);
     if (!Number.isFinite(wait) || wait < 0 || wait > MAX_WAIT_S) {
-      return errorResponse(
-        c,
+      throw (
         new BadRequestError("Invalid request: check wait", [
           { field: "wait", message: `Must be a number of seconds from 0 to ${MAX_WAIT_S}` },
-        ]),
+        ])
       );
     }
     const found = await mine(c, id);
@@ -177,12 +166,8 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
       c.json({ error: `Job ${id} is ${job.status}; only dead jobs are retried` }, 409);
     if (job.status !== "dead") return refused();
     // A retry is another run: for the owner's storage budget and the key's runs.
-    try {
-      await checkBudget(deps, job.owner);
-      deps.chargeRuns(c, 1);
-    } catch (err) {
-      return errorResponse(c, err);
-    }
+    await checkBudget(deps, job.owner);
+    deps.chargeRuns(c, 1);
     if (!(await deps.runner.retry(id))) return refused();
     c.header("Location", `/jobs/${id}`);
     return c.json({ id, status: "queued" }, 202);

@@ -10,7 +10,6 @@ import type { Context } from "hono";
 import { BadRequestError, ConflictError, type FieldIssue, JobStorageFullError } from "../errors.ts";
 import { ownerOf } from "../jobs/owner.ts";
 import type { Job } from "../jobs/types.ts";
-import { errorResponse } from "./errors.ts";
 import type { JobsDeps } from "./jobs_deps.ts";
 import { type AppEnv, parseBody, type PreparedRun, prepareRun } from "./run_code.ts";
 import { quote } from "./run_request.ts";
@@ -20,97 +19,93 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 /** Builds the handler. */
 export function submitHandler(deps: JobsDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
-    try {
-      const body = parseBody(new Uint8Array(await c.req.arrayBuffer()));
-      const key = c.req.header("idempotency-key");
-      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-        throw new BadRequestError("Invalid request: check Idempotency-Key", [
-          { field: "Idempotency-Key", message: "Must be 1 to 200 printable ASCII characters" },
-        ]);
-      }
-      const batch = body !== null && typeof body === "object" && !Array.isArray(body) &&
-        "runs" in body;
-      const entries = batch ? (body as { runs: unknown }).runs : [body];
-      if (!Array.isArray(entries) || entries.length === 0 || entries.length > deps.maxBatch) {
-        throw new BadRequestError("Invalid request: check runs", [
-          { field: "runs", message: `Must be an array of 1 to ${deps.maxBatch} run requests` },
-        ]);
-      }
-      const header = (name: string) => c.req.header(name);
-      const keyId = c.get("keyId");
-      // Every entry is checked before any is queued; errors name the entry.
-      const issues: FieldIssue[] = [];
-      const runs: { prepared: PreparedRun; tenant: string | undefined }[] = [];
-      entries.forEach((entry, i) => {
-        try {
-          const prepared = prepareRun(entry, header, keyId, deps, batch ? `runs.${i}` : "");
-          // The tenant without the key's namespace: the owner adds the key.
-          runs.push({ prepared, tenant: prepared.tenant });
-        } catch (err) {
-          if (!(err instanceof BadRequestError)) throw err;
-          issues.push(...err.details);
-        }
-      });
-      if (!issues.length) {
-        const first = runs[0].tenant;
-        runs.forEach((run, i) => {
-          if (run.tenant === first) return;
-          issues.push({
-            field: `runs.${i}.tenant`,
-            message: `Must be the tenant of runs.0 (${
-              first === undefined ? "none" : quote(first)
-            }), not ${
-              run.tenant === undefined ? "none" : quote(run.tenant)
-            }: a batch belongs to one tenant; submit one batch per tenant`,
-          });
-        });
-      }
-      if (issues.length) {
-        const fields = [...new Set(issues.map((d) => d.field))].join(", ");
-        throw new BadRequestError(`Invalid request: check ${fields}`, issues);
-      }
-      const owner = ownerOf(keyId, runs[0].tenant);
-      // The same key again from the same owner: the jobs made the first
-      // time, if this is the same request; a different one is a conflict.
-      if (key !== undefined) {
-        const earlier = await earlierJobs(deps, owner, key, batch, runs.length);
-        if (earlier) {
-          const same = earlier.batch === batch && earlier.jobs.length === runs.length &&
-            earlier.jobs.every((job, i) => job && sameRun(job, runs[i].prepared));
-          if (!same) {
-            throw new ConflictError(
-              `Idempotency-Key ${quote(key)} was used for a different request`,
-              [{
-                field: "Idempotency-Key",
-                message: "Already used for another request by this caller; send a new key",
-              }],
-            );
-          }
-          return accepted(c, batch, earlier.jobs as Job[]);
-        }
-      }
-      await checkBudget(deps, owner);
-      // Each run of a batch counts toward the key's runs per minute.
-      deps.chargeRuns(c, runs.length);
-      const now = Date.now();
-      const jobs: Job[] = runs.map(({ prepared }, i) => ({
-        id: crypto.randomUUID(),
-        owner,
-        status: "queued",
-        attempts: 0,
-        run: {
-          request: prepared.request,
-          timeoutClamped: prepared.timeoutClamped,
-          ignoredFields: prepared.ignoredFields,
-        },
-        ...(key !== undefined && { idempotencyKey: batch ? `${key}#${i}` : key }),
-        createdAt: now,
-      }));
-      await deps.runner.submit(jobs);
-      return accepted(c, batch, jobs);
-    } catch (err) {
-      return errorResponse(c, err);
+    const body = parseBody(new Uint8Array(await c.req.arrayBuffer()));
+    const key = c.req.header("idempotency-key");
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new BadRequestError("Invalid request: check Idempotency-Key", [
+        { field: "Idempotency-Key", message: "Must be 1 to 200 printable ASCII characters" },
+      ]);
     }
+    const batch = body !== null && typeof body === "object" && !Array.isArray(body) &&
+      "runs" in body;
+    const entries = batch ? (body as { runs: unknown }).runs : [body];
+    if (!Array.isArray(entries) || entries.length === 0 || entries.length > deps.maxBatch) {
+      throw new BadRequestError("Invalid request: check runs", [
+        { field: "runs", message: `Must be an array of 1 to ${deps.maxBatch} run requests` },
+      ]);
+    }
+    const header = (name: string) => c.req.header(name);
+    const keyId = c.get("keyId");
+    // Every entry is checked before any is queued; errors name the entry.
+    const issues: FieldIssue[] = [];
+    const runs: { prepared: PreparedRun; tenant: string | undefined }[] = [];
+    entries.forEach((entry, i) => {
+      try {
+        const prepared = prepareRun(entry, header, keyId, deps, batch ? `runs.${i}` : "");
+        // The tenant without the key's namespace: the owner adds the key.
+        runs.push({ prepared, tenant: prepared.tenant });
+      } catch (err) {
+        if (!(err instanceof BadRequestError)) throw err;
+        issues.push(...err.details);
+      }
+    });
+    if (!issues.length) {
+      const first = runs[0].tenant;
+      runs.forEach((run, i) => {
+        if (run.tenant === first) return;
+        issues.push({
+          field: `runs.${i}.tenant`,
+          message: `Must be the tenant of runs.0 (${
+            first === undefined ? "none" : quote(first)
+          }), not ${
+            run.tenant === undefined ? "none" : quote(run.tenant)
+          }: a batch belongs to one tenant; submit one batch per tenant`,
+        });
+      });
+    }
+    if (issues.length) {
+      const fields = [...new Set(issues.map((d) => d.field))].join(", ");
+      throw new BadRequestError(`Invalid request: check ${fields}`, issues);
+    }
+    const owner = ownerOf(keyId, runs[0].tenant);
+    // The same key again from the same owner: the jobs made the first
+    // time, if this is the same request; a different one is a conflict.
+    if (key !== undefined) {
+      const earlier = await earlierJobs(deps, owner, key, batch, runs.length);
+      if (earlier) {
+        const same = earlier.batch === batch && earlier.jobs.length === runs.length &&
+          earlier.jobs.every((job, i) => job && sameRun(job, runs[i].prepared));
+        if (!same) {
+          throw new ConflictError(
+            `Idempotency-Key ${quote(key)} was used for a different request`,
+            [{
+              field: "Idempotency-Key",
+              message: "Already used for another request by this caller; send a new key",
+            }],
+          );
+        }
+        return accepted(c, batch, earlier.jobs as Job[]);
+      }
+    }
+    await checkBudget(deps, owner);
+    // Each run of a batch counts toward the key's runs per minute.
+    deps.chargeRuns(c, runs.length);
+    const now = Date.now();
+    const jobs: Job[] = runs.map(({ prepared }, i) => ({
+      id: crypto.randomUUID(),
+      owner,
+      status: "queued",
+      attempts: 0,
+      run: {
+        request: prepared.request,
+        timeoutClamped: prepared.timeoutClamped,
+        ignoredFields: prepared.ignoredFields,
+      },
+      ...(key !== undefined && { idempotencyKey: batch ? `${key}#${i}` : key }),
+      createdAt: now,
+    }));
+    await deps.runner.submit(jobs);
+    return accepted(c, batch, jobs);
   };
 }
 

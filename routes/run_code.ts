@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { Logger } from "../log.ts";
-import { BadRequestError, ClientGoneError, type FieldIssue } from "../errors.ts";
+import { BadRequestError, type FieldIssue } from "../errors.ts";
 import type { TenantSource } from "../config.ts";
 import { type HeaderReader, namespaced, requestTenant } from "./tenant.ts";
 import type { RunRequest, ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
@@ -11,10 +11,9 @@ import { EventQueue } from "./event_queue.ts";
 import type { PoolCounts } from "../sandbox/pool.ts";
 import { runRequestSchema } from "./run_request.ts";
 import { isolationKey, type IsolationMode } from "../sandbox/isolation_key.ts";
-import { toRunResponse } from "./run_response.ts";
+import { scheduledResponse } from "./run_response.ts";
 import type { RunResult } from "../sandbox/host.ts";
 import type { LogFields } from "../log.ts";
-import { errorResponse } from "./errors.ts";
 import type { RequestSpan } from "../tracing/tracer.ts";
 import { type AnswerPhases, serverTiming } from "./server_timing.ts";
 
@@ -159,82 +158,56 @@ export function runCodeHandler(deps: RunCodeDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
     const requestId = c.get("requestId");
     const arrivedAt = performance.now();
-    try {
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const prepared = prepareRun(
-        parseBody(bytes),
-        (name) => c.req.header(name),
-        c.get("keyId"),
-        deps,
-      );
-      const req = prepared.request;
-      const span = c.get("span");
-      const submittedAt = performance.now();
-      let phases: AnswerPhases | undefined;
-      const answer = (scheduled: ScheduledResult) => {
-        const { result, taskId, queueMs, via } = scheduled;
-        const resultAt = performance.now();
-        phases = {
-          parseMs: submittedAt - arrivedAt,
-          ...scheduled.phases,
-          execMs: result.durationMs,
-          replyMs: 0,
-        };
-        span.set({
-          "faas.language": req.language,
-          "faas.status": result.status,
-          "faas.task_id": taskId,
-          "faas.duration_ms": result.durationMs,
-        });
-        logRun(deps.logger, requestId, req.code, prepared.input, result, {
-          trace_id: span.context.traceId,
-          key_id: c.get("keyId"),
-          task_id: taskId,
-          language: req.language,
-          priority: req.priority,
-          timeout_ms: req.timeoutMs,
-          queue_ms: Math.round(queueMs * 1000) / 1000,
-          instance_source: via,
-        });
-        const body = toRunResponse(result, {
-          taskId,
-          language: req.language,
-          queueMs,
-          timeoutMs: req.timeoutMs,
-          timeoutClamped: prepared.timeoutClamped,
-          instanceSource: via,
-          pool: deps.poolCounts(),
-          ignoredFields: prepared.ignoredFields,
-        });
-        phases.replyMs = performance.now() - resultAt;
-        tracePhases(span, arrivedAt, phases, {
-          "faas.priority": req.priority,
-          "faas.instance_id": result.instanceId,
-          "faas.instance_source": via,
-        });
-        deps.onAnswered?.(req.language, phases);
-        return body;
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const prepared = prepareRun(
+      parseBody(bytes),
+      (name) => c.req.header(name),
+      c.get("keyId"),
+      deps,
+    );
+    const req = prepared.request;
+    const span = c.get("span");
+    const submittedAt = performance.now();
+    let phases: AnswerPhases | undefined;
+    const answer = (scheduled: ScheduledResult) => {
+      const { result, taskId, queueMs, via } = scheduled;
+      const resultAt = performance.now();
+      phases = {
+        parseMs: submittedAt - arrivedAt,
+        ...scheduled.phases,
+        execMs: result.durationMs,
+        replyMs: 0,
       };
-      if (wantsEvents(c.req.header("accept"))) return await streamRun(c, req, answer, deps);
-      const body = answer(await deps.scheduler.submit(req, c.req.raw.signal));
-      if (phases) c.header("Server-Timing", serverTiming(phases));
-      return c.json(body);
-    } catch (err) {
-      // Nobody is listening; answer something small for the log.
-      if (err instanceof ClientGoneError) {
-        deps.logger.info("run dropped: client disconnected", { request_id: requestId });
-        return c.body(null, 499 as 400);
-      }
-      const res = errorResponse(c, err);
-      const level = res.status >= 500 ? "warn" : "debug";
-      deps.logger[level]("run refused", {
-        request_id: requestId,
-        trace_id: c.get("span")?.context.traceId,
-        http_status: res.status,
-        reason: (err as Error).message,
+      span.set({
+        "faas.language": req.language,
+        "faas.status": result.status,
+        "faas.task_id": taskId,
+        "faas.duration_ms": result.durationMs,
       });
-      return res;
-    }
+      logRun(deps.logger, requestId, req.code, prepared.input, result, {
+        trace_id: span.context.traceId,
+        key_id: c.get("keyId"),
+        task_id: taskId,
+        language: req.language,
+        priority: req.priority,
+        timeout_ms: req.timeoutMs,
+        queue_ms: Math.round(queueMs * 1000) / 1000,
+        instance_source: via,
+      });
+      const body = scheduledResponse(prepared, scheduled, deps.poolCounts());
+      phases.replyMs = performance.now() - resultAt;
+      tracePhases(span, arrivedAt, phases, {
+        "faas.priority": req.priority,
+        "faas.instance_id": result.instanceId,
+        "faas.instance_source": via,
+      });
+      deps.onAnswered?.(req.language, phases);
+      return body;
+    };
+    if (wantsEvents(c.req.header("accept"))) return await streamRun(c, req, answer, deps);
+    const body = answer(await deps.scheduler.submit(req, c.req.raw.signal));
+    if (phases) c.header("Server-Timing", serverTiming(phases));
+    return c.json(body);
   };
 }
 

@@ -4,6 +4,7 @@ import type { Placement, PoolCounts } from "../sandbox/pool.ts";
 import type { Language } from "../sandbox/protocol.ts";
 import type { z } from "zod";
 import type { runResponseSchema } from "./schemas.ts";
+import type { RunRequest, ScheduledResult } from "../scheduler/scheduler.ts";
 
 const START = "__COZE_RETURN_VAL_START__";
 const END = "__COZE_RETURN_VAL_END__";
@@ -189,4 +190,32 @@ export function toRunResponse(result: RunResult, ctx: ResponseContext): RunRespo
   };
   if (result.error) body.error = result.error;
   return body;
+}
+
+/** A run as it was asked for: what the response repeats of the request. */
+export interface AskedRun {
+  request: Pick<RunRequest, "language" | "timeoutMs">;
+  timeoutClamped: boolean;
+  ignoredFields: string[];
+}
+
+/**
+ * The response body of a scheduled run: the one builder behind
+ * `/run_code`'s answers and jobs' results.
+ */
+export function scheduledResponse(
+  asked: AskedRun,
+  scheduled: ScheduledResult,
+  pool: PoolCounts,
+): RunResponse {
+  return toRunResponse(scheduled.result, {
+    taskId: scheduled.taskId,
+    language: asked.request.language,
+    queueMs: scheduled.queueMs,
+    timeoutMs: asked.request.timeoutMs,
+    timeoutClamped: asked.timeoutClamped,
+    instanceSource: scheduled.via,
+    pool,
+    ignoredFields: asked.ignoredFields,
+  });
 }
