@@ -16,6 +16,7 @@ import { PYTHON_HARNESS } from "./python_harness.ts";
 import { PYTHON_PRELOAD } from "./python_preload.ts";
 import type { NativeInstall } from "../sandbox/native_install.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
+import { loadFromSnapshot } from "./pyodide_fast_load.ts";
 import {
   type InitMessage,
   keepWorkerAlive,
@@ -155,7 +156,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   // ~0.15 s); without one the worker does it all, and may make a snapshot.
   let pyodide: PyodideAPI;
   try {
-    pyodide = await instantiatingWith(
+    pyodide = await fastRestore(init) ?? await instantiatingWith(
       init.wasmModule,
       () =>
         init.snapshot
@@ -180,10 +181,12 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   // Free the 30 MB snapshot now: detaching releases its memory at once,
   // where dropping the reference would leave it to a GC an idle worker
   // may never run.
+  // The host's shared copy is only dropped.
   if (init.snapshot) {
     const snap = init.snapshot as Uint8Array;
-    (snap.buffer as ArrayBuffer).transfer(0);
+    if (snap.buffer instanceof ArrayBuffer) snap.buffer.transfer(0);
     init.snapshot = undefined;
+    init.snapshotRanges = undefined;
   }
   if (init.makeSnapshot) {
     const bytes = (pyodide as unknown as { makeMemorySnapshot(): Uint8Array }).makeMemorySnapshot();
@@ -410,6 +413,29 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   post({ t: "ready" });
   parkUntilNeeded(gate);
 };
+
+/**
+ * Restores the snapshot through pyodide_fast_load.ts when the host vouched
+ * for the build (`init.fastLoad`); undefined, after a log line, when that
+ * fails, and the caller loads the stock way.
+ */
+async function fastRestore(init: InitMessage): Promise<PyodideAPI | undefined> {
+  if (!init.fastLoad || !init.snapshot || !init.wasmModule) return undefined;
+  try {
+    return await loadFromSnapshot({
+      indexURL: init.indexURL,
+      snapshot: init.snapshot,
+      ranges: init.snapshotRanges,
+      wasmModule: init.wasmModule,
+    });
+  } catch (e) {
+    console.error(`Fast Pyodide restore failed, loading the stock way: ${e}`);
+    // The stock loader keeps the snapshot where runs can reach it: never
+    // the host's shared copy.
+    if (init.snapshot.buffer instanceof SharedArrayBuffer) init.snapshot = init.snapshot.slice();
+    return undefined;
+  }
+}
 
 class StoppedError extends Error {}
 class CompileError extends Error {}
