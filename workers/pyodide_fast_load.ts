@@ -258,7 +258,7 @@ export async function loadFromSnapshot(options: FastLoadOptions): Promise<Pyodid
   const factory = (await import(glue.href)).default as (
     s: Settings,
   ) => Promise<Emscripten>;
-  const module = await withoutProcess(() => factory(settings));
+  const module = await withThunkCache(() => withoutProcess(() => factory(settings)));
   if (settings.exitCode !== undefined) throw new module.ExitStatus(settings.exitCode);
   const api = module.API;
   if (api.version !== FAST_LOAD_VERSION) throw new Error(`Pyodide version ${api.version}`);
@@ -303,6 +303,36 @@ function installStdlib(stdlib: Promise<Uint8Array>) {
       m.removeRunDependency("install-stdlib");
     }
   };
+}
+
+/**
+ * Runs `load` with `new WebAssembly.Module` answering repeated small
+ * modules from a cache: the dynamic linker compiles one tiny module per JS
+ * function it puts in the table (~260 at start), all alike but for their
+ * signature.
+ */
+async function withThunkCache<T>(load: () => Promise<T>): Promise<T> {
+  const original = WebAssembly.Module;
+  const cache = new Map<string, WebAssembly.Module>();
+  WebAssembly.Module = new Proxy(original, {
+    construct(target, args: [BufferSource], newTarget) {
+      const [bytes] = args;
+      if (
+        !(bytes instanceof Uint8Array) || bytes.length > 256 || newTarget !== WebAssembly.Module
+      ) {
+        return Reflect.construct(target, args, newTarget);
+      }
+      const key = bytes.join(",");
+      let module = cache.get(key);
+      if (!module) cache.set(key, module = new target(bytes));
+      return module;
+    },
+  });
+  try {
+    return await load();
+  } finally {
+    WebAssembly.Module = original;
+  }
 }
 
 /**
