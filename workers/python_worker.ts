@@ -67,8 +67,12 @@ async function loadPrepared(
     }
   }
   pyodide.FS.mkdirTree(HOME);
+  // Probed once here: instances restored from the snapshot read it from the
+  // harness rather than probing again.
+  const tagOffset = new ClassGuard(pyodide).offset;
   pyodide.runPython(
     `import sys, types\n_m = types.ModuleType("_faas_harness")\nexec(_src, _m.__dict__)\n` +
+      `_m._class_tag_offset = ${tagOffset}\n` +
       `sys.modules["_faas_harness"] = _m\n_m.prepare(${JSON.stringify(HOME)})`,
     { globals: pyodide.toPy({ _src: PYTHON_HARNESS }) },
   );
@@ -121,6 +125,8 @@ function installNative(pyodide: PyodideAPI, native: NativeInstall, check: boolea
 }
 
 interface Harness {
+  /** The class guard's tag offset, as probed when the snapshot was made. */
+  _class_tag_offset?: number;
   connect(wait: unknown, interrupted: unknown): void;
   compile_source(source: string): unknown;
   start(code: PyProxyLike | null, input: string, stdin: string): PyProxyLike;
@@ -229,7 +235,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     },
     () => Atomics.load(ctl, 2) === -1,
   );
-  const guard = new ClassGuard(pyodide);
+  const guard = new ClassGuard(pyodide, harness._class_tag_offset);
   const ids = harness.class_ids();
   guard.track(ids.toJs() as number[]);
   ids.destroy();
