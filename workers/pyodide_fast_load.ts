@@ -217,6 +217,8 @@ export async function loadFromSnapshot(options: FastLoadOptions): Promise<Pyodid
   };
   const { memory, extra } = parseSnapshot(options.snapshot);
   const { wasmModule } = options;
+  let failLoad!: (reason: unknown) => void;
+  const linkFailed = new Promise<never>((_, reject) => failLoad = reject);
   const API: Record<string, unknown> = { config, runtimeEnv: RUNTIME_ENV };
   API.lockFilePromise = Promise.resolve(lockFile);
   const settings: Settings = {
@@ -245,9 +247,11 @@ export async function loadFromSnapshot(options: FastLoadOptions): Promise<Pyodid
       receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void,
     ) {
       Object.assign(imports.env as Record<string, unknown>, jsvErrorImports());
+      // The glue only logs a failure here and never settles: the load
+      // fails instead, and the caller falls back.
       WebAssembly.instantiate(wasmModule, imports).then(
         (instance) => receive(instance, wasmModule),
-      );
+      ).catch(failLoad);
       return {};
     },
     noInitialRun: true,
@@ -258,7 +262,9 @@ export async function loadFromSnapshot(options: FastLoadOptions): Promise<Pyodid
   const factory = (await import(glue.href)).default as (
     s: Settings,
   ) => Promise<Emscripten>;
-  const module = await withThunkCache(() => withoutProcess(() => factory(settings)));
+  const module = await withThunkCache(() =>
+    Promise.race([withoutProcess(() => factory(settings)), linkFailed])
+  );
   if (settings.exitCode !== undefined) throw new module.ExitStatus(settings.exitCode);
   const api = module.API;
   if (api.version !== FAST_LOAD_VERSION) throw new Error(`Pyodide version ${api.version}`);
