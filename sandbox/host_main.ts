@@ -28,6 +28,7 @@ import {
 } from "../workers/worker_common.ts";
 import { PYODIDE_FILES } from "./pyodide_files.ts";
 import type { NativeInstall } from "./native_install.ts";
+import { FAST_LOAD_PINS, nonZeroRanges, snapshotMemory } from "../workers/pyodide_fast_load.ts";
 
 const [socketPath, token, runtime, memoryMb, pyodideDir, snapshotPath, packagesPath, nativePath] =
   Deno.args as [
@@ -62,6 +63,12 @@ let snapshot: Uint8Array | undefined;
 let packagesZip: Uint8Array | undefined;
 let native: NativeInstall | undefined;
 let wasmModule: WebAssembly.Module | undefined;
+/**
+ * Set when workers restore `snapshot` with pyodide_fast_load.ts: the
+ * snapshot is then one shared copy they only read, and these are its
+ * non-zero pages.
+ */
+let snapshotRanges: Uint32Array | undefined;
 try {
   // Real paths: permissions given by a symlinked path do not match.
   readable = runtime === "python"
@@ -77,6 +84,10 @@ try {
   // Compiled once; every worker of this process shares the code.
   if (runtime === "python") {
     wasmModule = await WebAssembly.compile(await Deno.readFile(`${pyodideDir}/pyodide.asm.wasm`));
+  }
+  if (runtime === "python" && snapshot) {
+    const shared = await sharedSnapshot(pyodideDir, snapshot);
+    if (shared) ({ snapshot, ranges: snapshotRanges } = shared);
   }
 } catch (err) {
   // One line: the server reports the last line of a host's stderr.
@@ -158,7 +169,9 @@ function spawn(wid: number): void {
     }
   };
   // Copies, not shared memory: a run may write to its instance's files.
-  const copy = snapshot?.slice();
+  // The fast restore only reads the snapshot and keeps no reference to
+  // it: that one is shared.
+  const copy = snapshotRanges ? snapshot : snapshot?.slice();
   const packages = packagesZip?.slice();
   worker.postMessage({
     port: channel.port2,
@@ -170,7 +183,46 @@ function spawn(wid: number): void {
     packagesZip: packages,
     native,
     wasmModule,
-  }, [channel.port2, ...[copy, packages].filter((b) => b !== undefined).map((b) => b.buffer)]);
+    fastLoad: snapshotRanges !== undefined,
+    snapshotRanges,
+  }, [
+    channel.port2,
+    ...[snapshotRanges ? undefined : copy, packages].filter((b) => b !== undefined).map((b) =>
+      b.buffer as ArrayBuffer
+    ),
+  ]);
+}
+
+/**
+ * The snapshot as one copy in shared memory, with its non-zero pages, when
+ * Pyodide's glue is the build pyodide_fast_load.ts was written for;
+ * undefined (after a line on stderr) when it is not.
+ */
+async function sharedSnapshot(
+  dir: string,
+  bytes: Uint8Array,
+): Promise<{ snapshot: Uint8Array; ranges: Uint32Array } | undefined> {
+  for (const [file, pin] of Object.entries(FAST_LOAD_PINS)) {
+    let hex = "";
+    try {
+      const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(`${dir}/${file}`));
+      hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+    } catch {
+      // Reported below as a mismatch.
+    }
+    if (hex !== pin) {
+      console.error(`Pyodide's ${file} is not the pinned build: restoring the stock way`);
+      return undefined;
+    }
+  }
+  const memory = snapshotMemory(bytes);
+  if (!memory) return undefined;
+  const ranges = nonZeroRanges(memory);
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  shared.set(bytes);
+  // Freed now: an idle host may never collect it.
+  (bytes.buffer as ArrayBuffer).transfer(0);
+  return { snapshot: shared, ranges };
 }
 
 function drop(wid: number): void {

@@ -169,9 +169,11 @@ return new Error().stack[0].length`,
         const { status, body } = await server.run({ language: "python", code, timeout: 5000 });
         assert.equal(status, 200);
         assertContained(body, name);
-        assert.notEqual(
-          body.metadata.status,
-          "success",
+        // os.system may also answer -1 (no command was run), as it does
+        // on Pyodide's browser path; on its Node path it fails the run.
+        const refused = name === "os.system" && body.output.stdout.trim() === "-1";
+        assert.ok(
+          body.metadata.status !== "success" || refused,
           `${name} succeeded: ${body.output.stdout}`,
         );
       });

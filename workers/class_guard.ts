@@ -31,11 +31,18 @@ export class ClassGuard {
   #ids: number[] = [];
   #tags = new Uint32Array(0);
 
-  /** Finds the tag offset with a probe class; throws if it is ambiguous. */
-  constructor(pyodide: PyodideAPI) {
+  /**
+   * Finds the tag offset with a probe class (throws if it is ambiguous),
+   * unless `knownOffset` gives what an earlier probe of the same build found.
+   */
+  constructor(pyodide: PyodideAPI, knownOffset?: number) {
     this.#module = (pyodide as unknown as { _module: EmscriptenHeap })._module;
     if (!(this.#module?.HEAPU32 instanceof Uint32Array)) {
       throw new Error("Pyodide build without HEAPU32: class guard unavailable");
+    }
+    if (typeof knownOffset === "number" && Number.isInteger(knownOffset) && knownOffset > 0) {
+      this.#offset = knownOffset;
+      return;
     }
     const scope = pyodide.toPy({});
     pyodide.runPython(PROBE, { globals: scope });
@@ -54,6 +61,11 @@ export class ClassGuard {
       throw new Error(`Cannot locate the type version tag (candidates: ${offsets})`);
     }
     this.#offset = offsets[0];
+  }
+
+  /** The tag's offset inside a type object. */
+  get offset(): number {
+    return this.#offset;
   }
 
   #word(address: number): number {

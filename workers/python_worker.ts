@@ -16,6 +16,7 @@ import { PYTHON_HARNESS } from "./python_harness.ts";
 import { PYTHON_PRELOAD } from "./python_preload.ts";
 import type { NativeInstall } from "../sandbox/native_install.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
+import { loadFromSnapshot } from "./pyodide_fast_load.ts";
 import {
   type InitMessage,
   keepWorkerAlive,
@@ -66,8 +67,12 @@ async function loadPrepared(
     }
   }
   pyodide.FS.mkdirTree(HOME);
+  // Probed once here: instances restored from the snapshot read it from the
+  // harness rather than probing again.
+  const tagOffset = new ClassGuard(pyodide).offset;
   pyodide.runPython(
     `import sys, types\n_m = types.ModuleType("_faas_harness")\nexec(_src, _m.__dict__)\n` +
+      `_m._class_tag_offset = ${tagOffset}\n` +
       `sys.modules["_faas_harness"] = _m\n_m.prepare(${JSON.stringify(HOME)})`,
     { globals: pyodide.toPy({ _src: PYTHON_HARNESS }) },
   );
@@ -120,6 +125,8 @@ function installNative(pyodide: PyodideAPI, native: NativeInstall, check: boolea
 }
 
 interface Harness {
+  /** The class guard's tag offset, as probed when the snapshot was made. */
+  _class_tag_offset?: number;
   connect(wait: unknown, interrupted: unknown): void;
   compile_source(source: string): unknown;
   start(code: PyProxyLike | null, input: string, stdin: string): PyProxyLike;
@@ -155,7 +162,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   // ~0.15 s); without one the worker does it all, and may make a snapshot.
   let pyodide: PyodideAPI;
   try {
-    pyodide = await instantiatingWith(
+    pyodide = await fastRestore(init) ?? await instantiatingWith(
       init.wasmModule,
       () =>
         init.snapshot
@@ -180,10 +187,12 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   // Free the 30 MB snapshot now: detaching releases its memory at once,
   // where dropping the reference would leave it to a GC an idle worker
   // may never run.
+  // The host's shared copy is only dropped.
   if (init.snapshot) {
     const snap = init.snapshot as Uint8Array;
-    (snap.buffer as ArrayBuffer).transfer(0);
+    if (snap.buffer instanceof ArrayBuffer) snap.buffer.transfer(0);
     init.snapshot = undefined;
+    init.snapshotRanges = undefined;
   }
   if (init.makeSnapshot) {
     const bytes = (pyodide as unknown as { makeMemorySnapshot(): Uint8Array }).makeMemorySnapshot();
@@ -233,7 +242,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     },
     () => Atomics.load(ctl, 2) === -1,
   );
-  const guard = new ClassGuard(pyodide);
+  const guard = new ClassGuard(pyodide, harness._class_tag_offset);
   const ids = harness.class_ids();
   guard.track(ids.toJs() as number[]);
   ids.destroy();
@@ -418,6 +427,29 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   post({ t: "ready" });
   parkUntilNeeded(gate);
 };
+
+/**
+ * Restores the snapshot through pyodide_fast_load.ts when the host vouched
+ * for the build (`init.fastLoad`); undefined, after a log line, when that
+ * fails, and the caller loads the stock way.
+ */
+async function fastRestore(init: InitMessage): Promise<PyodideAPI | undefined> {
+  if (!init.fastLoad || !init.snapshot || !init.wasmModule) return undefined;
+  try {
+    return await loadFromSnapshot({
+      indexURL: init.indexURL,
+      snapshot: init.snapshot,
+      ranges: init.snapshotRanges,
+      wasmModule: init.wasmModule,
+    });
+  } catch (e) {
+    console.error(`Fast Pyodide restore failed, loading the stock way: ${e}`);
+    // The stock loader keeps the snapshot where runs can reach it: never
+    // the host's shared copy.
+    if (init.snapshot.buffer instanceof SharedArrayBuffer) init.snapshot = init.snapshot.slice();
+    return undefined;
+  }
+}
 
 class StoppedError extends Error {}
 class CompileError extends Error {}

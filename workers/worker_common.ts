@@ -40,6 +40,16 @@ export interface InitMessage {
   memoryLimitBytes: number;
   /** Pyodide's wasm, compiled once by the host and shared (Python workers). */
   wasmModule?: WebAssembly.Module;
+  /**
+   * Restore `snapshot` with pyodide_fast_load.ts: the host checked that
+   * Pyodide's files are the build it was written for (Python workers).
+   */
+  fastLoad?: boolean;
+  /**
+   * With `fastLoad`: the snapshot's non-zero pages. `snapshot` is then the
+   * host's one copy in shared memory, which the worker only reads.
+   */
+  snapshotRanges?: Uint32Array;
   /** A memory snapshot to start from instead of loading (Python workers). */
   snapshot?: Uint8Array;
   /** Make a memory snapshot, post it and stop (Python workers). */
