@@ -36,7 +36,7 @@ RUN deno install --frozen
 COPY --from=packages /python-packages /app/python-packages
 # The Python memory snapshot depends only on the sandbox and worker code (and
 # the packages): it gets a layer of its own, so other code changes reuse it.
-COPY config.ts config_keys.ts log.ts ./
+COPY config.ts config_keys.ts container_limits.ts container_sizing.ts log.ts ./
 COPY routes/run_request.ts routes/
 COPY scheduler/priority_queue.ts scheduler/
 COPY sandbox/ sandbox/

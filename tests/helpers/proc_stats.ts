@@ -24,12 +24,23 @@ function readProc(pid: number): ProcSample | undefined {
   }
 }
 
+/**
+ * Every process's id: from /proc's listing, or from `ps` where listing /proc
+ * is not allowed (Deno lists it only with all permissions).
+ */
+function allPids(): number[] {
+  try {
+    return [...Deno.readDirSync("/proc")].map((e) => Number(e.name)).filter(Number.isInteger);
+  } catch {
+    const out = new Deno.Command("ps", { args: ["-e", "-o", "pid="] }).outputSync();
+    return new TextDecoder().decode(out.stdout).split("\n").map(Number).filter((n) => n > 0);
+  }
+}
+
 /** Every process under `root`, `root` included, with its stats. */
 export function processTree(root: number): Map<number, ProcSample> {
   const all = new Map<number, ProcSample>();
-  for (const entry of Deno.readDirSync("/proc")) {
-    const pid = Number(entry.name);
-    if (!Number.isInteger(pid)) continue;
+  for (const pid of allPids()) {
     const sample = readProc(pid);
     if (sample) all.set(pid, sample);
   }
