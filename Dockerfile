@@ -34,21 +34,22 @@ ENV DENO_DIR=/app/.deno \
 COPY deno.json deno.lock ./
 RUN deno install --frozen
 COPY --from=packages /python-packages /app/python-packages
-# The Python memory snapshot depends only on the sandbox and worker code (and
-# the packages): it gets a layer of its own, so other code changes reuse it.
-COPY config.ts config_keys.ts container_limits.ts container_sizing.ts log.ts ./
-COPY routes/run_request.ts routes/
-COPY scheduler/priority_queue.ts scheduler/
-COPY sandbox/ sandbox/
+# The Python memory snapshot depends only on the configuration, the Python
+# packaging, the workers and the protocol they speak (and the packages): it
+# gets a layer of its own, so other code changes reuse it.
+COPY config/ config/
+COPY core/ core/
+COPY protocol/ protocol/
+COPY python/ python/
 COPY workers/ workers/
-RUN deno run --no-prompt --allow-env --allow-read --allow-write sandbox/snapshot_main.ts
+RUN deno run --no-prompt --allow-env --allow-read --allow-write python/snapshot_main.ts
 COPY . .
 # Compile every entry point into the cache (at run time the service runs with
 # --cached-only and needs no network) and check the snapshot is cached (in
 # node_modules/.cache/faas: a container is ready in about a second instead of
 # making it at each start; a bad package failed the build above).
 RUN deno task install \
- && deno cache main.ts sandbox/host_main.ts workers/python_worker.ts workers/js_worker.ts \
+ && deno cache main.ts host/host_main.ts workers/python_worker.ts workers/js_worker.ts \
  && deno task snapshot \
  && chown -R root:root /app && chmod -R a+rX /app \
  && mkdir -p /app/data && chown deno:deno /app/data

@@ -5,17 +5,17 @@
  * SIGTERM/SIGINT drain in-flight runs, stop the hosts and exit 0. SIGHUP
  * reloads the API keys file and drops no run.
  */
-import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { createService, type Service } from "./service.ts";
-import { loadKeys } from "./config_keys.ts";
-import { watchLauncher } from "./orphan_watch.ts";
+import { type Config, ConfigError, loadConfig } from "./config/config.ts";
+import { createService, type Service } from "./service/service.ts";
+import { loadKeys } from "./config/config_keys.ts";
+import { watchLauncher } from "./service/orphan_watch.ts";
 import { openJobStore } from "./jobs/open_store.ts";
 import {
   PackageError,
   preparePythonPackages,
   type PythonPackages,
-} from "./sandbox/python_packages.ts";
-import { missingPyodideFiles, resolvePyodideDir } from "./sandbox/pyodide_files.ts";
+} from "./python/python_packages.ts";
+import { missingPyodideFiles, resolvePyodideDir } from "./protocol/pyodide_files.ts";
 
 function fail(message: string): never {
   console.error(message);

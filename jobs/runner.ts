@@ -9,7 +9,12 @@
  * once the run reached a sandbox: a job claimed and then lost (the service
  * killed, a lease run out) before that has not used one.
  */
-import { CancelledError, ClientGoneError, QueueFullError, UnavailableError } from "../errors.ts";
+import {
+  CancelledError,
+  ClientGoneError,
+  QueueFullError,
+  UnavailableError,
+} from "../core/errors.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import type { ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
 import type {

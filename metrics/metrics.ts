@@ -8,7 +8,7 @@ import client from "prom-client";
 import { cpuSeconds, rssBytes, startTimeSeconds } from "./process_stats.ts";
 import { PRIORITIES, type Priority } from "../scheduler/priority_queue.ts";
 import type { InstanceCounts, PoolCounts } from "../sandbox/pool.ts";
-import type { Runtime } from "../sandbox/protocol.ts";
+import type { Runtime } from "../protocol/host_messages.ts";
 
 /** Live state the gauges read at scrape time. */
 export interface MetricsSources {

@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { homeHandler } from "./home.ts";
-import { ClientGoneError, PayloadTooLargeError } from "../errors.ts";
+import { ClientGoneError, PayloadTooLargeError } from "../core/errors.ts";
 import { methodLabel, type Metrics } from "../metrics/metrics.ts";
 import { errorResponse } from "./errors.ts";
 import { apiKeyAuth, type ApiKeyRing, chargeRuns } from "./auth.ts";
@@ -13,7 +13,7 @@ import type { KeyUsage } from "../scheduler/key_usage.ts";
 import { DOCS_PAGE, loadDocsAssets } from "./docs_page.ts";
 import { openApiDocument } from "./openapi.ts";
 import { healthRoutes, type HealthSources } from "./health.ts";
-import type { RuntimeInfo } from "../sandbox/runtimes.ts";
+import type { RuntimeInfo } from "./runtimes.ts";
 import type { RequestTracer } from "../tracing/tracer.ts";
 import { jobRoutes, type JobsDeps } from "./jobs.ts";
 import { formatTraceparent, parseTraceparent } from "../tracing/trace_context.ts";

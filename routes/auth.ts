@@ -6,10 +6,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./run_code.ts";
-import { KeyLimitError } from "../errors.ts";
+import { KeyLimitError } from "../core/errors.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import { errorResponse } from "./errors.ts";
-export { loadKeys } from "../config_keys.ts";
+export { loadKeys } from "../config/config_keys.ts";
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 

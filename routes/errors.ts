@@ -11,7 +11,7 @@ import {
   QueueFullError,
   QueueTimeoutError,
   UnavailableError,
-} from "../errors.ts";
+} from "../core/errors.ts";
 
 /** Body of every error response. */
 export interface ErrorBody {

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { SchedulerStats } from "../scheduler/scheduler.ts";
 import type { InstanceCounts, PoolCounts } from "../sandbox/pool.ts";
-import type { Runtime } from "../sandbox/protocol.ts";
+import type { Runtime } from "../protocol/host_messages.ts";
 
 /** Overall state the health route reports. */
 export type HealthStatus = "healthy" | "degraded" | "starting" | "draining";

@@ -1,5 +1,5 @@
 /** The JSON forms of jobs, and the listing cursor, for the jobs API. */
-import { BadRequestError } from "../errors.ts";
+import { BadRequestError } from "../core/errors.ts";
 import type { AttemptRecord, Job, JobCursor, JobSummary } from "../jobs/types.ts";
 
 const iso = (ms?: number) => ms === undefined ? null : new Date(ms).toISOString();

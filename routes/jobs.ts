@@ -15,7 +15,7 @@
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { EventQueue } from "./event_queue.ts";
-import { BadRequestError, ForbiddenError } from "../errors.ts";
+import { BadRequestError, ForbiddenError } from "../core/errors.ts";
 import { ownerOf } from "../jobs/owner.ts";
 import { isFinished } from "../jobs/runner.ts";
 import type { Job, JobStatus } from "../jobs/types.ts";

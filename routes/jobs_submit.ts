@@ -7,7 +7,12 @@
  * owners, so one Idempotency-Key and one budget cover the whole batch.
  */
 import type { Context } from "hono";
-import { BadRequestError, ConflictError, type FieldIssue, JobStorageFullError } from "../errors.ts";
+import {
+  BadRequestError,
+  ConflictError,
+  type FieldIssue,
+  JobStorageFullError,
+} from "../core/errors.ts";
 import { ownerOf } from "../jobs/owner.ts";
 import type { Job } from "../jobs/types.ts";
 import type { JobsDeps } from "./jobs_deps.ts";

@@ -1,19 +1,19 @@
 /** `POST /run_code`: validate, schedule, answer. */
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
-import type { Logger } from "../log.ts";
-import { BadRequestError, type FieldIssue } from "../errors.ts";
-import type { TenantSource } from "../config.ts";
+import type { Logger } from "../core/log.ts";
+import { BadRequestError, type FieldIssue } from "../core/errors.ts";
+import type { TenantSource } from "../config/config.ts";
 import { type HeaderReader, namespaced, requestTenant } from "./tenant.ts";
 import type { RunRequest, ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
 import { streamSSE } from "hono/streaming";
 import { EventQueue } from "./event_queue.ts";
 import type { PoolCounts } from "../sandbox/pool.ts";
 import { runRequestSchema } from "./run_request.ts";
-import { isolationKey, type IsolationMode } from "../sandbox/isolation_key.ts";
+import { isolationKey, type IsolationMode } from "../core/isolation_key.ts";
 import { scheduledResponse } from "./run_response.ts";
 import type { RunResult } from "../sandbox/host.ts";
-import type { LogFields } from "../log.ts";
+import type { LogFields } from "../core/log.ts";
 import type { RequestSpan } from "../tracing/tracer.ts";
 import { type AnswerPhases, serverTiming } from "./server_timing.ts";
 

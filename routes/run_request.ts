@@ -1,6 +1,6 @@
 /** The `/run_code` request body: schema, aliases and defaults. */
 import { z } from "zod";
-import type { Language } from "../sandbox/protocol.ts";
+import type { Language } from "../protocol/host_messages.ts";
 import { PRIORITIES, type Priority } from "../scheduler/priority_queue.ts";
 
 /** A value for an error message: quoted, and cut when long. */

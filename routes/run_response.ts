@@ -1,7 +1,7 @@
 /** Shapes a finished run into the `/run_code` response body. */
 import type { RunResult } from "../sandbox/host.ts";
 import type { Placement, PoolCounts } from "../sandbox/pool.ts";
-import type { Language } from "../sandbox/protocol.ts";
+import type { Language } from "../protocol/host_messages.ts";
 import type { z } from "zod";
 import type { runResponseSchema } from "./schemas.ts";
 import type { RunRequest, ScheduledResult } from "../scheduler/scheduler.ts";

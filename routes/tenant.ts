@@ -6,8 +6,8 @@
  * service. Whatever else the request says about its tenant must agree with
  * the trusted source, or it is refused naming the field.
  */
-import { BadRequestError, ForbiddenError } from "../errors.ts";
-import type { TenantSource } from "../config.ts";
+import { BadRequestError, ForbiddenError } from "../core/errors.ts";
+import type { TenantSource } from "../config/config.ts";
 import { quote, TENANT_PATTERN } from "./run_request.ts";
 
 /** The header a caller may name its tenant with when no other source is set. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { BadRequestError, ForbiddenError } from "../errors.ts";
-import type { TenantSource } from "../config.ts";
+import { BadRequestError, ForbiddenError } from "../core/errors.ts";
+import type { TenantSource } from "../config/config.ts";
 import { namespaced, requestTenant } from "./tenant.ts";
 
 const headers = (h: Record<string, string>) => (name: string) =>

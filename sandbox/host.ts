@@ -13,84 +13,26 @@ import {
   type Runtime,
   type StopReason,
   V8_OOM_EXIT_CODE,
-} from "./protocol.ts";
+} from "../protocol/host_messages.ts";
 import { Instance } from "./instance.ts";
-import type { HostConnection, SocketHub } from "./socket_hub.ts";
+import type { HostConnection } from "./socket_hub.ts";
 import { createHostDenoDir, removeHostDenoDir, sharedDenoDir } from "./host_deno_dir.ts";
+import { hostCommand } from "./host_command.ts";
+import type { ExitReason, HostSettings, HostState, RunResult } from "./host_types.ts";
+import { lostRun, type PendingRun, stopError, timeoutError } from "./lost_runs.ts";
+export { HOST_V8_FLAGS } from "./host_command.ts";
+export type { ExitReason, HostSettings, HostState, RunResult } from "./host_types.ts";
 
-/** What every host needs to start. */
-export interface HostSettings {
-  hub: SocketHub;
-  /** Memory cap per run, MiB. */
-  memoryLimitMb: number;
-  /** How long a soft stop may take before the host is killed, ms. */
-  killGraceMs: number;
-  /** How long a host or worker may take to become ready, ms. */
-  startTimeoutMs: number;
-  /** Directory with Pyodide's files. */
-  pyodideDir: string;
-  /** The deno.json the host runs with. */
-  configPath: string;
-  /** Pyodide memory snapshot Python workers start from, when there is one. */
-  pythonSnapshot?: string;
-  /**
-   * Called when `pythonSnapshot` is gone from disk; the host then loads
-   * Pyodide itself (slower) while the owner makes the snapshot again.
-   */
-  onSnapshotMissing?: (path: string) => void;
-  /** The installed pure-Python packages' zip, when there are any. */
-  pythonPackagesZip?: string;
-  /** The compiled packages each Python instance installs at start (native_install.ts). */
-  pythonNativeZip?: string;
-  /** The `DENO_DIR` whose module caches hosts link to (default: this process's). */
-  denoDir?: string;
-}
+/** An instance as the server's pools hold it: with its host. */
+export type HostedInstance = Instance<Host>;
 
-/**
- * V8 flags of every host, besides its heap limit. No code can be compiled
- * from strings in a worker's own realm (run contexts allow it), so code
- * that reaches that realm cannot write an `import()`; flags cannot change
- * once the host is up.
- */
-export const HOST_V8_FLAGS = [
-  "--disallow-code-generation-from-strings",
-  "--freeze-flags-after-init",
-];
-
-/** Lifecycle state of a host: busy while it is given or running a run. */
-export type HostState = "starting" | "idle" | "busy" | "retiring" | "stopped";
-
-/** Why a host went away. */
-export type ExitReason =
-  | "timeout"
-  | "memory_limit"
-  /** A cancelled run (or one whose caller left) did not stop when asked. */
-  | "stopped"
-  | "crashed"
-  | "idle"
-  | "shutdown"
-  | "failed_start";
-
-/** The outcome of one run as the server sees it. */
-export interface RunResult extends Omit<RunOutcome, "status"> {
-  status: RunStatus;
-  /** Set for every status but success and error: what happened. */
-  error?: string;
-  instanceId: string;
-}
-
-const HOST_MAIN = new URL("./host_main.ts", import.meta.url).pathname;
-// The host loads its own and its workers' modules from these directories.
-const SOURCE_DIRS = ["./", "../workers/"]
-  .map((dir) => new URL(dir, import.meta.url).pathname)
-  .join(",");
 let nextHost = 1;
 
 type Timer = ReturnType<typeof setTimeout>;
 
-interface Pending {
+interface Pending extends PendingRun {
   msg: RunMessage;
-  instance: Instance;
+  instance: HostedInstance;
   resolve: (result: RunResult) => void;
   started: number;
   softTimer: Timer;
@@ -113,7 +55,7 @@ export class Host {
   /** Last lines the host wrote to stderr, for the log when it dies. */
   stderrTail = "";
   /** Called when a worker of this host stops being usable: it failed, or retired while idle. */
-  onInstanceLost?: (instance: Instance, failed: boolean) => void;
+  onInstanceLost?: (instance: HostedInstance, failed: boolean) => void;
   /** Resident memory of the host process, bytes, as it last reported (every second). */
   rssBytes?: number;
   /** CPU seconds the host process has used, as it last reported. */
@@ -122,13 +64,13 @@ export class Host {
   cpuRate = 0;
   #lastStatsAt?: number;
   /** Called when a worker of this host became ready, with how long it took. */
-  onInstanceReady?: (instance: Instance, ms: number) => void;
+  onInstanceReady?: (instance: HostedInstance, ms: number) => void;
 
   #settings: HostSettings;
   #child: Deno.ChildProcess;
   #token = crypto.randomUUID();
   #conn?: HostConnection;
-  #instances = new Map<number, Instance>();
+  #instances = new Map<number, HostedInstance>();
   #nextWid = 1;
   #pending?: Pending;
   #exitReason?: ExitReason;
@@ -139,51 +81,11 @@ export class Host {
     this.id = `${runtime === "python" ? "py" : "js"}-${nextHost++}`;
     this.runtime = runtime;
     this.#settings = settings;
-    const socket = settings.hub.path;
     this.#denoDir = createHostDenoDir(
       settings.denoDir ?? sharedDenoDir(),
       `${settings.hub.dir}/deno-${this.id}`,
     );
-    let snapshot = runtime === "python" ? settings.pythonSnapshot ?? "" : "";
-    if (snapshot && !isFile(snapshot)) {
-      settings.onSnapshotMissing?.(snapshot);
-      snapshot = "";
-    }
-    const packages = runtime === "python" ? settings.pythonPackagesZip ?? "" : "";
-    const native = runtime === "python" ? settings.pythonNativeZip ?? "" : "";
-    const v8Flags = [`--max-old-space-size=${settings.memoryLimitMb}`, ...HOST_V8_FLAGS];
-    // Python's JS side allocates little per run: a 1 MB young generation
-    // saves ~7 MB of RSS per worker.
-    if (runtime === "python") v8Flags.push("--max-semi-space-size=1");
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        "--cached-only",
-        `--config=${settings.configPath}`,
-        `--allow-read=${
-          [settings.pyodideDir, socket, SOURCE_DIRS, snapshot, packages, native].filter(Boolean)
-            .join(",")
-        }`,
-        `--allow-write=${socket}`,
-        `--allow-net=unix:${socket}`,
-        `--v8-flags=${v8Flags.join(",")}`,
-        HOST_MAIN,
-        socket,
-        this.#token,
-        runtime,
-        String(settings.memoryLimitMb),
-        settings.pyodideDir,
-        snapshot,
-        packages,
-        native,
-      ],
-      clearEnv: true,
-      env: { ...hostEnv(), DENO_DIR: this.#denoDir },
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    this.#child = hostCommand(runtime, settings, this.#token, this.#denoDir).spawn();
     this.#stderrDone = this.#collectStderr(this.#child.stderr);
     this.exited = this.#child.status.then((status) => this.#onExit(status));
     this.ready = this.#connect();
@@ -197,7 +99,7 @@ export class Host {
   }
 
   /** Its live instances. */
-  instances(): IterableIterator<Instance> {
+  instances(): IterableIterator<HostedInstance> {
     return this.#instances.values();
   }
 
@@ -258,11 +160,11 @@ export class Host {
   }
 
   /** Starts a new worker; it is a spare until `key` is set. */
-  spawn(): Instance {
+  spawn(): HostedInstance {
     if (!this.#conn || this.state === "stopped" || this.state === "starting") {
       throw new Error(`Host ${this.id} cannot start workers now`);
     }
-    const instance = new Instance(this, this.#nextWid++);
+    const instance: HostedInstance = new Instance<Host>(this, this.#nextWid++);
     this.#instances.set(instance.wid, instance);
     this.#conn.writer.send({ t: "spawn", wid: instance.wid });
     const timer = setTimeout(
@@ -274,7 +176,7 @@ export class Host {
   }
 
   /** Ends a worker that is not running (its memory goes with it). */
-  drop(instance: Instance): void {
+  drop(instance: HostedInstance): void {
     if (!this.#instances.delete(instance.wid)) return;
     instance.markGone("Instance was dropped");
     this.#conn?.writer.send({ t: "drop", wid: instance.wid });
@@ -296,7 +198,7 @@ export class Host {
 
   /** Sends one run to `instance`; resolves when it finished or the host died. */
   run(
-    instance: Instance,
+    instance: HostedInstance,
     msg: RunMessage,
     onOutput?: (fd: 1 | 2, text: string) => void,
   ): Promise<RunResult> {
@@ -339,19 +241,11 @@ export class Host {
     if (this.#pending !== pending || !pending.stopReason) return;
     if (this.state === "idle" || this.state === "busy") this.state = "retiring";
     pending.instance.state = "gone";
-    this.#settle(pending, {
-      id: pending.msg.id,
-      status: pending.stopReason,
-      error: stopError(pending.stopReason, pending.msg.timeoutMs),
-      stdout: "",
-      stderr: "",
-      retVal: "",
-      retValSet: false,
-      exitCode: 1,
-      truncated: false,
-      durationMs: performance.now() - pending.started,
-      instanceId: pending.instance.id,
-    });
+    const { stopReason } = pending;
+    this.#settle(
+      pending,
+      lostRun(pending, stopReason, stopError(stopReason, pending.msg.timeoutMs)),
+    );
   }
 
   #onResult(outcome: RunOutcome & { wid: number }): void {
@@ -475,19 +369,7 @@ export class Host {
         ? ["memory_limit", `Run exceeded the memory limit of ${memoryMb} MiB`]
         : ["killed", "The sandbox running the code died unexpectedly"];
       pending.instance.state = "gone";
-      this.#settle(pending, {
-        id: pending.msg.id,
-        status: runStatus,
-        error,
-        stdout: "",
-        stderr: "",
-        retVal: "",
-        retValSet: false,
-        exitCode: status.code === 0 ? 1 : status.code,
-        truncated: false,
-        durationMs: performance.now() - pending.started,
-        instanceId: pending.instance.id,
-      });
+      this.#settle(pending, lostRun(pending, runStatus, error, status.code || 1));
     }
     return reason;
   }
@@ -498,39 +380,4 @@ export class Host {
       this.stderrTail = (this.stderrTail + decoder.decode(chunk, { stream: true })).slice(-2000);
     }
   }
-}
-
-function stopError(reason: StopReason, timeoutMs: number): string {
-  if (reason === "cancelled") return "Run was cancelled and stopped";
-  if (reason === "client_gone") return "Run was stopped: its caller disconnected";
-  return timeoutError(timeoutMs);
-}
-
-function timeoutError(ms: number): string {
-  return `Run exceeded its timeout of ${ms} ms and was stopped`;
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/** The environment a host gets: what Deno needs to find its cache, and allocator tuning. */
-function hostEnv(): Record<string, string> {
-  const env: Record<string, string> = {
-    NO_COLOR: "1",
-    DENO_NO_UPDATE_CHECK: "1",
-    // A fixed threshold makes glibc give large buffers (snapshot copies,
-    // big outputs) back to the OS when freed; its default adapts upwards
-    // and then keeps them in the heap: ~20 MB more idle RSS per worker.
-    MALLOC_MMAP_THRESHOLD_: "131072",
-  };
-  for (const name of ["HOME", "XDG_CACHE_HOME", "PATH"]) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
 }

@@ -3,18 +3,20 @@
  * wasm memory and filesystem. It serves runs of one isolation key only; a
  * spare has no key yet and takes the key of the first run it is given.
  */
-import type { Host } from "./host.ts";
-
 /** Lifecycle state of an instance. */
 export type InstanceState = "starting" | "idle" | "busy" | "gone";
 
-/** A worker of a host, bound to at most one isolation key for its life. */
-export class Instance {
+/**
+ * A worker of a host, bound to at most one isolation key for its life. `H`
+ * is its host's type (host.ts's `HostedInstance`): this module knows of a
+ * host only its id.
+ */
+export class Instance<H extends { readonly id: string } = { readonly id: string }> {
   /** Worker id within its host. */
   readonly wid: number;
   /** `<host id>/<worker id>`, as reported in responses. */
   readonly id: string;
-  readonly host: Host;
+  readonly host: H;
   state: InstanceState = "starting";
   /** The isolation key it serves; undefined while it is a spare. */
   key?: string;
@@ -30,7 +32,7 @@ export class Instance {
   readonly ready: Promise<void>;
   #settle!: { resolve: () => void; reject: (err: Error) => void };
 
-  constructor(host: Host, wid: number) {
+  constructor(host: H, wid: number) {
     this.host = host;
     this.wid = wid;
     this.id = `${host.id}/${wid}`;

@@ -4,14 +4,13 @@
  * memory every second; until one has, each of its instances counts for a
  * fixed estimate.
  */
-import type { Host } from "./host.ts";
-import type { Instance } from "./instance.ts";
+import type { Host, HostedInstance } from "./host.ts";
 
 /** What the budget needs of a pool. */
 export interface BudgetPool {
   hosts(): Host[];
-  leastRecentlyUsed(): Instance | undefined;
-  evict(instance: Instance): void;
+  leastRecentlyUsed(): HostedInstance | undefined;
+  evict(instance: HostedInstance): void;
 }
 
 /** Used per instance of a host that has not reported its memory yet. */
@@ -48,7 +47,7 @@ export function enforceBudget(
   }
   let evicted = 0;
   while (total > limitBytes) {
-    let lru: { pool: BudgetPool; instance: Instance } | undefined;
+    let lru: { pool: BudgetPool; instance: HostedInstance } | undefined;
     for (const pool of pools) {
       const instance = pool.leastRecentlyUsed();
       if (instance && (!lru || instance.lastUsed < lru.instance.lastUsed)) lru = { pool, instance };

@@ -10,11 +10,11 @@
  * are dropped after their run; idle ones are dropped after the idle timeout
  * or, least recently used first, when memory runs over the budget.
  */
-import type { Runtime } from "./protocol.ts";
-import { Host, type HostSettings } from "./host.ts";
-import type { Instance } from "./instance.ts";
-import { isSingleUse } from "./isolation_key.ts";
+import type { Runtime } from "../protocol/host_messages.ts";
+import { Host, type HostedInstance, type HostSettings } from "./host.ts";
+import { isSingleUse } from "../core/isolation_key.ts";
 import { SpareDemand } from "./spare_demand.ts";
+import { countHosts, countInstances } from "./pool_counts.ts";
 
 export type {
   DropReason,
@@ -50,7 +50,7 @@ export class Pool {
   #hooks: PoolHooks;
   #options: PoolOptions;
   #hosts = new Set<Host>();
-  #byKey = new Map<string, Set<Instance>>();
+  #byKey = new Map<string, Set<HostedInstance>>();
   #retryAt = 0;
   #retryTimer?: ReturnType<typeof setTimeout>;
   #closed = false;
@@ -97,27 +97,12 @@ export class Pool {
 
   /** Counts of hosts by state. */
   counts(): PoolCounts {
-    const counts = { total: 0, idle: 0, busy: 0, starting: 0 };
-    for (const host of this.#hosts) {
-      counts.total++;
-      if (host.state === "idle") counts.idle++;
-      else if (host.state === "busy") counts.busy++;
-      else if (host.state === "starting") counts.starting++;
-    }
-    return counts;
+    return countHosts(this.#hosts);
   }
 
   /** Counts of instances. */
   instanceCounts(): InstanceCounts {
-    const counts = { keyed: 0, spare: 0, starting: 0 };
-    for (const host of this.#hosts) {
-      for (const instance of host.instances()) {
-        if (instance.state === "starting") counts.starting++;
-        else if (instance.key !== undefined) counts.keyed++;
-        else counts.spare++;
-      }
-    }
-    return counts;
+    return countInstances(this.#hosts);
   }
 
   /** Whether a host could take a run now. */
@@ -142,7 +127,7 @@ export class Pool {
    * undefined when no host is idle.
    */
   place(key: string): Placement | undefined {
-    let warm: Instance | undefined;
+    let warm: HostedInstance | undefined;
     for (const instance of this.#byKey.get(key) ?? []) {
       if (
         instance.state === "idle" && !instance.retiring && instance.host.state === "idle" &&
@@ -150,7 +135,7 @@ export class Pool {
       ) warm = instance;
     }
     if (warm) return this.#reserve(warm, "warm");
-    let spare: Instance | undefined;
+    let spare: HostedInstance | undefined;
     let emptiest: Host | undefined;
     for (const host of this.#hosts) {
       if (host.state !== "idle") continue;
@@ -175,19 +160,19 @@ export class Pool {
     return this.#reserve(instance, "new");
   }
 
-  #reserve(instance: Instance, via: Placement["via"]): Placement {
+  #reserve(instance: HostedInstance, via: Placement["via"]): Placement {
     instance.host.reserve();
     return { host: instance.host, instance, via };
   }
 
-  #bind(instance: Instance, key: string): void {
+  #bind(instance: HostedInstance, key: string): void {
     instance.key = key;
     let set = this.#byKey.get(key);
     if (!set) this.#byKey.set(key, set = new Set());
     set.add(instance);
   }
 
-  #forget(instance: Instance): void {
+  #forget(instance: HostedInstance): void {
     if (instance.key === undefined) return;
     const set = this.#byKey.get(instance.key);
     set?.delete(instance);
@@ -212,7 +197,7 @@ export class Pool {
     this.#hooks.onIdle(this.runtime);
   }
 
-  #drop(instance: Instance, reason: DropReason): void {
+  #drop(instance: HostedInstance, reason: DropReason): void {
     this.#forget(instance);
     instance.host.drop(instance);
     this.#hooks.onDrop?.(this.runtime, reason);
@@ -222,7 +207,7 @@ export class Pool {
    * An instance's run limit, spread by up to 10 % so that instances started
    * together are not all replaced at the same moment.
    */
-  #runLimit(instance: Instance): number {
+  #runLimit(instance: HostedInstance): number {
     const spread = [...instance.id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1000, 7) / 10000;
     return Math.max(1, Math.round(this.#options.maxRuns * (1 - spread)));
   }
@@ -287,8 +272,8 @@ export class Pool {
   }
 
   /** The least recently used idle instance bound to a key, for eviction. */
-  leastRecentlyUsed(): Instance | undefined {
-    let lru: Instance | undefined;
+  leastRecentlyUsed(): HostedInstance | undefined {
+    let lru: HostedInstance | undefined;
     for (const set of this.#byKey.values()) {
       for (const instance of set) {
         if (instance.state === "idle" && (!lru || instance.lastUsed < lru.lastUsed)) lru = instance;
@@ -298,7 +283,7 @@ export class Pool {
   }
 
   /** Drops an idle instance to free its memory. */
-  evict(instance: Instance): void {
+  evict(instance: HostedInstance): void {
     if (instance.state === "idle") this.#drop(instance, "evicted");
   }
 

@@ -1,7 +1,6 @@
 /** The shapes a pool is configured with and reports in. */
-import type { Runtime } from "./protocol.ts";
-import type { ExitReason, Host } from "./host.ts";
-import type { Instance } from "./instance.ts";
+import type { Runtime } from "../protocol/host_messages.ts";
+import type { ExitReason, Host, HostedInstance } from "./host.ts";
 
 /** Callbacks a pool reports through. */
 export interface PoolHooks {
@@ -43,7 +42,7 @@ export interface InstanceCounts {
 /** Where a run goes: a reserved host and the instance that runs it. */
 export interface Placement {
   host: Host;
-  instance: Instance;
+  instance: HostedInstance;
   /** How it was found: an instance of the key, a spare, or a new worker. */
   via: "warm" | "spare" | "new";
 }

@@ -3,8 +3,8 @@
  * host connects to. A host proves which one it is with the random token it
  * was started with; a connection with no valid token is dropped.
  */
-import { LineWriter, readLines } from "./ndjson.ts";
-import type { HostMessage } from "./protocol.ts";
+import { LineWriter, readLines } from "../protocol/ndjson.ts";
+import type { HostMessage } from "../protocol/host_messages.ts";
 
 /** A host's connection once it said hello. */
 export interface HostConnection {

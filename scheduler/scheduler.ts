@@ -10,78 +10,27 @@ import {
   QueueFullError,
   QueueTimeoutError,
   UnavailableError,
-} from "../errors.ts";
+} from "../core/errors.ts";
 import type { Host, RunResult } from "../sandbox/host.ts";
 import type { Placement, Pool } from "../sandbox/pool.ts";
-import { type Language, type Runtime, runtimeOf } from "../sandbox/protocol.ts";
+import { type Runtime, runtimeOf } from "../protocol/host_messages.ts";
 import { PRIORITIES, type Priority, PriorityQueue } from "./priority_queue.ts";
+import type {
+  RunRequest,
+  ScheduledResult,
+  SchedulerHooks,
+  SchedulerLimits,
+  SchedulerStats,
+} from "./types.ts";
 
-/** A run as the route hands it over. */
-export interface RunRequest {
-  language: Language;
-  code: string;
-  /** JSON text of the caller's input. */
-  input: string;
-  stdin: string;
-  timeoutMs: number;
-  priority: Priority;
-  /** Isolation key: runs share an instance only when their keys are equal. */
-  key: string;
-  /** Receives output as the run produces it (the run streams when this is set). */
-  onOutput?: (fd: 1 | 2, text: string) => void;
-  /**
-   * Called when the run is handed to its instance: not while it waits, nor
-   * when it is refused or its instance fails to start (then it is placed
-   * again, and this may be called later).
-   */
-  onStart?: () => void;
-}
-
-/**
- * Where a run's time went on the server, ms: waiting in the queue, waiting
- * for its instance (a spare's binding, or a worker started for it), and
- * from handing the run to its host until the result came back (the
- * execution itself plus the round trip to the host and its worker).
- */
-export interface RunPhases {
-  queueMs: number;
-  startMs: number;
-  runMs: number;
-}
-
-/** A finished run with how long it queued. */
-export interface ScheduledResult {
-  result: RunResult;
-  taskId: string;
-  queueMs: number;
-  /** How the instance was found: warm for the key, a spare, or started for it. */
-  via: Placement["via"];
-  /** Where its time went. */
-  phases: RunPhases;
-}
-
-/** Limits the scheduler enforces. */
-export interface SchedulerLimits {
-  maxQueue: number;
-  maxQueueWaitMs: number;
-  agingMs: number;
-  /** Most host processes alive at once, all runtimes together. */
-  maxHosts: number;
-  maxOutputBytes: number;
-  idleTimeoutMs: number;
-  /** CPU cores of the machine: the pool does not grow while the hosts keep them busy. */
-  cores: number;
-}
-
-/** What the scheduler reports to metrics. */
-export interface SchedulerHooks {
-  onQueued?(priority: Priority): void;
-  onDispatched?(priority: Priority, waitMs: number): void;
-  onFinished?(language: Language, result: RunResult, phases: RunPhases): void;
-  onRejected?(
-    reason: "queue_full" | "queue_timeout" | "unavailable" | "client_gone" | "cancelled",
-  ): void;
-}
+export type {
+  RunPhases,
+  RunRequest,
+  ScheduledResult,
+  SchedulerHooks,
+  SchedulerLimits,
+  SchedulerStats,
+} from "./types.ts";
 
 interface Job {
   taskId: string;
@@ -97,15 +46,6 @@ interface Job {
   host?: Host;
   /** Times its instance failed to start under it. */
   startFailures: number;
-}
-
-/** Scheduler statistics for /health. */
-export interface SchedulerStats {
-  queued: Record<Priority, number>;
-  running: number;
-  completed: number;
-  failed: number;
-  meanExecutionMs: number;
 }
 
 let nextRun = 1;

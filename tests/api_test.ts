@@ -4,8 +4,8 @@
  * app.request() on a real service; the rest go through a real server.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../config.ts";
-import { createService } from "../service.ts";
+import { loadConfig } from "../config/config.ts";
+import { createService } from "../service/service.ts";
 import { startServer } from "./helpers/server.ts";
 
 Deno.test({

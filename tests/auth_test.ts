@@ -3,10 +3,10 @@
  * kept out of logs and metrics.
  */
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../config.ts";
-import { Logger } from "../log.ts";
+import { ConfigError, loadConfig } from "../config/config.ts";
+import { Logger } from "../core/log.ts";
 import { keyId } from "../routes/auth.ts";
-import { createService } from "../service.ts";
+import { createService } from "../service/service.ts";
 
 const keyA = `key-a-${crypto.randomUUID()}`;
 const keyB = `key-b-${crypto.randomUUID()}`;

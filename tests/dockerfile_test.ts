@@ -52,7 +52,7 @@ Deno.test({
         stderr: "piped",
       }).output();
       assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
-      const run = upToSnapshot.match(/^RUN (deno run .*sandbox\/snapshot_main\.ts)$/m);
+      const run = upToSnapshot.match(/^RUN (deno run .*python\/snapshot_main\.ts)$/m);
       assert.ok(run, "the snapshot RUN line");
       const [, ...args] = run[1].split(" ");
       const snapshot = await new Deno.Command(Deno.execPath(), {

@@ -53,7 +53,7 @@ Deno.test({
     const server: TestServer = await startServer({ FAAS_POOL_SIZE: "4", FAAS_MAX_INSTANCES: "6" });
     const traffic = innocentTraffic(server);
     const servicePort = new URL(server.url).port;
-    const source = new URL("../config.ts", import.meta.url).pathname;
+    const source = new URL("../config/config.ts", import.meta.url).pathname;
     const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
 
     const python: Record<string, string> = {

@@ -4,9 +4,9 @@
  * read or generated and echoed.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../config.ts";
-import { Logger } from "../log.ts";
-import { createService } from "../service.ts";
+import { loadConfig } from "../config/config.ts";
+import { Logger } from "../core/log.ts";
+import { createService } from "../service/service.ts";
 
 async function withService(
   level: "info" | "debug",

@@ -3,7 +3,7 @@
  * runs code; the main port keeps serving everything.
  */
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../config.ts";
+import { ConfigError, loadConfig } from "../config/config.ts";
 import { freePort } from "./helpers/ports.ts";
 
 const root = new URL("..", import.meta.url).pathname;

@@ -3,9 +3,9 @@
  * returns: each is triggered for real, then looked up in the document.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../config.ts";
-import { Logger } from "../log.ts";
-import { createService } from "../service.ts";
+import { loadConfig } from "../config/config.ts";
+import { Logger } from "../core/log.ts";
+import { createService } from "../service/service.ts";
 
 const quiet = () => new Logger("error", "json", () => {});
 

@@ -15,9 +15,9 @@ import {
   nativePackagesDir,
 } from "./helpers/side_modules.ts";
 import { writeWheel } from "./helpers/wheels.ts";
-import { PackageError, preparePythonPackages } from "../sandbox/python_packages.ts";
-import { preparePythonSnapshot } from "../sandbox/python_snapshot.ts";
-import { resolvePyodideDir } from "../sandbox/pyodide_files.ts";
+import { PackageError, preparePythonPackages } from "../python/python_packages.ts";
+import { preparePythonSnapshot } from "../python/python_snapshot.ts";
+import { resolvePyodideDir } from "../protocol/pyodide_files.ts";
 
 const USE = `import sys
 preloaded = "calc" in sys.modules and "fastmath" in sys.modules

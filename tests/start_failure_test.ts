@@ -3,8 +3,8 @@
  * with backoff, not in a hot loop, and reported; the other runtime serves.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../config.ts";
-import { createService } from "../service.ts";
+import { loadConfig } from "../config/config.ts";
+import { createService } from "../service/service.ts";
 
 Deno.test({
   name: "hosts that fail to start are retried with backoff and reported",

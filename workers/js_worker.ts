@@ -7,7 +7,7 @@
 import vm from "node:vm";
 import v8 from "node:v8";
 import { stripTypeScriptTypes } from "node:module";
-import type { RunMessage, RunOutcome, WorkerMessage } from "../sandbox/protocol.ts";
+import type { RunMessage, RunOutcome, WorkerMessage } from "../protocol/host_messages.ts";
 import { JS_PRELUDE, JS_PRELUDE_FILENAME } from "./js_prelude.ts";
 import { JS_WEB_GLOBALS, JS_WEB_GLOBALS_FILENAME, parseUrlParts } from "./js_web_globals.ts";
 import { CodeCache } from "./code_cache.ts";

@@ -2,10 +2,10 @@
  * Starts a real service on 127.0.0.1 for tests: in-process (real hosts,
  * real workers, real Pyodide) or as a child process for signal tests.
  */
-import { preparePythonPackages } from "../../sandbox/python_packages.ts";
-import { resolvePyodideDir } from "../../sandbox/pyodide_files.ts";
-import { type Config, loadConfig } from "../../config.ts";
-import { createService, type Service } from "../../service.ts";
+import { preparePythonPackages } from "../../python/python_packages.ts";
+import { resolvePyodideDir } from "../../protocol/pyodide_files.ts";
+import { type Config, loadConfig } from "../../config/config.ts";
+import { createService, type Service } from "../../service/service.ts";
 
 /** A service listening on a loopback port. */
 export interface TestServer {

@@ -6,7 +6,7 @@ import {
   STALE_SNAPSHOT_MS,
   storeSnapshot,
 } from "./snapshot_cache.ts";
-import { resolvePyodideDir } from "./pyodide_files.ts";
+import { resolvePyodideDir } from "../protocol/pyodide_files.ts";
 
 Deno.test("snapshot cache keeps only valid snapshots of the current build", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "faas-snapshot-cache-test-" });

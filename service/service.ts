@@ -3,30 +3,30 @@
  * HTTP app. `main.ts` serves it; tests build one per suite.
  */
 import type { Hono } from "hono";
-import type { Config } from "./config.ts";
-import { Metrics } from "./metrics/metrics.ts";
-import { createApp } from "./routes/app.ts";
-import { PHASES } from "./routes/server_timing.ts";
-import { ApiKeyRing } from "./routes/auth.ts";
-import { createTracer } from "./tracing/tracer.ts";
-import { openJobStore } from "./jobs/open_store.ts";
-import { JobRunner } from "./jobs/runner.ts";
-import { scheduledResponse } from "./routes/run_response.ts";
-import type { HealthSources } from "./routes/health.ts";
-import { createOpsApp } from "./routes/ops_app.ts";
-import { describeRuntimes } from "./sandbox/runtimes.ts";
-import type { AppEnv } from "./routes/run_code.ts";
-import { Logger } from "./log.ts";
-import { KeyUsage } from "./scheduler/key_usage.ts";
-import { Scheduler } from "./scheduler/scheduler.ts";
-import type { HostSettings } from "./sandbox/host.ts";
-import { enforceBudget, hostRssBytes } from "./sandbox/memory_budget.ts";
-import { type InstanceCounts, Pool, type PoolCounts } from "./sandbox/pool.ts";
-import type { Runtime } from "./sandbox/protocol.ts";
-import { SocketHub } from "./sandbox/socket_hub.ts";
-import { resolvePyodideDir } from "./sandbox/pyodide_files.ts";
-import { preparePythonSnapshot, type PythonSnapshot } from "./sandbox/python_snapshot.ts";
-import type { PythonPackages } from "./sandbox/python_packages.ts";
+import type { Config } from "../config/config.ts";
+import { Metrics } from "../metrics/metrics.ts";
+import { createApp } from "../routes/app.ts";
+import { PHASES } from "../routes/server_timing.ts";
+import { ApiKeyRing } from "../routes/auth.ts";
+import { createTracer } from "../tracing/tracer.ts";
+import { openJobStore } from "../jobs/open_store.ts";
+import { JobRunner } from "../jobs/runner.ts";
+import { scheduledResponse } from "../routes/run_response.ts";
+import type { HealthSources } from "../routes/health.ts";
+import { createOpsApp } from "../routes/ops_app.ts";
+import { describeRuntimes } from "../routes/runtimes.ts";
+import type { AppEnv } from "../routes/run_code.ts";
+import { Logger } from "../core/log.ts";
+import { KeyUsage } from "../scheduler/key_usage.ts";
+import { Scheduler } from "../scheduler/scheduler.ts";
+import type { HostSettings } from "../sandbox/host.ts";
+import { enforceBudget, hostRssBytes } from "../sandbox/memory_budget.ts";
+import { type InstanceCounts, Pool, type PoolCounts } from "../sandbox/pool.ts";
+import type { Runtime } from "../protocol/host_messages.ts";
+import { SocketHub } from "../sandbox/socket_hub.ts";
+import { resolvePyodideDir } from "../protocol/pyodide_files.ts";
+import { preparePythonSnapshot, type PythonSnapshot } from "../python/python_snapshot.ts";
+import type { PythonPackages } from "../python/python_packages.ts";
 import { VERSION } from "./version.ts";
 
 /** A built service. */
@@ -83,7 +83,7 @@ export function createService(
     killGraceMs: config.killGraceMs,
     startTimeoutMs: 60_000,
     pyodideDir: resolvePyodideDir(config.pyodideDir),
-    configPath: new URL("./deno.json", import.meta.url).pathname,
+    configPath: new URL("../deno.json", import.meta.url).pathname,
   };
   if (packages.zip) {
     settings.pythonPackagesZip = `${hub.dir}/python-packages.zip`;

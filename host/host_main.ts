@@ -17,17 +17,17 @@ import {
   type Runtime,
   type ServerMessage,
   type WorkerMessage,
-} from "./protocol.ts";
-import { LineWriter, readLines } from "./ndjson.ts";
+} from "../protocol/host_messages.ts";
+import { LineWriter, readLines } from "../protocol/ndjson.ts";
 import {
   CONTROL_BYTES,
   dropThroughGate,
   GATE_BYTES,
   interruptRun,
   openGate,
-} from "../workers/worker_common.ts";
-import { PYODIDE_FILES } from "./pyodide_files.ts";
-import type { NativeInstall } from "./native_install.ts";
+} from "../protocol/worker_channel.ts";
+import { PYODIDE_FILES } from "../protocol/pyodide_files.ts";
+import type { NativeInstall } from "../protocol/native_bundle.ts";
 import { FAST_LOAD_PINS, nonZeroRanges, snapshotMemory } from "../workers/pyodide_fast_load.ts";
 
 const [socketPath, token, runtime, memoryMb, pyodideDir, snapshotPath, packagesPath, nativePath] =
@@ -79,7 +79,7 @@ try {
   packagesZip = packagesPath ? await Deno.readFile(packagesPath) : undefined;
   // Loaded only when needed: the zip library costs every host memory.
   native = nativePath
-    ? (await import("./native_install.ts")).unpackNative(await Deno.readFile(nativePath))
+    ? (await import("../protocol/native_bundle.ts")).unpackNative(await Deno.readFile(nativePath))
     : undefined;
   // Compiled once; every worker of this process shares the code.
   if (runtime === "python") {

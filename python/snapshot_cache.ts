@@ -7,9 +7,13 @@
  * so a stale, truncated or altered file is never handed to a host.
  */
 
-import { PYODIDE_FILES } from "./pyodide_files.ts";
+import { PYODIDE_FILES } from "../protocol/pyodide_files.ts";
 
-const WORKERS_DIR = new URL("../workers/", import.meta.url);
+/** What a worker imports: its own folder and the protocol it speaks. */
+const WORKER_SOURCE_DIRS = [
+  new URL("../workers/", import.meta.url),
+  new URL("../protocol/", import.meta.url),
+];
 
 /** Pyodide's files a snapshot depends on: what workers read, and its JS glue. */
 export const SNAPSHOT_INPUTS = [...PYODIDE_FILES, "pyodide.asm.mjs"];
@@ -31,12 +35,15 @@ export async function snapshotKey(pyodideDir: string, packages = ""): Promise<st
   for (const file of SNAPSHOT_INPUTS) {
     parts.push(`${file} ${await sha256Hex(await Deno.readFile(`${pyodideDir}/${file}`))}`);
   }
-  const sources = [...Deno.readDirSync(WORKERS_DIR)]
-    .map((e) => e.name)
-    .filter((n) => n.endsWith(".ts") && !n.endsWith("_test.ts"))
-    .sort();
-  for (const name of sources) {
-    parts.push(`${name} ${await sha256Hex(await Deno.readFile(new URL(name, WORKERS_DIR)))}`);
+  for (const dir of WORKER_SOURCE_DIRS) {
+    const sources = [...Deno.readDirSync(dir)]
+      .map((e) => e.name)
+      .filter((n) => n.endsWith(".ts") && !n.endsWith("_test.ts"))
+      .sort();
+    for (const name of sources) {
+      const folder = dir.pathname.split("/").at(-2);
+      parts.push(`${folder}/${name} ${await sha256Hex(await Deno.readFile(new URL(name, dir)))}`);
+    }
   }
   return (await sha256Hex(parts.join("\n"))).slice(0, 32);
 }

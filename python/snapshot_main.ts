@@ -5,10 +5,10 @@
  * image whose file system is read-only at run time. Exits 1 when the
  * snapshot cannot be made or stored.
  */
-import { type Config, ConfigError, loadConfig } from "../config.ts";
+import { type Config, ConfigError, loadConfig } from "../config/config.ts";
 import { preparePythonPackages, type PythonPackages } from "./python_packages.ts";
 import { preparePythonSnapshot } from "./python_snapshot.ts";
-import { resolvePyodideDir } from "./pyodide_files.ts";
+import { resolvePyodideDir } from "../protocol/pyodide_files.ts";
 
 function fail(message: string): never {
   console.error(message);

@@ -4,53 +4,14 @@
  * the variable at fault.
  */
 import { z } from "zod";
-import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "../core/log.ts";
 import { loadKeys } from "./config_keys.ts";
-import { ISOLATION_MODES, type IsolationMode } from "./sandbox/isolation_key.ts";
+import { ISOLATION_MODES, type IsolationMode } from "../core/isolation_key.ts";
 import { type ContainerLimits, readContainerLimits } from "./container_limits.ts";
 import { sizeForContainer } from "./container_sizing.ts";
-
-const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.string().optional().transform((raw, ctx) => {
-    if (raw === undefined || raw.trim() === "") return fallback;
-    // Decimal digits only: Number() would also take "0x10", "1e3" or "0b1".
-    const value = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isInteger(value) || value < min || value > max) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${name} must be an integer from ${min} to ${max}, got "${raw}"`,
-      });
-      return z.NEVER;
-    }
-    return value;
-  });
-
-/** An optional http(s) URL. */
-const url = (name: string) =>
-  z.string().optional().transform((raw, ctx) => {
-    const value = raw?.trim();
-    if (!value) return undefined;
-    try {
-      const u = new URL(value);
-      if (u.protocol === "http:" || u.protocol === "https:") return value;
-    } catch {
-      // Reported below.
-    }
-    ctx.addIssue({ code: "custom", message: `${name} must be an http(s) URL, got "${raw}"` });
-    return z.NEVER;
-  });
-
-/** A list of names separated by commas or spaces, each matching `pattern`. */
-const nameList = (name: string, pattern: RegExp) =>
-  z.string().optional().transform((raw, ctx) => {
-    const names = (raw ?? "").split(/[\s,]+/).filter(Boolean);
-    const bad = names.find((n) => !pattern.test(n));
-    if (bad !== undefined) {
-      ctx.addIssue({ code: "custom", message: `${name} holds an invalid name "${bad}"` });
-      return z.NEVER;
-    }
-    return [...new Set(names)];
-  });
+import { int, nameList, url } from "./env_values.ts";
+import { parseTenantSource, type TenantSource } from "./tenant_source.ts";
+export { parseTenantSource, type TenantSource } from "./tenant_source.ts";
 
 const schema = z.object({
   FAAS_PORT: int("FAAS_PORT", 8000, 0, 65535),
@@ -150,29 +111,6 @@ const schema = z.object({
 
 /** Every environment variable the configuration reads (docs/configuration.md documents each). */
 export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(schema.shape));
-
-/**
- * Where a request's tenant comes from: the caller's own word (`asserted`:
- * the body's `tenant`, else `X-Tenant-Id`), a header a trusted gateway
- * sets, or a body field of a backend that alone can reach the service.
- */
-export type TenantSource =
-  | { from: "asserted" }
-  | { from: "header"; name: string }
-  | { from: "body"; path: readonly string[] };
-
-/** Parses `header:<Name>` or `body:<a.b.c>`; undefined when malformed. */
-export function parseTenantSource(raw: string): TenantSource | undefined {
-  const m = raw.match(/^(header|body):(.+)$/);
-  if (!m) return undefined;
-  if (m[1] === "header") {
-    return /^[A-Za-z0-9-]+$/.test(m[2]) ? { from: "header", name: m[2] } : undefined;
-  }
-  const path = m[2].split(".");
-  return path.every((p) => /^[A-Za-z_][\w-]*$/.test(p))
-    ? { from: "body", path: Object.freeze(path) }
-    : undefined;
-}
 
 /** The validated configuration. */
 export interface Config {
@@ -282,7 +220,7 @@ function readKeys(list: string | undefined, file: string | undefined): string[] 
 }
 
 /** The default keeps snapshots beside the npm packages they are made from. */
-const DEFAULT_SNAPSHOT_DIR = new URL("./node_modules/.cache/faas", import.meta.url).pathname;
+const DEFAULT_SNAPSHOT_DIR = new URL("../node_modules/.cache/faas", import.meta.url).pathname;
 
 function snapshotDir(raw: string | undefined): string | undefined {
   const value = raw?.trim();

@@ -9,11 +9,11 @@
  * version is pinned, and tests/python_snapshot_test.ts checks what we rely
  * on. Any failure here only means hosts load Pyodide the slow way.
  */
-import { PYODIDE_FILES } from "./pyodide_files.ts";
+import { PYODIDE_FILES } from "../protocol/pyodide_files.ts";
 import { PackageError, type PythonPackages } from "./python_packages.ts";
 import { findCachedSnapshot, snapshotKey, storeSnapshot } from "./snapshot_cache.ts";
-import { CONTROL_BYTES, GATE_BYTES, type InitMessage } from "../workers/worker_common.ts";
-import { unpackNative } from "./native_install.ts";
+import { CONTROL_BYTES, GATE_BYTES, type InitMessage } from "../protocol/worker_channel.ts";
+import { unpackNative } from "../protocol/native_bundle.ts";
 
 /** The snapshot hosts start from, and where it came from. */
 export interface PythonSnapshot {

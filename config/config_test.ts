@@ -133,7 +133,7 @@ Deno.test("config", async (t) => {
   });
 
   await t.step("every configuration variable is documented in docs/configuration.md", () => {
-    const doc = Deno.readTextFileSync(new URL("./docs/configuration.md", import.meta.url));
+    const doc = Deno.readTextFileSync(new URL("../docs/configuration.md", import.meta.url));
     assert.ok(CONFIG_VARIABLES.includes("FAAS_PORT"), "the list names the variables");
     const missing = CONFIG_VARIABLES.filter((name) => !doc.includes(`\`${name}\``));
     assert.deepEqual(missing, [], "variables docs/configuration.md does not name in backticks");

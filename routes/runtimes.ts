@@ -2,16 +2,11 @@
  * What each language offers a run: versions, aliases, Python packages and
  * preloaded modules, JS globals. Served by `GET /runtimes`.
  */
-import { LANGUAGE_ALIASES } from "../routes/run_request.ts";
+import { LANGUAGE_ALIASES } from "./run_request.ts";
 import { JS_RUN_GLOBALS } from "../workers/js_web_globals.ts";
 import { PYTHON_PRELOAD } from "../workers/python_preload.ts";
-import type { Language } from "./protocol.ts";
-
-/** A Python package installed into the snapshot. */
-export interface InstalledPackage {
-  name: string;
-  version: string;
-}
+import type { Language } from "../protocol/host_messages.ts";
+import type { InstalledPackage } from "../python/python_packages.ts";
 
 /** One language as `GET /runtimes` lists it. */
 export interface RuntimeInfo {

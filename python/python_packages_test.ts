@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { PackageError, preparePythonPackages } from "./python_packages.ts";
-import { resolvePyodideDir } from "./pyodide_files.ts";
+import { resolvePyodideDir } from "../protocol/pyodide_files.ts";
 import { testPackagesDir, writeWheel } from "../tests/helpers/wheels.ts";
 import { unzipSync } from "fflate";
-import { unpackNative } from "./native_install.ts";
+import { unpackNative } from "../protocol/native_bundle.ts";
 import {
   EXT_SUFFIX,
   extensionModule,
