@@ -10,10 +10,9 @@ import { type ServerProcess, startServer } from "./server_process.ts";
 import { ensureWrk, type LoadResult, runWrk } from "./wrk.ts";
 import { EVALUATOR, evaluatorInput, evaluatorItem, FIB } from "./scenarios.ts";
 import { burst, fetchLoad } from "./fetch_load.ts";
-import { testPackagesDir } from "../tests/helpers/wheels.ts";
 import { startRedis } from "../tests/helpers/redis.ts";
-import { nativePackagesDir } from "../tests/helpers/side_modules.ts";
 import { jobLatency, jobsThroughput } from "./jobs_load.ts";
+import { packageScenarios } from "./packages_load.ts";
 import { priorityUnderOverload } from "./priority_load.ts";
 import { hostileSoak } from "./soak.ts";
 import { oneAtATime, rssPerWarmInstance, RUNAWAYS, timeoutAnswer } from "./fresh_keys.ts";
@@ -321,54 +320,8 @@ await jobs(onRedis, "Redis store");
 await onRedis.stop();
 await redis.stop();
 
-// Python packages: the test packages (three small pure-Python wheels, one
-// preloaded) cost at start and per instance.
-const wheels = testPackagesDir();
-const packagesEnv = {
-  ...serviceEnv,
-  FAAS_PYTHON_PACKAGES_DIR: wheels,
-  FAAS_PYTHON_PACKAGES: "alpha,gamma",
-  FAAS_PYTHON_PRELOAD: "alpha,gamma",
-};
-const withPackagesFirst = await startServer("main.ts", SERVICE_FLAGS, packagesEnv, "/health");
-await withPackagesFirst.stop();
-const withPackages = await startServer("main.ts", SERVICE_FLAGS, packagesEnv, "/health");
-rows.push({
-  scenario: "service start to ready with the test packages, snapshot cached (ms)",
-  p50Ms: withPackages.startMs,
-});
-rows.push({
-  scenario: "idle RSS per python host with the test packages, one spare instance (MB)",
-  peakRssMb: await idleRssMb(withPackages, "python"),
-});
-await withPackages.stop();
-await Deno.remove(wheels, { recursive: true });
-
-// Compiled packages (a tiny extension module and a pure package needing it,
-// preloaded): each instance installs them when it starts, after the snapshot.
-const native = nativePackagesDir();
-const nativeEnv = {
-  ...serviceEnv,
-  FAAS_PYTHON_PACKAGES_DIR: native,
-  FAAS_PYTHON_PACKAGES: "calc",
-  FAAS_PYTHON_PRELOAD: "calc",
-};
-await (await startServer("main.ts", SERVICE_FLAGS, nativeEnv, "/health")).stop();
-const withNative = await startServer("main.ts", SERVICE_FLAGS, nativeEnv, "/health");
-rows.push({
-  scenario: "service start to ready with the compiled test packages, snapshot cached (ms)",
-  p50Ms: withNative.startMs,
-});
-rows.push({
-  scenario: "idle RSS per python host with the compiled test packages, one spare instance (MB)",
-  peakRssMb: await idleRssMb(withNative, "python"),
-});
-rows.push({
-  scenario: "replacement of a killed python host with the compiled test packages (ms)",
-  p50Ms: await replacement(withNative, "python"),
-});
-await withNative.stop();
-await Deno.remove(native, { recursive: true });
+// Python packages, pure and compiled: what they cost at start and per host.
+rows.push(...await packageScenarios(serviceEnv, SERVICE_FLAGS));
 await Deno.remove(snapshotDir, { recursive: true });
 
 // The yardsticks.

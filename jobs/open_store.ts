@@ -1,5 +1,6 @@
 /** Opens the job store `FAAS_JOB_STORE` names: a SQLite file, or a Redis URL. */
-import { type JobStore, SqliteJobStore } from "./store.ts";
+import { SqliteJobStore } from "./sqlite_store.ts";
+import type { JobStore } from "./types.ts";
 import { RedisJobStore } from "./redis_store.ts";
 
 /** `redis://…` (or `rediss://…`) for a store shared by replicas; anything else is a SQLite path. */

@@ -10,7 +10,7 @@ import { startRedis } from "../tests/helpers/redis.ts";
 import { openJobStore } from "./open_store.ts";
 import { createClient } from "redis";
 import { DatabaseSync } from "node:sqlite";
-import type { JobStore } from "./store.ts";
+import type { JobStore } from "./types.ts";
 import { queuedJob } from "../tests/helpers/jobs.ts";
 
 const job = queuedJob;

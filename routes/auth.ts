@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "./run_code.ts";
+import type { AppEnv } from "./app_env.ts";
 import { KeyLimitError } from "../core/errors.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import { errorResponse } from "./errors.ts";

@@ -23,7 +23,7 @@ import { decodeCursor, encodeCursor, jobBody, summaryBody } from "./job_bodies.t
 import { checkBudget, submitHandler } from "./jobs_submit.ts";
 import type { JobsDeps } from "./jobs_deps.ts";
 export type { JobsDeps } from "./jobs_deps.ts";
-import type { AppEnv } from "./run_code.ts";
+import type { AppEnv } from "./app_env.ts";
 import { requestTenant } from "./tenant.ts";
 export { jobBody } from "./job_bodies.ts";
 

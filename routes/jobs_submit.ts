@@ -16,7 +16,8 @@ import {
 import { ownerOf } from "../jobs/owner.ts";
 import type { Job } from "../jobs/types.ts";
 import type { JobsDeps } from "./jobs_deps.ts";
-import { type AppEnv, parseBody, type PreparedRun, prepareRun } from "./run_code.ts";
+import type { AppEnv } from "./app_env.ts";
+import { parseBody, type PreparedRun, prepareRun } from "./run_prepare.ts";
 import { quote } from "./run_request.ts";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;

@@ -2,155 +2,27 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { Logger } from "../core/log.ts";
-import { BadRequestError, type FieldIssue } from "../core/errors.ts";
-import type { TenantSource } from "../config/config.ts";
-import { type HeaderReader, namespaced, requestTenant } from "./tenant.ts";
 import type { RunRequest, ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
 import { streamSSE } from "hono/streaming";
 import { EventQueue } from "./event_queue.ts";
 import type { PoolCounts } from "../sandbox/pool.ts";
-import { runRequestSchema } from "./run_request.ts";
-import { isolationKey, type IsolationMode } from "../core/isolation_key.ts";
 import { scheduledResponse } from "./run_response.ts";
 import type { RunResult } from "../sandbox/host.ts";
 import type { LogFields } from "../core/log.ts";
 import type { RequestSpan } from "../tracing/tracer.ts";
+import type { AppEnv } from "./app_env.ts";
+import { parseBody, type PrepareDeps, prepareRun } from "./run_prepare.ts";
+export type { AppEnv } from "./app_env.ts";
 import { type AnswerPhases, serverTiming } from "./server_timing.ts";
 
-/** Hono environment of the app: the request id set by its middleware. */
-export interface AppEnv {
-  Variables: {
-    requestId: string;
-    keyId?: string;
-    span: RequestSpan;
-    /**
-     * For a run that outlives its handler (a stream): takes over ending the
-     * key's run in progress, returning what to call when the run settles.
-     */
-    holdRun?: () => () => void;
-  };
-}
-
 /** What the handler needs. */
-export interface RunCodeDeps {
+export interface RunCodeDeps extends PrepareDeps {
   logger: Logger;
   scheduler: Scheduler;
   /** Instance counts over all pools, for `pool_stats`. */
   poolCounts(): PoolCounts;
-  defaultTimeoutMs: number;
-  maxTimeoutMs: number;
-  /** How runs are keyed to instances. */
-  isolation: IsolationMode;
-  /** Where a request's tenant comes from (see routes/tenant.ts). */
-  tenantSource: TenantSource;
   /** Receives where each answered run's time went (for metrics). */
   onAnswered?(language: RunRequest["language"], phases: AnswerPhases): void;
-}
-
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
-
-/** The fields `/run_code` reads; any other is reported in `metadata.ignored_fields`. */
-const REQUEST_FIELDS: ReadonlySet<string> = new Set(Object.keys(runRequestSchema.shape));
-
-/** Parses a body already read within the size limit. */
-export function parseBody(bytes: Uint8Array): unknown {
-  let text: string;
-  try {
-    text = fatalDecoder.decode(bytes);
-  } catch {
-    throw new BadRequestError("Request body is not valid UTF-8", [
-      { field: "body", message: "Must be UTF-8 encoded JSON" },
-    ]);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const message = `Invalid JSON: ${(e as Error).message}`;
-    throw new BadRequestError("Request body is not valid JSON", [{ field: "body", message }]);
-  }
-}
-
-/** Validates a parsed body into a run request. */
-export function validate(body: unknown) {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw new BadRequestError("Request body must be a JSON object", [
-      { field: "body", message: "Must be a JSON object" },
-    ]);
-  }
-  const parsed = runRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const details: FieldIssue[] = parsed.error.issues.map((issue) => ({
-      field: issue.path.join(".") || "body",
-      message: issue.message,
-    }));
-    const fields = [...new Set(details.map((d) => d.field))].join(", ");
-    throw new BadRequestError(`Invalid request: check ${fields}`, details);
-  }
-  return parsed.data;
-}
-
-/** A validated run, ready for the scheduler, with what its response needs. */
-export interface PreparedRun {
-  request: RunRequest;
-  /** The caller's input as given (for debug logs). */
-  input: unknown;
-  timeoutClamped: boolean;
-  ignoredFields: string[];
-  /** The run's tenant, before any API key's namespace; undefined for none. */
-  tenant: string | undefined;
-}
-
-/**
- * Validates a parsed body into a run: timeout clamped, input serialized,
- * tenant and isolation key settled. Throws BadRequestError naming the field.
- */
-export function prepareRun(
-  body: unknown,
-  header: HeaderReader,
-  keyId: string | undefined,
-  deps: Pick<RunCodeDeps, "defaultTimeoutMs" | "maxTimeoutMs" | "isolation" | "tenantSource">,
-  field = "",
-): PreparedRun {
-  let req;
-  try {
-    req = validate(body);
-  } catch (err) {
-    if (!field || !(err instanceof BadRequestError)) throw err;
-    // Inside a batch: name the entry at fault.
-    const details = err.details.map((d) => ({ ...d, field: `${field}.${d.field}` }));
-    throw new BadRequestError(
-      `Invalid request: check ${details.map((d) => d.field).join(", ")}`,
-      details,
-    );
-  }
-  const asked = req.timeout ?? deps.defaultTimeoutMs;
-  const timeoutMs = Math.min(asked, deps.maxTimeoutMs);
-  let input: string;
-  try {
-    input = JSON.stringify(req.input ?? null);
-  } catch {
-    throw new BadRequestError("Invalid request: check input", [
-      { field: field ? `${field}.input` : "input", message: "Must be JSON-serializable" },
-    ]);
-  }
-  const tenant = requestTenant(body, header, deps.tenantSource, field);
-  // A body field the tenant is taken from is read, not ignored.
-  const used = deps.tenantSource.from === "body" ? deps.tenantSource.path[0] : undefined;
-  return {
-    request: {
-      language: req.language,
-      code: req.code,
-      input,
-      stdin: req.stdin ?? "",
-      timeoutMs,
-      priority: req.priority,
-      key: isolationKey(deps.isolation, namespaced(tenant, keyId), req.language, req.code),
-    },
-    input: req.input,
-    timeoutClamped: asked > timeoutMs,
-    ignoredFields: Object.keys(body as object).filter((k) => !REQUEST_FIELDS.has(k) && k !== used),
-    tenant,
-  };
 }
 
 /** Builds the handler. */

@@ -15,7 +15,7 @@ import { scheduledResponse } from "../routes/run_response.ts";
 import type { HealthSources } from "../routes/health.ts";
 import { createOpsApp } from "../routes/ops_app.ts";
 import { describeRuntimes } from "../routes/runtimes.ts";
-import type { AppEnv } from "../routes/run_code.ts";
+import type { AppEnv } from "../routes/app_env.ts";
 import { Logger } from "../core/log.ts";
 import { KeyUsage } from "../scheduler/key_usage.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "./helpers/server.ts";
 import { jobsApi } from "./helpers/jobs_api.ts";
-import { SqliteJobStore } from "../jobs/store.ts";
+import { SqliteJobStore } from "../jobs/sqlite_store.ts";
 
 Deno.test({
   name: "without API keys a tenant's job is reachable only by that tenant, and only by id",

@@ -9,7 +9,7 @@ import { startServer, type TestServer } from "./helpers/server.ts";
 import { freePort } from "./helpers/ports.ts";
 import { startServiceProcess } from "./helpers/service_process.ts";
 import { readEvents } from "./helpers/sse.ts";
-import { SqliteJobStore } from "../jobs/store.ts";
+import { SqliteJobStore } from "../jobs/sqlite_store.ts";
 import { type JobBody, jobsApi as api } from "./helpers/jobs_api.ts";
 
 async function busyHost(server: TestServer) {

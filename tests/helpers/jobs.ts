@@ -1,5 +1,5 @@
 /** Jobs made by tests to put straight into a job store. */
-import type { Job } from "../../jobs/store.ts";
+import type { Job } from "../../jobs/types.ts";
 import type { Priority } from "../../scheduler/priority_queue.ts";
 
 /** A queued job of `owner` running `return 1` in JavaScript. */

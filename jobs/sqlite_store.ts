@@ -1,8 +1,9 @@
 /**
- * The job store: an embedded SQLite database (`node:sqlite`) on local disk,
- * so jobs survive a restart. One row per job; the run request and its result
- * are JSON text, with the result's size beside it so an owner's total is
- * summed from an index, never from the results themselves.
+ * The embedded job store (types.ts's `JobStore`): a SQLite database
+ * (`node:sqlite`) on local disk, so jobs survive a restart. One row per job;
+ * the run request and its result are JSON text, with the result's size
+ * beside it so an owner's total is summed from an index, never from the
+ * results themselves.
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
@@ -18,19 +19,6 @@ import {
   type JobStore,
   type JobSummary,
   utf8Length,
-} from "./types.ts";
-export type {
-  AttemptRecord,
-  FinishFields,
-  Job,
-  JobCursor,
-  JobPage,
-  JobRun,
-  JobStatus,
-  JobStore,
-  JobSummary,
-  OutputChunk,
-  OutputLog,
 } from "./types.ts";
 
 interface SummaryRow {
