@@ -6,6 +6,8 @@ import type { Hono } from "hono";
 import type { Config } from "../config/config.ts";
 import { Metrics } from "../metrics/metrics.ts";
 import { createApp } from "../routes/app.ts";
+import { hostSettings } from "./host_settings.ts";
+import { startPythonSnapshot } from "./snapshot_start.ts";
 import { PHASES } from "../routes/server_timing.ts";
 import { ApiKeyRing } from "../routes/auth.ts";
 import { createTracer } from "../tracing/tracer.ts";
@@ -19,13 +21,11 @@ import type { AppEnv } from "../routes/app_env.ts";
 import { Logger } from "../core/log.ts";
 import { KeyUsage } from "../scheduler/key_usage.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
-import type { HostSettings } from "../sandbox/host.ts";
 import { enforceBudget, hostRssBytes } from "../sandbox/memory_budget.ts";
 import { type InstanceCounts, Pool, type PoolCounts } from "../sandbox/pool.ts";
 import type { Runtime } from "../protocol/host_messages.ts";
 import { SocketHub } from "../sandbox/socket_hub.ts";
-import { resolvePyodideDir } from "../protocol/pyodide_files.ts";
-import { preparePythonSnapshot, type PythonSnapshot } from "../python/python_snapshot.ts";
+import type { PythonSnapshot } from "../python/python_snapshot.ts";
 import type { PythonPackages } from "../python/python_packages.ts";
 import { VERSION } from "./version.ts";
 
@@ -77,22 +77,7 @@ export function createService(
   packages: PythonPackages = NO_PACKAGES,
 ): Service {
   const hub = SocketHub.open();
-  const settings: HostSettings = {
-    hub,
-    memoryLimitMb: config.memoryLimitMb,
-    killGraceMs: config.killGraceMs,
-    startTimeoutMs: 60_000,
-    pyodideDir: resolvePyodideDir(config.pyodideDir),
-    configPath: new URL("../deno.json", import.meta.url).pathname,
-  };
-  if (packages.zip) {
-    settings.pythonPackagesZip = `${hub.dir}/python-packages.zip`;
-    Deno.writeFileSync(settings.pythonPackagesZip, packages.zip, { mode: 0o600 });
-  }
-  if (packages.native) {
-    settings.pythonNativeZip = `${hub.dir}/python-native.zip`;
-    Deno.writeFileSync(settings.pythonNativeZip, packages.native, { mode: 0o600 });
-  }
+  const settings = hostSettings(config, hub, packages);
   const runtimes = describeRuntimes({
     pyodideDir: settings.pyodideDir,
     packages: packages.installed,
@@ -276,53 +261,9 @@ export function createService(
   const opsApp = createOpsApp(metrics, health);
 
   pools.javascript.start();
-  // Python hosts start from a memory snapshot, cached or made once here;
-  // without one (it failed) they load Pyodide themselves, only slower.
-  const snapshotStarted = performance.now();
-  const prepareSnapshot = () =>
-    preparePythonSnapshot({
-      pyodideDir: settings.pyodideDir,
-      cacheDir: config.snapshotDir,
-      workDir: hub.dir,
-      memoryLimitBytes: config.memoryLimitMb * 2 ** 20,
-      packages,
-    });
-  // Hosts read the service's private copy; should it vanish all the same
-  // (a temp directory cleaner), hosts load Pyodide themselves meanwhile and
-  // the snapshot is made or taken from the cache again, once.
-  let remaking = false;
-  settings.onSnapshotMissing = (path) => {
-    if (remaking) return;
-    remaking = true;
-    logger.warn("python snapshot missing; hosts load Pyodide until it is back", { path });
-    prepareSnapshot().then((made) => {
-      settings.pythonSnapshot = made.path;
-      logger.info("python snapshot restored", { path: made.path, cached: made.cached });
-    }, (err) => logger.warn("python snapshot could not be restored", { reason: err.message }))
-      .finally(() => remaking = false);
-  };
-  const snapshot = prepareSnapshot();
-  snapshot
-    .then((made) => {
-      settings.pythonSnapshot = made.path;
-      logger.info(made.cached ? "python snapshot taken from cache" : "python snapshot made", {
-        path: made.path,
-        ...(made.cachePath && { cache: made.cachePath }),
-        ms: Math.round(performance.now() - snapshotStarted),
-      });
-      if (made.storeError) {
-        logger.warn("python snapshot not cached; the next start makes it again", {
-          dir: config.snapshotDir,
-          reason: made.storeError,
-        });
-      }
-    })
-    .catch((err) =>
-      logger.warn("no Python snapshot; hosts will load Pyodide", { reason: err.message })
-    )
-    .finally(() => {
-      if (scheduler.accepting) pools.python.start();
-    });
+  const snapshot = startPythonSnapshot(config, settings, hub.dir, packages, logger, () => {
+    if (scheduler.accepting) pools.python.start();
+  });
   return {
     app,
     opsApp,
