@@ -13,13 +13,13 @@
  * anyone else is told there is no such job.
  */
 import { type Context, Hono } from "hono";
-import { streamSSE } from "hono/streaming";
-import { EventQueue } from "./event_queue.ts";
-import { BadRequestError, ForbiddenError } from "../core/errors.ts";
+import { BadRequestError } from "../core/errors.ts";
 import { ownerOf } from "../jobs/owner.ts";
 import { isFinished } from "../jobs/runner.ts";
-import type { Job, JobStatus } from "../jobs/types.ts";
-import { decodeCursor, encodeCursor, jobBody, summaryBody } from "./job_bodies.ts";
+import type { Job } from "../jobs/types.ts";
+import { jobBody } from "./job_bodies.ts";
+import { listJobs } from "./job_list.ts";
+import { jobEvents } from "./job_events.ts";
 import { checkBudget, submitHandler } from "./jobs_submit.ts";
 import type { JobsDeps } from "./jobs_deps.ts";
 export type { JobsDeps } from "./jobs_deps.ts";
@@ -27,10 +27,7 @@ import type { AppEnv } from "./app_env.ts";
 import { requestTenant } from "./tenant.ts";
 export { jobBody } from "./job_bodies.ts";
 
-const STATUSES: readonly JobStatus[] = ["queued", "running", "done", "cancelled", "dead"];
 const MAX_WAIT_S = 60;
-const DEFAULT_PAGE = 100;
-const MAX_PAGE = 1000;
 
 /** Builds the routes. */
 export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
@@ -56,37 +53,7 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
 
   app.post("/jobs", submitHandler(deps));
 
-  app.get("/jobs", async (c) => {
-    // Without keys a tenant is whoever names it: a list would hand one
-    // tenant's job ids to anyone naming that tenant.
-    if (c.get("keyId") === undefined) {
-      throw new ForbiddenError("Listing jobs needs an API key", [{
-        field: "Authorization",
-        message: "Without API keys (FAAS_API_KEYS) jobs are read one at a time by id; " +
-          "send a key to list the jobs of your key and tenant",
-      }]);
-    }
-    const status = c.req.query("status") ?? "dead";
-    if (!STATUSES.includes(status as JobStatus)) {
-      throw new BadRequestError("Invalid request: check status", [
-        { field: "status", message: `Must be one of ${STATUSES.join(", ")}` },
-      ]);
-    }
-    const rawLimit = c.req.query("limit");
-    const limit = rawLimit === undefined ? DEFAULT_PAGE : Number(rawLimit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw new BadRequestError("Invalid request: check limit", [
-        { field: "limit", message: `Must be an integer from 1 to ${MAX_PAGE}` },
-      ]);
-    }
-    const rawCursor = c.req.query("cursor");
-    const after = rawCursor === undefined ? undefined : decodeCursor(rawCursor);
-    const page = await deps.store.list(owner(c), status as JobStatus, limit, after);
-    return c.json({
-      jobs: page.jobs.map(summaryBody),
-      next: page.next ? encodeCursor(page.next) : null,
-    });
-  });
+  app.get("/jobs", (c) => listJobs(c, deps.store, () => owner(c)));
 
   app.get("/jobs/:id", async (c) => {
     const id = c.req.param("id");
@@ -115,36 +82,7 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
     const id = c.req.param("id");
     const job = await mine(c, id);
     if (job instanceof Response) return job;
-    const finished = (j: Job) => ({ event: "result", data: JSON.stringify(jobBody(j)) });
-    return streamSSE(c, async (stream) => {
-      const events = new EventQueue();
-      if (isFinished(job.status)) {
-        const out = (job.result as { output?: { stdout?: string; stderr?: string } } | undefined)
-          ?.output;
-        if (out?.stdout) events.output(1, out.stdout);
-        if (out?.stderr) events.output(2, out.stderr);
-        events.end(finished(job));
-        await events.drain(stream);
-        return;
-      }
-      const watching = deps.runner.watch(id, (chunk) => events.output(chunk.fd, chunk.text));
-      for (const chunk of watching.chunks) events.output(chunk.fd, chunk.text);
-      // A client that goes away stops the waiting and the watching.
-      const gone = new AbortController();
-      stream.onAbort(() => {
-        gone.abort();
-        events.end();
-      });
-      deps.runner.wait(id, 24 * 3_600_000, gone.signal).then(async (j) => {
-        // The last output another replica wrote comes before the result.
-        await watching.settle();
-        events.end(finished(j ?? job));
-      }).catch((err) =>
-        events.end({ event: "error", data: JSON.stringify({ error: (err as Error).message }) })
-      );
-      await events.drain(stream);
-      watching.stop();
-    });
+    return jobEvents(c, deps.runner, job);
   });
 
   app.delete("/jobs/:id", async (c) => {

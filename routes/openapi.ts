@@ -3,6 +3,7 @@ import { z } from "zod";
 import { LANGUAGE_ALIASES, runRequestSchema } from "./run_request.ts";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
 import { jobsPaths } from "./openapi_jobs.ts";
+import { servicePaths } from "./openapi_service.ts";
 import {
   errorBodySchema,
   healthSchema,
@@ -104,7 +105,7 @@ const RUN_RESPONSE_EXAMPLE = {
     timeout_clamped: false,
     pool_stats: { totalInstances: 4, idleInstances: 3, activeInstances: 1 },
     cpu_ms: 2.1,
-    memory_peak_bytes: 31981568,
+    memory_peak_bytes: 65536,
     ignored_fields: [],
   },
 };
@@ -173,72 +174,8 @@ export function openApiDocument(version: string, auth: boolean): Json {
           },
         },
       },
-      "/health": {
-        get: {
-          operationId: "getHealth",
-          summary: "Readiness: 200 once every language has a warm instance",
-          security: [],
-          responses: {
-            200: json("Health", "Serving"),
-            503: json("Health", "Starting, draining, or a language cannot serve (degraded)"),
-          },
-        },
-      },
-      "/": {
-        get: {
-          operationId: "getHome",
-          summary: "Where to start: the main routes (JSON), or a short page for browsers",
-          security: [],
-          responses: { 200: { description: "Links to /docs, /health and /run_code" } },
-        },
-      },
-      "/health/live": {
-        get: {
-          operationId: "getLiveness",
-          summary: "Liveness",
-          security: [],
-          responses: { 200: { description: "The process serves" } },
-        },
-      },
-      "/metrics": {
-        get: {
-          operationId: "getMetrics",
-          summary: "Prometheus metrics",
-          security: [],
-          responses: {
-            200: { description: "Prometheus text", content: { "text/plain": {} } },
-            ...unauthorized,
-          },
-        },
-      },
       ...jobsPaths({ json, error, unauthorized }),
-      "/runtimes": {
-        get: {
-          operationId: "getRuntimes",
-          summary: "Languages, versions, Python packages and JS globals",
-          security: [],
-          responses: {
-            200: json("Runtimes", "What each language offers a run"),
-            ...unauthorized,
-          },
-        },
-      },
-      "/openapi.json": {
-        get: {
-          operationId: "getOpenApi",
-          summary: "This document",
-          security: [],
-          responses: { 200: { description: "OpenAPI 3.1" } },
-        },
-      },
-      "/docs": {
-        get: {
-          operationId: "getDocs",
-          summary: "Interactive documentation",
-          security: [],
-          responses: { 200: { description: "HTML page", content: { "text/html": {} } } },
-        },
-      },
+      ...servicePaths({ json, error, unauthorized }),
     },
     components: {
       schemas: {
