@@ -14,7 +14,8 @@ const SINGLE_USE = "once:";
 
 /**
  * The key of a run.
- * - `code`: the tenant (or none) plus the SHA-256 of the language and code;
+ * - `code`: the tenant (or none) plus the SHA-256 of the language, code and
+ *   files (when the run has any);
  * - `tenant`: the tenant; a run without one gets a key of its own;
  * - `run`: a key of its own for every run.
  * A key of its own is single-use: its instance is dropped after the run.
@@ -24,9 +25,13 @@ export function isolationKey(
   tenant: string | undefined,
   language: string,
   code: string,
+  files?: readonly { name: string; content: string }[],
 ): string {
   if (mode === "code") {
-    const digest = createHash("sha256").update(language).update("\0").update(code).digest("hex");
+    const hash = createHash("sha256").update(language).update("\0").update(code);
+    // A run's files are code too (modules it imports): part of what is keyed.
+    if (files?.length) hash.update("\0").update(JSON.stringify(files));
+    const digest = hash.digest("hex");
     // JSON keeps "a" + "/b" apart from "a/" + "b" and a tenant from none.
     return `code:${JSON.stringify([tenant ?? null, digest])}`;
   }

@@ -35,6 +35,18 @@ export type RunStatus =
  */
 export type StopReason = "timeout" | "cancelled" | "client_gone";
 
+/**
+ * A file placed in a run's working directory before it starts: an
+ * importable module or data the code reads. `name` is a relative path
+ * already checked (no `..`, no leading `/`).
+ */
+export interface RunFile {
+  name: string;
+  content: string;
+  /** How `content` is written: text (UTF-8) or base64 of the bytes. */
+  encoding: "utf-8" | "base64";
+}
+
 /** One run, as the server hands it to a host and the host to its worker. */
 export interface RunMessage {
   t: "run";
@@ -46,6 +58,12 @@ export interface RunMessage {
   /** The caller's `input`, as JSON text ("null" when absent). */
   input: string;
   stdin: string;
+  /** Command-line arguments (Python's `sys.argv[1:]`, JS's `process.argv.slice(2)`). */
+  args?: string[];
+  /** Files in the run's working directory; the code is the entry point. */
+  files?: RunFile[];
+  /** The entry point's file name (`sys.argv[0]`, the JS base for `require`). */
+  entry?: string;
   timeoutMs: number;
   maxOutputBytes: number;
   /** Send output as it is produced (`output` messages), not only with the result. */

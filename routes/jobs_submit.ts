@@ -169,5 +169,7 @@ function sameRun(job: Job, prepared: PreparedRun): boolean {
   const a = job.run.request;
   const b = prepared.request;
   return a.language === b.language && a.code === b.code && a.input === b.input &&
-    a.stdin === b.stdin && a.timeoutMs === b.timeoutMs && a.priority === b.priority;
+    a.stdin === b.stdin && a.timeoutMs === b.timeoutMs && a.priority === b.priority &&
+    JSON.stringify(a.args ?? []) === JSON.stringify(b.args ?? []) &&
+    JSON.stringify(a.files ?? []) === JSON.stringify(b.files ?? []);
 }

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Language } from "../protocol/host_messages.ts";
 import { PRIORITIES, type Priority } from "../scheduler/priority_queue.ts";
+import { runArgsSchema, runFilesSchema } from "./run_files.ts";
 
 /** A value for an error message: quoted, and cut when long. */
 export function quote(value: unknown): string {
@@ -78,6 +79,8 @@ export const runRequestSchema = z.looseObject({
   input: z.unknown().describe("Any JSON; the code sees it as the global INPUT").optional(),
   stdin: z.string({ error: "Must be a string" }).describe("Standard input of the program")
     .optional(),
+  args: runArgsSchema.optional(),
+  files: runFilesSchema.optional(),
   tenant: z.string({ error: "Must be a string" })
     .regex(TENANT_PATTERN, "Must be 1 to 128 printable ASCII characters")
     .describe(

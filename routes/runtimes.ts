@@ -41,8 +41,9 @@ export function describeRuntimes(python: PythonFacts): RuntimeInfo[] {
   const v8 = { deno: Deno.version.deno, v8: Deno.version.v8 };
   const js = {
     globals: [...JS_RUN_GLOBALS],
-    notes: "No fetch, require, file, network or environment access; " +
-      "process and Deno hold only exit, argv/args, an empty env and stdout/stderr writers.",
+    notes: "No fetch, package, host file, network or environment access; require() and " +
+      "static import reach the run's own files only; process and Deno hold only exit, " +
+      "argv/args, an empty env, stdout/stderr writers and reads of the run's files.",
   };
   return [
     {

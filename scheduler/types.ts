@@ -1,7 +1,7 @@
 /** What the scheduler takes, gives back and reports: shared with its callers. */
 import type { RunResult } from "../sandbox/host.ts";
 import type { Placement } from "../sandbox/pool.ts";
-import type { Language } from "../protocol/host_messages.ts";
+import type { Language, RunFile } from "../protocol/host_messages.ts";
 import type { Priority } from "./priority_queue.ts";
 
 /** A run as the route hands it over. */
@@ -11,6 +11,12 @@ export interface RunRequest {
   /** JSON text of the caller's input. */
   input: string;
   stdin: string;
+  /** Command-line arguments; absent for none. */
+  args?: string[];
+  /** Files placed in the run's working directory; absent for none. */
+  files?: RunFile[];
+  /** The entry point's file name, when the caller named one. */
+  entry?: string;
   timeoutMs: number;
   priority: Priority;
   /** Isolation key: runs share an instance only when their keys are equal. */

@@ -122,10 +122,26 @@ return u.searchParams.get("a") + n;`,
         assert.equal(body.output.ret_val, "12");
       });
 
-      await t.step("fetch, require, and Deno's and process's real APIs are absent", async () => {
-        const body = await js(`return [typeof fetch, typeof require, typeof Deno.readFile,
+      await t.step("fetch and Deno's and process's real APIs are absent", async () => {
+        const body = await js(`return [typeof fetch, typeof Deno.writeFile, typeof Deno.open,
   typeof Deno.Command, typeof process.binding, typeof WebSocket, typeof XMLHttpRequest, typeof Worker];`);
         assert.deepEqual(JSON.parse(body.output.ret_val), Array(8).fill("undefined"));
+      });
+
+      await t.step("require and file reads reach the run's own files only", async () => {
+        const body = await js(`const tries = {
+  v8: () => require("node:v8"), fsPromises: () => require("node:fs/promises"),
+  passwd: () => require("fs").readFileSync("/etc/passwd", "utf8"),
+  up: () => Deno.readTextFileSync("../../etc/passwd"), self: () => require("/proc/self/environ"),
+};
+return Object.entries(tries).map(([k, f]) => { try { f(); return k + " reached"; } catch (e) { return e.code; } });`);
+        assert.deepEqual(JSON.parse(body.output.ret_val), [
+          "MODULE_NOT_FOUND",
+          "MODULE_NOT_FOUND",
+          "ENOENT",
+          "ENOENT",
+          "MODULE_NOT_FOUND",
+        ]);
       });
 
       await t.step(

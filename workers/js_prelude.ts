@@ -8,14 +8,16 @@
  * strings and numbers only, and an error raised at a call into the host is
  * replaced by one of the run's realm.
  *
- * Evaluates to `install(host, inputJson, stdin, wrapperLine)`, which returns
- * `start(promise)` to attach the completion handlers to the user's promise.
+ * Evaluates to `install(host, inputJson, stdin, wrapperLine, argsJson,
+ * namesJson, entry)`, which returns `start(promise)` to attach the
+ * completion handlers to the user's promise. `require()` and the `fs`
+ * reads serve the run's own files (see js_modules.ts), nothing else.
  */
 export const JS_PRELUDE_FILENAME = "faas:prelude";
 
 /** The prelude's source text. */
 export const JS_PRELUDE = String.raw`"use strict";
-(function install(host, inputJson, stdin, wrapperLine) {
+(function install(host, inputJson, stdin, wrapperLine, argsJson, namesJson, entry) {
   // Host functions never throw on their own; what can still come out of
   // one is an error of the worker's realm raised at the call (a stack
   // overflow), which must not reach the run: it is swapped for our own.
@@ -36,6 +38,8 @@ export const JS_PRELUDE = String.raw`"use strict";
   const fillRandom = guard(host.fillRandom);
   const base64Encode = guard(host.btoa);
   const base64Decode = guard(host.atob);
+  const loadModule = guard(host.loadModule);
+  const readFile = guard(host.readFile);
   const g = globalThis;
   const stringify = JSON.stringify;
   const parse = JSON.parse;
@@ -45,6 +49,10 @@ export const JS_PRELUDE = String.raw`"use strict";
   const keys = Object.keys;
   const getProto = Object.getPrototypeOf;
   const define = Object.defineProperty;
+  const SyntaxErrorCtor = SyntaxError;
+  const U8 = Uint8Array;
+  const args = parse(argsJson);
+  const names = parse(namesJson);
 
   function inspect(value, depth, seen) {
     switch (typeof value) {
@@ -102,12 +110,12 @@ export const JS_PRELUDE = String.raw`"use strict";
   };
   const stream = (fd) => ({ write: (chunk) => { write(fd, StringCtor(chunk)); return true; } });
   g.process = {
-    exit, argv: [], env: {}, platform: "sandbox",
+    exit, argv: ["deno", entry].concat(args), env: {}, platform: "sandbox",
     stdout: stream(1), stderr: stream(2),
     exitCode: undefined,
   };
   g.Deno = {
-    exit, args: [],
+    exit, args: args.slice(),
     env: { get: () => undefined, has: () => false, toObject: () => ({}) },
   };
 
@@ -146,6 +154,108 @@ export const JS_PRELUDE = String.raw`"use strict";
   g.btoa = (s) => base64Encode(StringCtor(s));
   g.atob = (s) => base64Decode(StringCtor(s));
 
+  // The run's files: a path is relative to the run's directory ("/" and
+  // "./" mean the same); ".." may not leave it.
+  function normalize(path) {
+    const parts = [];
+    for (const part of StringCtor(path).split("/")) {
+      if (part === "" || part === ".") continue;
+      if (part === "..") {
+        if (!parts.length) return null;
+        parts.pop();
+      } else parts.push(part);
+    }
+    return parts.join("/");
+  }
+  const dirOf = (name) => name.includes("/") ? name.slice(0, name.lastIndexOf("/")) : "";
+  const fileSet = new Set(names);
+  const coded = (error, code) => { error.code = code; return error; };
+  function readText(path, binary) {
+    const name = normalize(path);
+    const text = name === null ? null : readFile(name, binary);
+    if (text === null) {
+      throw coded(new ErrorCtor("ENOENT: no such file or directory, open '" + path + "'"), "ENOENT");
+    }
+    return text;
+  }
+  function toBytes(b64) {
+    const binary = base64Decode(b64);
+    const bytes = new U8(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+  function readFileSync(path, options) {
+    const encoding = typeof options === "string" ? options : options && options.encoding;
+    if (!encoding) return toBytes(readText(path, true));
+    return encoding === "base64" ? readText(path, true) : readText(path, false);
+  }
+  function children(path) {
+    const dir = normalize(path);
+    if (dir === null) return null;
+    const prefix = dir ? dir + "/" : "";
+    const found = new Set();
+    for (const name of names) {
+      if (name.startsWith(prefix)) found.add(name.slice(prefix.length).split("/")[0]);
+    }
+    return dir === "" || found.size ? [...found].sort() : null;
+  }
+  const fs = {
+    readFileSync,
+    existsSync: (path) => {
+      const name = normalize(path);
+      return name !== null && (fileSet.has(name) || children(path) !== null);
+    },
+    readdirSync: (path) => {
+      const list = children(path === undefined ? "." : path);
+      if (list === null) {
+        throw coded(new ErrorCtor("ENOENT: no such file or directory, scandir '" + path + "'"), "ENOENT");
+      }
+      return list;
+    },
+  };
+  fs.promises = { readFile: async (path, options) => readFileSync(path, options) };
+  g.Deno.readTextFileSync = (path) => readText(path, false);
+  g.Deno.readTextFile = async (path) => readText(path, false);
+  g.Deno.readFileSync = (path) => toBytes(readText(path, true));
+  g.Deno.readFile = async (path) => toBytes(readText(path, true));
+
+  const EXTENSIONS = ["", ".js", ".ts", ".mjs", ".cjs", ".mts", ".cts", ".json", "/index.js", "/index.ts"];
+  const modules = new Map();
+  function makeRequire(dir) {
+    return function require(specifier) {
+      const spec = StringCtor(specifier);
+      if (spec === "fs" || spec === "node:fs") return fs;
+      let name = null;
+      if (/^\.{0,2}\//.test(spec)) {
+        const base = normalize(spec.startsWith("/") ? spec : (dir ? dir + "/" : "") + spec);
+        if (base !== null) name = EXTENSIONS.map((ext) => base + ext).find((n) => fileSet.has(n)) || null;
+      }
+      if (name === null) {
+        const hint = /^\.{0,2}\//.test(spec) ? "" : " (only the run's own files, as ./name, and fs can be required)";
+        throw coded(new ErrorCtor("Cannot find module '" + spec + "'" + hint), "MODULE_NOT_FOUND");
+      }
+      const cached = modules.get(name);
+      if (cached) return cached.exports;
+      const module = { exports: {}, id: name, filename: name, loaded: false };
+      modules.set(name, module);
+      if (name.endsWith(".json")) {
+        module.exports = parse(readText(name, false));
+      } else {
+        const wrapper = loadModule(name);
+        if (typeof wrapper === "string") {
+          modules.delete(name);
+          throw new SyntaxErrorCtor(wrapper);
+        }
+        wrapper.call(module.exports, module.exports, makeRequire(dirOf(name)), module, name, dirOf(name));
+      }
+      module.loaded = true;
+      return module.exports;
+    };
+  }
+  g.require = makeRequire(dirOf(entry));
+  g.module = { exports: {} };
+  g.exports = g.module.exports;
+
   g.INPUT = parse(inputJson);
   g.STDIN = stdin;
   const MISSING = {};
@@ -169,6 +279,7 @@ export const JS_PRELUDE = String.raw`"use strict";
       for (let i = 1; i < lines.length; i++) {
         const line = lines[i];
         if (/user\.[jt]s:/.test(line) && !line.includes(":" + wrapperLine + ":")) kept.push(line);
+        else if (names.some((n) => line.includes("(" + n + ":") || line.includes("at " + n + ":"))) kept.push(line);
       }
       return "Uncaught " + kept.join("\n") + "\n";
     }

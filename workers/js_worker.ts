@@ -21,6 +21,13 @@ import {
   threadCpuMs,
 } from "./worker_common.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
+import {
+  hasModuleSyntax,
+  type LoadedModule,
+  RunFiles,
+  stripTypes,
+  toCommonJs,
+} from "./js_modules.ts";
 
 type Status = RunOutcome["status"];
 type Install = (
@@ -28,6 +35,9 @@ type Install = (
   inputJson: string,
   stdin: string,
   wrapperLine: number,
+  argsJson: string,
+  namesJson: string,
+  entry: string,
 ) => (p: unknown) => void;
 
 /** A new context with the prelude evaluated, ready for one run. */
@@ -55,6 +65,10 @@ interface HostApi {
   fillRandom(array: unknown): boolean;
   btoa(text: string): string | null;
   atob(text: string): string | null;
+  /** A run file's module wrapper, compiled in the run's context, or why it could not be. */
+  loadModule(name: string): LoadedModule;
+  /** A run file's text, or its bytes as base64; null when there is no such file. */
+  readFile(name: string, binary: boolean): string | null;
 }
 
 const STATUSES = new Set<unknown>(["success", "error"]);
@@ -163,7 +177,17 @@ class ActiveRun {
       return;
     }
     const lastLine = msg.code.split("\n").length + 1;
-    const start = context.install(this.#hostApi(), msg.input, msg.stdin, lastLine);
+    const files = new RunFiles(msg.files, context.ctx);
+    const entry = msg.entry ?? (msg.language === "typescript" ? "main.ts" : "main.js");
+    const start = context.install(
+      this.#hostApi(files),
+      msg.input,
+      msg.stdin,
+      lastLine,
+      JSON.stringify(msg.args ?? []),
+      files.namesJson(),
+      entry,
+    );
     let promise: unknown;
     try {
       promise = script.runInContext(context.ctx, { timeout: msg.timeoutMs });
@@ -182,7 +206,7 @@ class ActiveRun {
     start(promise);
   }
 
-  #hostApi(): HostApi {
+  #hostApi(files: RunFiles): HostApi {
     return {
       write: (fd, text) => {
         if (this.#done || typeof text !== "string") return;
@@ -221,6 +245,8 @@ class ActiveRun {
       },
       btoa: (text) => attempt(() => btoa(text)),
       atob: (text) => attempt(() => atob(text)),
+      loadModule: (name) => this.#done ? "The run has ended" : files.load(String(name)),
+      readFile: (name, binary) => this.#done ? null : files.read(String(name), binary === true),
     };
   }
 
@@ -285,14 +311,10 @@ function compiled(msg: RunMessage): vm.Script {
 
 function compile(msg: RunMessage): vm.Script {
   let source = WRAP_OPEN + msg.code + WRAP_CLOSE;
-  if (msg.language === "typescript") {
-    try {
-      source = stripTypeScriptTypes(source, { mode: "strip" });
-    } catch {
-      // Enums and namespaces need code, not just erasure.
-      source = stripTypeScriptTypes(source, { mode: "transform" });
-    }
-  }
+  // Enums and namespaces need code, not just erasure.
+  if (msg.language === "typescript") source = stripTypes(source);
+  // Static imports become require() calls, which a script can make.
+  if (hasModuleSyntax(msg.code)) source = toCommonJs(source, true);
   const ext = msg.language === "typescript" ? "ts" : "js";
   return new vm.Script(source, { filename: `user.${ext}`, lineOffset: -1 });
 }

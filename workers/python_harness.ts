@@ -16,6 +16,7 @@ import ast, builtins, inspect, io, json, os, random, sys, traceback
 from pyodide.code import CodeRunner
 from _pyodide._base import EvalCodeResultException as _EvalResult
 from importlib.machinery import ExtensionFileLoader as _ExtensionFileLoader
+from importlib import invalidate_caches as _invalidate_caches
 
 _USER_FILE = "<exec>"
 _dumps = json.dumps

@@ -93,11 +93,20 @@ def compile_source(source):
         return "".join(traceback.format_exception_only(exc))
 
 
-def start(code, input_json, stdin):
+def start(code, input_json, stdin, argv_json, files):
     """Run one compiled snippet. Returns an outcome tuple, or a coroutine for
-    code with top-level await (the caller awaits it and gets the tuple)."""
+    code with top-level await (the caller awaits it and gets the tuple).
+    argv_json: sys.argv as JSON text, or "" to leave it; files: whether
+    the run was given files (its directory then leads sys.path)."""
     _state.ret = _MISSING
     sys.stdin = _StringIO(stdin)
+    if argv_json:
+        sys.argv = json.loads(argv_json)
+    if files:
+        # reset() puts sys.path back; the finders must forget what the
+        # directory held before this run's files were written.
+        sys.path.insert(0, os.getcwd())
+        _invalidate_caches()
     scope = {
         "__name__": "__main__",
         "__builtins__": builtins,

@@ -6,7 +6,7 @@
  * `makeSnapshot` it only prepares an interpreter and posts its snapshot.
  */
 import type { PyodideAPI } from "pyodide";
-import type { RunMessage, RunOutcome } from "../protocol/host_messages.ts";
+import type { RunFile, RunMessage, RunOutcome } from "../protocol/host_messages.ts";
 import { ClassGuard } from "./class_guard.ts";
 import { DictGuard } from "./dict_guard.ts";
 import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
@@ -39,7 +39,13 @@ interface Harness {
   _class_tag_offset?: number;
   connect(wait: unknown, interrupted: unknown): void;
   compile_source(source: string): unknown;
-  start(code: PyProxyLike | null, input: string, stdin: string): PyProxyLike;
+  start(
+    code: PyProxyLike | null,
+    input: string,
+    stdin: string,
+    argv: string,
+    files: boolean,
+  ): PyProxyLike;
   reset(everything: boolean, changed: number[] | null, classes: number[] | null): void;
   dict_ids(): PyProxyLike;
   touch_canary(): void;
@@ -179,6 +185,25 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     return code ?? null;
   }
 
+  /**
+   * Writes the run's files into its working directory, through the
+   * journal, so the reset takes them away again.
+   */
+  function writeFiles(fs: typeof pyodide.FS, files: RunFile[]): void {
+    const cwd = fs.cwd();
+    for (const file of files) {
+      const path = `${cwd}/${file.name}`;
+      try {
+        const slash = path.lastIndexOf("/");
+        if (slash > cwd.length) fs.mkdirTree(path.slice(0, slash));
+        fs.writeFile(path, file.encoding === "base64" ? base64Bytes(file.content) : file.content);
+      } catch (e) {
+        err.write(`Cannot write file ${JSON.stringify(file.name)}: ${errorText(e)}\n`);
+        throw new FileWriteError();
+      }
+    }
+  }
+
   async function run(msg: RunMessage): Promise<RunOutcome> {
     const streamer = msg.stream
       ? new OutputStreamer((fd, text) => post({ t: "output", id: msg.id, fd, text }))
@@ -205,7 +230,11 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
         [excType, excMessage] = m ? [m[1], m[2]] : ["SyntaxError", last];
         throw new CompileError();
       }
-      let result = harness.start(code, msg.input, msg.stdin);
+      if (msg.files?.length) writeFiles(pyodide.FS, msg.files);
+      const argv = msg.args?.length || msg.entry !== undefined
+        ? JSON.stringify([msg.entry ?? "main.py", ...(msg.args ?? [])])
+        : "";
+      let result = harness.start(code, msg.input, msg.stdin, argv, !!msg.files?.length);
       if (result.type === "coroutine") {
         const stopped = new Promise<"stopped">((resolve) => {
           cancel = () => resolve("stopped");
@@ -230,7 +259,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       result.destroy();
       [status, retVal, exitCode, retValSet, retJson, excType, excMessage] = tuple;
     } catch (e) {
-      if (e instanceof CompileError) {
+      if (e instanceof CompileError || e instanceof FileWriteError) {
         // Reported on stderr already.
       } else if (e instanceof StoppedError || Atomics.load(ctl, 2) === -1) {
         status = "timeout";
@@ -327,5 +356,21 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   parkUntilNeeded(gate);
 };
 
+/** The bytes of base64 text (checked by the route). */
+function base64Bytes(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** An Emscripten FS error's message (they carry an errno code, not text). */
+function errorText(e: unknown): string {
+  const code = (e as { code?: string; errno?: number })?.code;
+  if (code) return code;
+  return e instanceof Error ? e.message : String(e);
+}
+
 class StoppedError extends Error {}
+class FileWriteError extends Error {}
 class CompileError extends Error {}
