@@ -105,8 +105,11 @@ export interface RunOutcome {
   retValSet: boolean;
   /** The return value as JSON text; absent when none or not serializable. */
   retJson?: string;
-  /** For runs that failed with an exception: its class (or error name) and message. */
-  exception?: { type: string; message: string };
+  /**
+   * For runs that failed with an exception: its class (or error name) and
+   * message; `compile` when the code did not compile (nothing of it ran).
+   */
+  exception?: { type: string; message: string; compile?: boolean };
   exitCode: number;
   truncated: boolean;
   durationMs: number;

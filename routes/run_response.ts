@@ -184,6 +184,7 @@ export function toRunResponse(result: RunResult, ctx: ResponseContext): RunRespo
         exception: {
           type: String(result.exception.type),
           message: String(result.exception.message),
+          ...(result.exception.compile === true && { compile: true }),
         },
       }),
     },

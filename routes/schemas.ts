@@ -60,7 +60,13 @@ export const runResponseSchema = z.object({
     ignored_fields: z.array(z.string()).describe(
       "Request fields the service does not know: accepted, and ignored",
     ),
-    exception: z.object({ type: z.string(), message: z.string() }).optional().describe(
+    exception: z.object({
+      type: z.string(),
+      message: z.string(),
+      compile: z.literal(true).optional().describe(
+        "Present when the code did not compile (a syntax error): none of it ran",
+      ),
+    }).optional().describe(
       "For status error caused by an exception: its class (Python) or error name (JS)",
     ),
     pool_stats: z.object({

@@ -171,7 +171,7 @@ class ActiveRun {
       this.#err.write(text);
       const message = text.split("\n")[0].replace(/^SyntaxError: /, "");
       this.complete("error", "", false, 1, {
-        exception: { type: "SyntaxError", message },
+        exception: { type: "SyntaxError", message, compile: true },
         truncated: false,
       });
       return;
@@ -256,7 +256,9 @@ class ActiveRun {
     retVal: string,
     retValSet: boolean,
     exitCode: number,
-    extras: ReturnType<typeof capExtras> = { truncated: false },
+    extras: Pick<RunOutcome, "retJson" | "exception"> & { truncated: boolean } = {
+      truncated: false,
+    },
   ): void {
     if (this.#done) return;
     this.#done = true;

@@ -219,6 +219,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     let retJson: string | null = null;
     let excType: string | null = null;
     let excMessage: string | null = null;
+    let compileFailed = false;
     const topAtStart = heapTop();
     runStarted(ctl, msg.id);
     try {
@@ -228,6 +229,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
         const last = code.trim().split("\n").pop() ?? "";
         const m = last.match(/^([\w.]+): ?(.*)$/);
         [excType, excMessage] = m ? [m[1], m[2]] : ["SyntaxError", last];
+        compileFailed = true;
         throw new CompileError();
       }
       if (msg.files?.length) writeFiles(pyodide.FS, msg.files);
@@ -290,7 +292,8 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       exitCode,
       retJson: extras.retJson,
       memoryBytes: Math.max(0, heapTop() - topAtStart),
-      exception: extras.exception,
+      exception: extras.exception &&
+        (compileFailed ? { ...extras.exception, compile: true } : extras.exception),
       truncated: out.truncated || err.truncated || ret.truncated || extras.truncated,
       durationMs,
     };
