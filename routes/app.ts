@@ -18,6 +18,7 @@ import type { RequestTracer } from "../tracing/tracer.ts";
 import { jobRoutes, type JobsDeps } from "./jobs.ts";
 import { formatTraceparent, parseTraceparent } from "../tracing/trace_context.ts";
 import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
+import { pistonRoutes } from "./piston.ts";
 
 /** Everything the routes need. */
 export interface AppDeps extends RunCodeDeps {
@@ -31,6 +32,10 @@ export interface AppDeps extends RunCodeDeps {
   runtimes: readonly RuntimeInfo[];
   tracer: RequestTracer;
   jobs: Omit<JobsDeps, "chargeRuns">;
+  /** Bytes of memory an instance may use (Piston's configured memory limit). */
+  memoryLimitBytes: number;
+  /** Cap on each of a run's stdout and stderr. */
+  maxOutputBytes: number;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -48,6 +53,10 @@ const ROUTES: Record<string, string> = {
   "/jobs/{id}": "GET, HEAD, DELETE",
   "/jobs/{id}/retry": "POST",
   "/jobs/{id}/events": "GET, HEAD",
+  "/api/v2/runtimes": "GET, HEAD",
+  "/api/v2/execute": "POST",
+  "/api/v2/piston/runtimes": "GET, HEAD",
+  "/api/v2/piston/execute": "POST",
 };
 
 /** The route a path belongs to, for labels: a known route, else "unmatched". */
@@ -111,6 +120,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }));
   app.post("/run_code", runCodeHandler(deps));
   app.route("/", healthRoutes(deps.health));
+  app.route("/", pistonRoutes(deps));
   app.route(
     "/",
     jobRoutes({

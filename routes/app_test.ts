@@ -92,6 +92,8 @@ function testApp(seen: RunRequest[]) {
       }),
     },
     maxBodyBytes: 4096,
+    memoryLimitBytes: 256 * 2 ** 20,
+    maxOutputBytes: 2 ** 20,
     runtimes: [],
     jobs: { ...settings, store, runner, maxBatch: 10, maxOwnerBytes: 2 ** 20 },
   });

@@ -50,6 +50,13 @@ export class ApiKeyRing {
   }
 }
 
+/** Routes that run code while the caller waits: the per-key limits apply to each call. */
+const SYNC_RUN_PATHS: ReadonlySet<string> = new Set([
+  "/run_code",
+  "/api/v2/execute",
+  "/api/v2/piston/execute",
+]);
+
 /** Counts a refusal by reason, for metrics. */
 export type OnRejected = (reason: "key_rate_limit" | "key_concurrency") => void;
 
@@ -84,7 +91,8 @@ export function chargeRuns(
 }
 
 /**
- * Checks keys and, on `/run_code`, enforces the per-key limits (job
+ * Checks keys and, on the routes that run code while the caller waits
+ * (`/run_code`, Piston's execute), enforces the per-key limits (job
  * submissions are charged by the jobs routes, per run). Routes in `open`
  * need no key.
  */
@@ -117,7 +125,7 @@ export function apiKeyAuth(
       }, 401);
     }
     c.set("keyId", id);
-    if (c.req.path !== "/run_code") return await next();
+    if (!SYNC_RUN_PATHS.has(c.req.path) || c.req.method !== "POST") return await next();
     // A run refused for either limit uses none of the key's budget.
     if (!usage.start(id)) {
       onRejected("key_concurrency");

@@ -17,40 +17,57 @@ import {
 export interface ErrorBody {
   error: string;
   details?: { field: string; message: string }[];
+  /** The same as `error`, for Piston's clients, which read `message`. */
+  message?: string;
 }
 
 /** Seconds a client should wait before retrying after 429 or 503. */
 const RETRY_AFTER_S = "1";
 
-/** Maps an error to its response; anything unknown is a 500 without detail. */
+/**
+ * Maps an error to its response; anything unknown is a 500 without detail.
+ * Under Piston's paths the body also carries `message`, where Piston's
+ * clients look for it.
+ */
 export function errorResponse(c: Context, err: unknown): Response {
+  const piston = c.req.path.startsWith("/api/v2/");
+  const send = (body: ErrorBody, status: number) =>
+    c.json<ErrorBody>(piston ? { message: body.error, ...body } : body, status as 400);
+  return mapError(c, err, send);
+}
+
+function mapError(
+  c: Context,
+  err: unknown,
+  send: (body: ErrorBody, status: number) => Response,
+): Response {
   // Nobody is listening: something small, for the log.
   if (err instanceof ClientGoneError) return c.body(null, 499 as 400);
   if (err instanceof BadRequestError) {
-    return c.json<ErrorBody>({ error: err.message, details: err.details }, 400);
+    return send({ error: err.message, details: err.details }, 400);
   }
   if (err instanceof ForbiddenError) {
-    return c.json<ErrorBody>({ error: err.message, details: err.details }, 403);
+    return send({ error: err.message, details: err.details }, 403);
   }
   if (err instanceof ConflictError) {
-    return c.json<ErrorBody>({ error: err.message, details: err.details }, 409);
+    return send({ error: err.message, details: err.details }, 409);
   }
   if (err instanceof PayloadTooLargeError) {
-    return c.json<ErrorBody>({
+    return send({
       error: err.message,
       details: [{ field: "body", message: err.message }],
     }, 413);
   }
   if (err instanceof QueueFullError) {
     c.header("Retry-After", RETRY_AFTER_S);
-    return c.json<ErrorBody>({ error: err.message }, 429);
+    return send({ error: err.message }, 429);
   }
   if (err instanceof KeyLimitError) {
     c.header("Retry-After", String(err.retryAfterS));
-    return c.json<ErrorBody>({ error: err.message }, 429);
+    return send({ error: err.message }, 429);
   }
   if (err instanceof JobStorageFullError) {
-    return c.json<ErrorBody>({
+    return send({
       error: err.message,
       details: [{
         field: "FAAS_JOB_MAX_OWNER_BYTES",
@@ -60,8 +77,8 @@ export function errorResponse(c: Context, err: unknown): Response {
   }
   if (err instanceof QueueTimeoutError || err instanceof UnavailableError) {
     c.header("Retry-After", RETRY_AFTER_S);
-    return c.json<ErrorBody>({ error: err.message }, 503);
+    return send({ error: err.message }, 503);
   }
   console.error("Unexpected error:", err);
-  return c.json<ErrorBody>({ error: "Internal server error" }, 500);
+  return send({ error: "Internal server error" }, 500);
 }

@@ -4,6 +4,7 @@ import { LANGUAGE_ALIASES, runRequestSchema } from "./run_request.ts";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
 import { jobsPaths } from "./openapi_jobs.ts";
 import { servicePaths } from "./openapi_service.ts";
+import { pistonPaths } from "./openapi_piston.ts";
 import {
   errorBodySchema,
   healthSchema,
@@ -176,6 +177,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
       },
       ...jobsPaths({ json, error, unauthorized }),
       ...servicePaths({ json, error, unauthorized }),
+      ...pistonPaths({ json, error, unauthorized }),
     },
     components: {
       schemas: {

@@ -87,7 +87,7 @@ export function runCodeHandler(deps: RunCodeDeps) {
  * One line per run. Code, input and output appear only at debug level: they
  * are the caller's data, and may hold anything.
  */
-function logRun(
+export function logRun(
   logger: Logger,
   requestId: string,
   code: string,

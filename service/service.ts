@@ -246,6 +246,8 @@ export function createService(
     scheduler,
     metrics,
     maxBodyBytes: config.maxBodyBytes,
+    memoryLimitBytes: config.memoryLimitMb * 2 ** 20,
+    maxOutputBytes: config.maxOutputBytes,
     defaultTimeoutMs: config.defaultTimeoutMs,
     maxTimeoutMs: config.maxTimeoutMs,
     isolation: config.isolation,
