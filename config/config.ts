@@ -50,6 +50,7 @@ const schema = z.object({
   FAAS_PYTHON_PRELOAD: nameList("FAAS_PYTHON_PRELOAD", /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/),
   FAAS_API_KEYS: z.string().optional(),
   FAAS_API_KEYS_FILE: z.string().optional(),
+  FAAS_ADMIN_KEYS: z.string().optional(),
   FAAS_OPEN_ROUTES: z.string().optional(),
   FAAS_KEY_MAX_CONCURRENT: int("FAAS_KEY_MAX_CONCURRENT", 0, 0, 1_000_000),
   FAAS_KEY_RUNS_PER_MINUTE: int("FAAS_KEY_RUNS_PER_MINUTE", 0, 0, 100_000_000),
@@ -188,6 +189,8 @@ export interface Config {
   readonly pythonPreload: readonly string[];
   /** Accepted API keys; empty means no authentication. */
   readonly apiKeys: readonly string[];
+  /** Admin keys (`FAAS_ADMIN_KEYS`); none turns the admin API off. */
+  readonly adminKeys: readonly string[];
   /** Routes that need no key even when keys are set. */
   readonly openRoutes: ReadonlySet<string>;
   /** Runs in progress allowed per key; 0 for no limit. */
@@ -295,6 +298,14 @@ export function loadConfig(
     );
   }
   const apiKeys = readKeys(v.FAAS_API_KEYS, v.FAAS_API_KEYS_FILE);
+  const adminKeys = readKeys(v.FAAS_ADMIN_KEYS, undefined);
+  const shared = adminKeys.filter((k) => apiKeys.includes(k));
+  if (shared.length) {
+    throw new ConfigError(
+      "Invalid configuration: a key is in both FAAS_API_KEYS and FAAS_ADMIN_KEYS; " +
+        "give admins keys of their own",
+    );
+  }
   // FAAS_TRUSTED_TENANT_HEADER=true is short for header:X-Tenant-Id.
   const shorthand: TenantSource | undefined = v.FAAS_TRUSTED_TENANT_HEADER
     ? { from: "header", name: "X-Tenant-Id" }
@@ -309,14 +320,14 @@ export function loadConfig(
     );
   }
   const tenantSource: TenantSource = v.FAAS_TENANT_FROM ?? shorthand ?? { from: "asserted" };
-  if (!apiKeys.length && !isLoopback(v.FAAS_HOST)) {
+  if (!apiKeys.length && !adminKeys.length && !isLoopback(v.FAAS_HOST)) {
     notices.push(
       `Listening on ${v.FAAS_HOST} beyond loopback WITHOUT API KEYS: anyone who can reach this ` +
         "port can run code here; set FAAS_API_KEYS, or FAAS_HOST=127.0.0.1 when only local " +
         "callers need it",
     );
   }
-  if (!apiKeys.length && tenantSource.from === "asserted") {
+  if (!apiKeys.length && !adminKeys.length && tenantSource.from === "asserted") {
     notices.push(
       "Tenants are self-asserted: without FAAS_API_KEYS or FAAS_TENANT_FROM any caller can " +
         "name any tenant and share its instances and jobs",
@@ -362,6 +373,7 @@ export function loadConfig(
     pythonPreload: Object.freeze(v.FAAS_PYTHON_PRELOAD),
     snapshotDir: snapshotDir(v.FAAS_SNAPSHOT_DIR),
     apiKeys: Object.freeze(apiKeys),
+    adminKeys: Object.freeze(adminKeys),
     openRoutes: new Set(
       (v.FAAS_OPEN_ROUTES ?? "/,/health/live,/health,/metrics,/openapi.json,/docs,/runtimes").split(
         ",",

@@ -19,6 +19,11 @@ export class BadRequestError extends Error {
   }
 }
 
+/** The request has no valid API key (401). */
+export class UnauthorizedError extends Error {
+  override name = "UnauthorizedError";
+}
+
 /** The caller may not do what the request asks (403). */
 export class ForbiddenError extends Error {
   override name = "ForbiddenError";

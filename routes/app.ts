@@ -8,7 +8,9 @@ import { homeHandler } from "./home.ts";
 import { ClientGoneError, PayloadTooLargeError } from "../core/errors.ts";
 import { methodLabel, type Metrics } from "../metrics/metrics.ts";
 import { errorResponse } from "./errors.ts";
-import { apiKeyAuth, type ApiKeyRing, chargeRuns } from "./auth.ts";
+import { apiKeyAuth, ApiKeyRing, chargeRuns } from "./auth.ts";
+import type { AdminStore } from "../admin/types.ts";
+import type { AuditLog } from "../admin/audit_log.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import { DOCS_PAGE, loadDocsAssets } from "./docs_page.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -19,10 +21,17 @@ import { jobRoutes, type JobsDeps } from "./jobs.ts";
 import { formatTraceparent, parseTraceparent } from "../tracing/trace_context.ts";
 import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 import { pistonRoutes } from "./piston.ts";
+import { adminRoutes } from "./admin.ts";
 
 /** Everything the routes need. */
 export interface AppDeps extends RunCodeDeps {
+  /** `FAAS_API_KEYS`: runner keys. */
   apiKeys: ApiKeyRing;
+  /** `FAAS_ADMIN_KEYS`: admin keys; none turns the admin API off. */
+  adminKeys?: ApiKeyRing;
+  /** Keys made with the admin API, and the audit log. */
+  adminStore?: AdminStore;
+  audit?: AuditLog;
   openRoutes: ReadonlySet<string>;
   /** Per-key limits and usage, shared with the job runner. */
   keyUsage: KeyUsage;
@@ -111,7 +120,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   const onRejected = (reason: "key_rate_limit" | "key_concurrency") =>
     deps.metrics.rejections.inc({ reason });
-  app.use(apiKeyAuth(deps.apiKeys, deps.openRoutes, deps.keyUsage, onRejected));
+  app.use(apiKeyAuth(
+    {
+      runners: deps.apiKeys,
+      admins: deps.adminKeys ?? new ApiKeyRing([]),
+      store: deps.adminStore,
+      audit: deps.audit,
+    },
+    deps.openRoutes,
+    deps.keyUsage,
+    onRejected,
+  ));
   // Every route that takes a body takes at most this much, checked while it
   // streams in.
   app.use(bodyLimit({
@@ -121,6 +140,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.post("/run_code", runCodeHandler(deps));
   app.route("/", healthRoutes(deps.health));
   app.route("/", pistonRoutes(deps));
+  if (deps.adminStore && deps.audit) {
+    app.route(
+      "/api/v1",
+      adminRoutes({
+        store: deps.adminStore,
+        audit: deps.audit,
+        runnerKeys: deps.apiKeys,
+        adminKeys: deps.adminKeys ?? new ApiKeyRing([]),
+      }),
+    );
+  }
   app.route(
     "/",
     jobRoutes({

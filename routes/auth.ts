@@ -6,7 +6,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app_env.ts";
-import { KeyLimitError } from "../core/errors.ts";
+import { ForbiddenError, KeyLimitError, UnauthorizedError } from "../core/errors.ts";
+import type { AdminStore, Principal } from "../admin/types.ts";
+import type { AuditLog } from "../admin/audit_log.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import { errorResponse } from "./errors.ts";
 export { loadKeys } from "../config/config_keys.ts";
@@ -90,40 +92,103 @@ export function chargeRuns(
   }
 }
 
+/** Where keys come from, and where refused admin calls are recorded. */
+export interface KeyAccess {
+  /** `FAAS_API_KEYS`: runner keys, each its own tenant (reloaded on SIGHUP). */
+  runners: ApiKeyRing;
+  /** `FAAS_ADMIN_KEYS`: admin keys. */
+  admins: ApiKeyRing;
+  /** Keys made with the admin API. */
+  store?: AdminStore;
+  audit?: AuditLog;
+}
+
+/** The admin API's paths. */
+export const ADMIN_PREFIX = "/api/v1";
+
+const isAdminPath = (path: string) => path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
+
 /**
- * Checks keys and, on the routes that run code while the caller waits
- * (`/run_code`, Piston's execute), enforces the per-key limits (job
- * submissions are charged by the jobs routes, per run). Routes in `open`
- * need no key.
+ * Checks keys (`Authorization: Bearer <key>`, or `X-Auth-Token: <key>` as
+ * Judge0's clients send it) and roles: admin keys may do everything, viewer
+ * keys only read the admin API, runner keys only run code. On the routes
+ * that run code while the caller waits (`/run_code`, Piston's execute) it
+ * enforces the per-key limits (job submissions are charged by the jobs
+ * routes, per run). Routes in `open` need no key.
  */
 export function apiKeyAuth(
-  keys: ApiKeyRing,
+  access: KeyAccess,
   open: ReadonlySet<string>,
   usage: KeyUsage,
   onRejected: OnRejected = () => {},
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const hashes = keys.entries();
+    const admin = isAdminPath(c.req.path);
+    const refuse = (status: 401 | 403, message: string, principal?: Principal) => {
+      if (admin) {
+        access.audit?.later({
+          actor: principal?.keyId ?? "",
+          role: principal?.role ?? "",
+          action: `${c.req.method} ${c.req.path}`,
+          target: c.req.path,
+          outcome: "refused",
+          requestId: c.get("requestId"),
+          reason: message,
+        });
+      }
+      if (status === 401) c.header("WWW-Authenticate", 'Bearer realm="faas"');
+      return errorResponse(
+        c,
+        status === 401
+          ? new UnauthorizedError(message)
+          : new ForbiddenError(message, [{ field: "Authorization", message }]),
+      );
+    };
+    const enabled = access.runners.size + access.admins.size > 0;
+    if (!enabled) {
+      if (admin) return refuse(403, "The admin API is off: set FAAS_ADMIN_KEYS to use it");
+      return await next();
+    }
     // The docs page's assets are as open as the page.
     const path = c.req.path.startsWith("/docs/") ? "/docs" : c.req.path;
-    if (hashes.length === 0 || open.has(path)) return await next();
+    if (open.has(path) && !admin) return await next();
     const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    // Every key is compared, match or not, so timing does not tell which
-    // prefix of which key was right.
-    let id: string | undefined;
-    if (match) {
-      const given = digest(match[1]);
-      for (const key of hashes) {
-        if (timingSafeEqual(given, key.hash)) id = key.id;
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    const token = bearer ?? (c.req.header("x-auth-token")?.trim() || undefined);
+    const principal = token === undefined ? undefined : await findKey(access, token);
+    if (!principal) {
+      return refuse(
+        401,
+        token !== undefined
+          ? "Invalid API key"
+          : "Missing API key: send Authorization: Bearer <key>",
+      );
+    }
+    c.set("principal", principal);
+    if (admin) {
+      if (principal.role === "runner") {
+        return refuse(
+          403,
+          `Key ${principal.keyId} is a runner key: the admin API needs an admin or viewer key`,
+          principal,
+        );
       }
+      const reads = c.req.method === "GET" || c.req.method === "HEAD";
+      if (principal.role === "viewer" && !reads) {
+        return refuse(
+          403,
+          `Key ${principal.keyId} is a viewer key: it may only read (GET)`,
+          principal,
+        );
+      }
+    } else if (principal.role === "viewer") {
+      return refuse(
+        403,
+        `Key ${principal.keyId} is a viewer key: it cannot run code or submit jobs`,
+        principal,
+      );
     }
-    if (!id) {
-      c.header("WWW-Authenticate", 'Bearer realm="faas"');
-      return c.json({
-        error: match ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",
-      }, 401);
-    }
+    const id = principal.keyId;
     c.set("keyId", id);
     if (!SYNC_RUN_PATHS.has(c.req.path) || c.req.method !== "POST") return await next();
     // A run refused for either limit uses none of the key's budget.
@@ -160,4 +225,46 @@ export function apiKeyAuth(
       if (!held) end();
     }
   };
+}
+
+/**
+ * The key `token` is, or undefined. The configured keys are all compared in
+ * constant time, match or not, so timing does not tell which prefix of
+ * which key was right; keys made with the admin API are found by their
+ * secret's SHA-256, which tells nothing of any other key.
+ */
+async function findKey(access: KeyAccess, token: string): Promise<Principal | undefined> {
+  const given = digest(token);
+  let found: Principal | undefined;
+  for (const key of access.runners.entries()) {
+    if (timingSafeEqual(given, key.hash)) {
+      found = {
+        keyId: key.id,
+        role: "runner",
+        tenant: key.id,
+        fixedTenant: false,
+        source: "FAAS_API_KEYS",
+      };
+    }
+  }
+  for (const key of access.admins.entries()) {
+    if (timingSafeEqual(given, key.hash)) {
+      found = { keyId: key.id, role: "admin", fixedTenant: false, source: "FAAS_ADMIN_KEYS" };
+    }
+  }
+  if (found || !access.store) return found;
+  const record = await access.store.keyByHash(given.toString("hex"));
+  if (!record) return undefined;
+  return {
+    keyId: record.id,
+    role: record.role,
+    tenant: record.tenant,
+    fixedTenant: record.role === "runner",
+    source: "api",
+  };
+}
+
+/** SHA-256 of a secret, hex: how keys made with the admin API are stored. */
+export function secretHash(secret: string): string {
+  return digest(secret).toString("hex");
 }

@@ -10,6 +10,7 @@ import {
   PayloadTooLargeError,
   QueueFullError,
   QueueTimeoutError,
+  UnauthorizedError,
   UnavailableError,
 } from "../core/errors.ts";
 
@@ -46,6 +47,7 @@ function mapError(
   if (err instanceof BadRequestError) {
     return send({ error: err.message, details: err.details }, 400);
   }
+  if (err instanceof UnauthorizedError) return send({ error: err.message }, 401);
   if (err instanceof ForbiddenError) {
     return send({ error: err.message, details: err.details }, 403);
   }

@@ -24,7 +24,7 @@ import { checkBudget, submitHandler } from "./jobs_submit.ts";
 import type { JobsDeps } from "./jobs_deps.ts";
 export type { JobsDeps } from "./jobs_deps.ts";
 import type { AppEnv } from "./app_env.ts";
-import { requestTenant } from "./tenant.ts";
+import { callerOf, requestTenant } from "./tenant.ts";
 export { jobBody } from "./job_bodies.ts";
 
 const MAX_WAIT_S = 60;
@@ -37,7 +37,13 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
   const owner = (c: Context<AppEnv>) =>
     ownerOf(
       c.get("keyId"),
-      requestTenant(undefined, (name) => c.req.header(name), deps.tenantSource),
+      requestTenant(
+        undefined,
+        (name) => c.req.header(name),
+        deps.tenantSource,
+        "",
+        callerOf(c).tenant,
+      ),
     );
   const notFound = (c: Context<AppEnv>, id: string) =>
     c.json({ error: `No job ${JSON.stringify(id)}` }, 404);

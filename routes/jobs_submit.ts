@@ -19,6 +19,7 @@ import type { JobsDeps } from "./jobs_deps.ts";
 import type { AppEnv } from "./app_env.ts";
 import { parseBody, type PreparedRun, prepareRun } from "./run_prepare.ts";
 import { quote } from "./run_request.ts";
+import { callerOf } from "./tenant.ts";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -41,13 +42,14 @@ export function submitHandler(deps: JobsDeps) {
       ]);
     }
     const header = (name: string) => c.req.header(name);
-    const keyId = c.get("keyId");
+    const caller = callerOf(c);
+    const keyId = caller.keyId;
     // Every entry is checked before any is queued; errors name the entry.
     const issues: FieldIssue[] = [];
     const runs: { prepared: PreparedRun; tenant: string | undefined }[] = [];
     entries.forEach((entry, i) => {
       try {
-        const prepared = prepareRun(entry, header, keyId, deps, batch ? `runs.${i}` : "");
+        const prepared = prepareRun(entry, header, caller, deps, batch ? `runs.${i}` : "");
         // The tenant without the key's namespace: the owner adds the key.
         runs.push({ prepared, tenant: prepared.tenant });
       } catch (err) {

@@ -9,6 +9,7 @@ import type { AppEnv } from "./app_env.ts";
 import type { RunCodeDeps } from "./run_code.ts";
 import { logRun } from "./run_code.ts";
 import { parseBody, prepareRun } from "./run_prepare.ts";
+import { callerOf } from "./tenant.ts";
 import type { RuntimeInfo } from "./runtimes.ts";
 import { type PistonLimits, pistonRun, pistonVersion } from "./piston_request.ts";
 import type { RunResult } from "../sandbox/host.ts";
@@ -61,7 +62,7 @@ export function pistonRoutes(deps: PistonDeps): Hono<AppEnv> {
       );
       let prepared;
       try {
-        prepared = prepareRun(piston.body, (n) => c.req.header(n), c.get("keyId"), deps);
+        prepared = prepareRun(piston.body, (n) => c.req.header(n), callerOf(c), deps);
       } catch (err) {
         throw err instanceof BadRequestError ? inPistonTerms(err) : err;
       }

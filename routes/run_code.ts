@@ -12,6 +12,7 @@ import type { LogFields } from "../core/log.ts";
 import type { RequestSpan } from "../tracing/tracer.ts";
 import type { AppEnv } from "./app_env.ts";
 import { parseBody, type PrepareDeps, prepareRun } from "./run_prepare.ts";
+import { callerOf } from "./tenant.ts";
 export type { AppEnv } from "./app_env.ts";
 import { type AnswerPhases, serverTiming } from "./server_timing.ts";
 
@@ -34,7 +35,7 @@ export function runCodeHandler(deps: RunCodeDeps) {
     const prepared = prepareRun(
       parseBody(bytes),
       (name) => c.req.header(name),
-      c.get("keyId"),
+      callerOf(c),
       deps,
     );
     const req = prepared.request;

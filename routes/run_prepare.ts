@@ -5,7 +5,7 @@
  */
 import { BadRequestError, type FieldIssue } from "../core/errors.ts";
 import type { TenantSource } from "../config/config.ts";
-import { type HeaderReader, namespaced, requestTenant } from "./tenant.ts";
+import { type Caller, type HeaderReader, namespaced, requestTenant } from "./tenant.ts";
 import type { RunRequest } from "../scheduler/scheduler.ts";
 import { runRequestSchema } from "./run_request.ts";
 import { isolationKey, type IsolationMode } from "../core/isolation_key.ts";
@@ -80,7 +80,7 @@ export interface PreparedRun {
 export function prepareRun(
   body: unknown,
   header: HeaderReader,
-  keyId: string | undefined,
+  caller: Caller,
   deps: PrepareDeps,
   field = "",
 ): PreparedRun {
@@ -106,7 +106,8 @@ export function prepareRun(
       { field: field ? `${field}.input` : "input", message: "Must be JSON-serializable" },
     ]);
   }
-  const tenant = requestTenant(body, header, deps.tenantSource, field);
+  const tenant = requestTenant(body, header, deps.tenantSource, field, caller.tenant);
+  const keyId = caller.keyId;
   // A body field the tenant is taken from is read, not ignored.
   const used = deps.tenantSource.from === "body" ? deps.tenantSource.path[0] : undefined;
   return {

@@ -9,6 +9,8 @@
 import { BadRequestError, ForbiddenError } from "../core/errors.ts";
 import type { TenantSource } from "../config/config.ts";
 import { quote, TENANT_PATTERN } from "./run_request.ts";
+import type { Context } from "hono";
+import type { AppEnv } from "./app_env.ts";
 
 /** The header a caller may name its tenant with when no other source is set. */
 export const TENANT_HEADER = "X-Tenant-Id";
@@ -47,7 +49,8 @@ function mustAgree(field: string, given: string | undefined, tenant: string, fro
  * The tenant of a request, before any API key's namespace, or undefined
  * for none. `body` is the run request (undefined for requests without one,
  * which name their tenant by header). `field` prefixes field names in
- * errors (a batch entry). Throws BadRequestError for a malformed tenant,
+ * errors (a batch entry). `bound` is the tenant of a key made for one
+ * tenant (see `Principal`). Throws BadRequestError for a malformed tenant,
  * ForbiddenError for one the trusted source does not allow.
  */
 export function requestTenant(
@@ -55,6 +58,7 @@ export function requestTenant(
   header: HeaderReader,
   source: TenantSource,
   field = "",
+  bound?: string,
 ): string | undefined {
   const name = (f: string) => field ? `${field}.${f}` : f;
   const raw = body === undefined ? undefined : at(body, ["tenant"]);
@@ -62,6 +66,13 @@ export function requestTenant(
   const headerName = source.from === "header" ? source.name : TENANT_HEADER;
   const rawHeader = header(headerName);
   const fromHeader = rawHeader === undefined ? undefined : checked(rawHeader, headerName);
+  // A key made for one tenant: its requests are that tenant's, whatever
+  // else they say, and saying another is refused.
+  if (bound !== undefined) {
+    mustAgree(name("tenant"), given, bound, "the API key");
+    mustAgree(headerName, fromHeader, bound, "the API key");
+    return bound;
+  }
   if (source.from === "asserted") return given ?? fromHeader;
   if (source.from === "header") {
     if (fromHeader === undefined) {
@@ -98,4 +109,19 @@ export function requestTenant(
 export function namespaced(tenant: string | undefined, keyId: string | undefined) {
   if (keyId === undefined) return tenant;
   return tenant === undefined ? `key:${keyId}` : `key:${keyId}/${tenant}`;
+}
+
+/** Who sent a request: its API key's id and, for a key bound to one tenant, that tenant. */
+export interface Caller {
+  keyId?: string;
+  tenant?: string;
+}
+
+/** The caller of a request, as the key check found it. */
+export function callerOf(c: Context<AppEnv>): Caller {
+  const principal = c.get("principal");
+  return {
+    keyId: c.get("keyId"),
+    tenant: principal?.fixedTenant ? principal.tenant : undefined,
+  };
 }

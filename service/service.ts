@@ -12,6 +12,8 @@ import { PHASES } from "../routes/server_timing.ts";
 import { ApiKeyRing } from "../routes/auth.ts";
 import { createTracer } from "../tracing/tracer.ts";
 import { openJobStore } from "../jobs/open_store.ts";
+import { openAdminStore } from "../admin/open_admin_store.ts";
+import { AuditLog } from "../admin/audit_log.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { scheduledResponse } from "../routes/run_response.ts";
 import type { HealthSources } from "../routes/health.ts";
@@ -209,11 +211,14 @@ export function createService(
     return { total: sum("total"), idle: sum("idle"), busy: sum("busy"), starting: sum("starting") };
   }
   // Per-key limits apply only with API keys: without them there is no key.
+  const keyed = config.apiKeys.length + config.adminKeys.length > 0;
   const keyUsage = new KeyUsage({
-    maxConcurrent: config.apiKeys.length ? config.keyMaxConcurrent : 0,
-    runsPerMinute: config.apiKeys.length ? config.keyRunsPerMinute : 0,
+    maxConcurrent: keyed ? config.keyMaxConcurrent : 0,
+    runsPerMinute: keyed ? config.keyRunsPerMinute : 0,
   });
   const jobStore = openJobStore(config.jobStore);
+  const adminStore = openAdminStore(config.jobStore);
+  const audit = new AuditLog(adminStore, logger);
   const jobRunner = new JobRunner(jobStore, scheduler, {
     concurrency: config.maxInstances * 2,
     keyUsage,
@@ -227,6 +232,9 @@ export function createService(
   });
   const apiKeys = new ApiKeyRing(config.apiKeys);
   const app = createApp({
+    adminKeys: new ApiKeyRing(config.adminKeys),
+    adminStore,
+    audit,
     logger,
     tracer,
     jobs: {
@@ -284,6 +292,8 @@ export function createService(
       await scheduler.drain(graceMs);
       await jobRunner.settled();
       await jobStore.close();
+      await audit.flush();
+      await adminStore.close();
       hub.close();
       readyWaiters = [];
       // Spans still buffered go out before the process ends.

@@ -1,0 +1,54 @@
+/**
+ * The admin API under `/api/v1`: keys, the audit log, and what the service
+ * keeps for many tenants. Roles are checked before these routes (auth.ts):
+ * admin keys may do everything here, viewer keys may read.
+ */
+import { type Context, Hono } from "hono";
+import type { AppEnv } from "./app_env.ts";
+import type { AdminStore } from "../admin/types.ts";
+import type { AuditLog } from "../admin/audit_log.ts";
+import type { ApiKeyRing } from "./auth.ts";
+import { keyRoutes } from "./admin_keys.ts";
+import { auditRoutes } from "./admin_audit.ts";
+
+/** What the admin routes need. */
+export interface AdminDeps {
+  store: AdminStore;
+  audit: AuditLog;
+  runnerKeys: ApiKeyRing;
+  adminKeys: ApiKeyRing;
+  /** Records an admin action in the audit log before its answer goes out. */
+  record(
+    c: Context<AppEnv>,
+    action: string,
+    target: string,
+    before: unknown,
+    after: unknown,
+  ): Promise<void>;
+}
+
+/** Builds `/api/v1`. */
+export function adminRoutes(
+  deps: Omit<AdminDeps, "record">,
+): Hono<AppEnv> {
+  const full: AdminDeps = {
+    ...deps,
+    async record(c, action, target, before, after) {
+      const principal = c.get("principal");
+      await deps.audit.record({
+        actor: principal?.keyId ?? "",
+        role: principal?.role ?? "",
+        action,
+        target,
+        outcome: "ok",
+        ...(before !== undefined && { before }),
+        ...(after !== undefined && { after }),
+        requestId: c.get("requestId"),
+      });
+    },
+  };
+  const app = new Hono<AppEnv>();
+  app.route("/", keyRoutes(full));
+  app.route("/", auditRoutes(full));
+  return app;
+}
