@@ -66,6 +66,10 @@ const ROUTES: Record<string, string> = {
   "/api/v2/execute": "POST",
   "/api/v2/piston/runtimes": "GET, HEAD",
   "/api/v2/piston/execute": "POST",
+  "/api/v1/keys": "GET, HEAD, POST",
+  "/api/v1/keys/{id}": "DELETE",
+  "/api/v1/audit": "GET, HEAD",
+  "/api/v1/audit/actions": "GET, HEAD",
 };
 
 /** The route a path belongs to, for labels: a known route, else "unmatched". */
@@ -74,6 +78,7 @@ function routeOf(path: string): string {
   if (/^\/jobs\/[^/]+$/.test(path)) return "/jobs/{id}";
   if (/^\/jobs\/[^/]+\/retry$/.test(path)) return "/jobs/{id}/retry";
   if (/^\/jobs\/[^/]+\/events$/.test(path)) return "/jobs/{id}/events";
+  if (/^\/api\/v1\/keys\/[^/]+$/.test(path)) return "/api/v1/keys/{id}";
   return "unmatched";
 }
 

@@ -144,11 +144,10 @@ export function apiKeyAuth(
           : new ForbiddenError(message, [{ field: "Authorization", message }]),
       );
     };
-    const enabled = access.runners.size + access.admins.size > 0;
-    if (!enabled) {
-      if (admin) return refuse(403, "The admin API is off: set FAAS_ADMIN_KEYS to use it");
-      return await next();
+    if (admin && access.admins.size === 0) {
+      return refuse(403, "The admin API is off: set FAAS_ADMIN_KEYS to use it");
     }
+    if (access.runners.size + access.admins.size === 0) return await next();
     // The docs page's assets are as open as the page.
     const path = c.req.path.startsWith("/docs/") ? "/docs" : c.req.path;
     if (open.has(path) && !admin) return await next();
