@@ -375,11 +375,12 @@ export function loadConfig(
     apiKeys: Object.freeze(apiKeys),
     adminKeys: Object.freeze(adminKeys),
     openRoutes: new Set(
-      (v.FAAS_OPEN_ROUTES ?? "/,/health/live,/health,/metrics,/openapi.json,/docs,/runtimes").split(
-        ",",
-      ).map((
-        r,
-      ) => r.trim())
+      (v.FAAS_OPEN_ROUTES ??
+        "/,/health/live,/health,/metrics,/openapi.json,/docs,/runtimes,/console").split(
+          ",",
+        ).map((
+          r,
+        ) => r.trim())
         .filter(Boolean),
     ),
     keyMaxConcurrent: v.FAAS_KEY_MAX_CONCURRENT,

@@ -10,6 +10,9 @@ import type { AuditLog } from "../admin/audit_log.ts";
 import type { ApiKeyRing } from "./auth.ts";
 import { keyRoutes } from "./admin_keys.ts";
 import { auditRoutes } from "./admin_audit.ts";
+import { overviewRoutes } from "./admin_overview.ts";
+import type { Timeline } from "../metrics/timeline.ts";
+import type { SchedulerStats } from "../scheduler/scheduler.ts";
 
 /** What the admin routes need. */
 export interface AdminDeps {
@@ -17,6 +20,10 @@ export interface AdminDeps {
   audit: AuditLog;
   runnerKeys: ApiKeyRing;
   adminKeys: ApiKeyRing;
+  /** The last minutes of the service (absent: the overview answers 404). */
+  timeline?: Timeline;
+  /** The scheduler's totals. */
+  scheduler(): SchedulerStats;
   /** Records an admin action in the audit log before its answer goes out. */
   record(
     c: Context<AppEnv>,
@@ -50,5 +57,6 @@ export function adminRoutes(
   const app = new Hono<AppEnv>();
   app.route("/", keyRoutes(full));
   app.route("/", auditRoutes(full));
+  app.route("/", overviewRoutes(full));
   return app;
 }

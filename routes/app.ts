@@ -11,6 +11,7 @@ import { errorResponse } from "./errors.ts";
 import { apiKeyAuth, ApiKeyRing, chargeRuns } from "./auth.ts";
 import type { AdminStore } from "../admin/types.ts";
 import type { AuditLog } from "../admin/audit_log.ts";
+import type { Timeline } from "../metrics/timeline.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import { DOCS_PAGE, loadDocsAssets } from "./docs_page.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -22,6 +23,7 @@ import { formatTraceparent, parseTraceparent } from "../tracing/trace_context.ts
 import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 import { pistonRoutes } from "./piston.ts";
 import { adminRoutes } from "./admin.ts";
+import { consoleRoutes } from "./console.ts";
 
 /** Everything the routes need. */
 export interface AppDeps extends RunCodeDeps {
@@ -32,6 +34,8 @@ export interface AppDeps extends RunCodeDeps {
   /** Keys made with the admin API, and the audit log. */
   adminStore?: AdminStore;
   audit?: AuditLog;
+  /** The last minutes of the service, for the admin overview. */
+  timeline?: Timeline;
   openRoutes: ReadonlySet<string>;
   /** Per-key limits and usage, shared with the job runner. */
   keyUsage: KeyUsage;
@@ -70,6 +74,9 @@ const ROUTES: Record<string, string> = {
   "/api/v1/keys/{id}": "DELETE",
   "/api/v1/audit": "GET, HEAD",
   "/api/v1/audit/actions": "GET, HEAD",
+  "/api/v1/overview": "GET, HEAD",
+  "/api/v1/me": "GET, HEAD",
+  "/console": "GET, HEAD",
 };
 
 /** The route a path belongs to, for labels: a known route, else "unmatched". */
@@ -145,6 +152,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.post("/run_code", runCodeHandler(deps));
   app.route("/", healthRoutes(deps.health));
   app.route("/", pistonRoutes(deps));
+  app.route("/", consoleRoutes());
   if (deps.adminStore && deps.audit) {
     app.route(
       "/api/v1",
@@ -153,6 +161,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         audit: deps.audit,
         runnerKeys: deps.apiKeys,
         adminKeys: deps.adminKeys ?? new ApiKeyRing([]),
+        timeline: deps.timeline,
+        scheduler: deps.health.scheduler,
       }),
     );
   }

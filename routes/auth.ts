@@ -148,8 +148,12 @@ export function apiKeyAuth(
       return refuse(403, "The admin API is off: set FAAS_ADMIN_KEYS to use it");
     }
     if (access.runners.size + access.admins.size === 0) return await next();
-    // The docs page's assets are as open as the page.
-    const path = c.req.path.startsWith("/docs/") ? "/docs" : c.req.path;
+    // The docs page's and the console's files are as open as their pages.
+    const path = c.req.path.startsWith("/docs/")
+      ? "/docs"
+      : c.req.path.startsWith("/console/assets/")
+      ? "/console"
+      : c.req.path;
     if (open.has(path) && !admin) return await next();
     const header = c.req.header("authorization") ?? "";
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];

@@ -165,6 +165,79 @@ export function adminPaths({ error }: PathHelpers): Json {
         },
       },
     },
+    "/api/v1/me": {
+      get: {
+        tags: [TAG],
+        operationId: "whoAmI",
+        summary: "The calling key's id, role and tenant",
+        responses: {
+          200: body({
+            type: "object",
+            properties: {
+              key_id: { type: "string" },
+              role: { type: "string", enum: [...ROLES] },
+              tenant: { type: ["string", "null"] },
+            },
+          }, "The caller"),
+          ...denied,
+        },
+      },
+    },
+    "/api/v1/overview": {
+      get: {
+        tags: [TAG],
+        operationId: "overview",
+        summary: "The service now and a sample every 5 s over the last 15 minutes",
+        responses: {
+          200: body({
+            type: "object",
+            properties: {
+              time: { type: "string", format: "date-time" },
+              interval_s: { type: "number" },
+              window_s: { type: "number" },
+              now: {
+                type: "object",
+                description: "queued per priority, instances per language by state " +
+                  "(warm, spare, starting, busy), memory (usedBytes, budgetBytes), running, " +
+                  "completed, failed",
+              },
+              samples: {
+                type: "array",
+                items: {
+                  type: "object",
+                  description: "t (epoch ms), runs per language, runsPerS, errors, p50, p95, " +
+                    "p99 (ms), cold (runs on an instance of their own), coldStartMs, queued, " +
+                    "instances, memory",
+                },
+              },
+              recent_errors: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    t: { type: "number" },
+                    language: { type: "string" },
+                    status: { type: "string" },
+                    message: { type: "string" },
+                    instance: { type: "string" },
+                  },
+                },
+              },
+            },
+          }, "The overview"),
+          ...denied,
+        },
+      },
+    },
+    "/console": {
+      get: {
+        tags: [TAG],
+        operationId: "console",
+        summary: "The operator console (a page; its data needs an admin or viewer key)",
+        security: [],
+        responses: { 200: { description: "HTML", content: { "text/html": {} } } },
+      },
+    },
     "/api/v1/audit/actions": {
       get: {
         tags: [TAG],

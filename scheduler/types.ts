@@ -71,7 +71,12 @@ export interface SchedulerLimits {
 export interface SchedulerHooks {
   onQueued?(priority: Priority): void;
   onDispatched?(priority: Priority, waitMs: number): void;
-  onFinished?(language: Language, result: RunResult, phases: RunPhases): void;
+  onFinished?(
+    language: Language,
+    result: RunResult,
+    phases: RunPhases,
+    via: Placement["via"],
+  ): void;
   onRejected?(
     reason: "queue_full" | "queue_timeout" | "unavailable" | "client_gone" | "cancelled",
   ): void;

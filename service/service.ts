@@ -25,7 +25,8 @@ import { KeyUsage } from "../scheduler/key_usage.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { enforceBudget, hostRssBytes } from "../sandbox/memory_budget.ts";
 import { type InstanceCounts, Pool, type PoolCounts } from "../sandbox/pool.ts";
-import type { Runtime } from "../protocol/host_messages.ts";
+import { type Runtime, runtimeOf } from "../protocol/host_messages.ts";
+import { Timeline } from "../metrics/timeline.ts";
 import { SocketHub } from "../sandbox/socket_hub.ts";
 import type { PythonSnapshot } from "../python/python_snapshot.ts";
 import type { PythonPackages } from "../python/python_packages.ts";
@@ -138,6 +139,24 @@ export function createService(
     () => enforceBudget(Object.values(pools), config.warmMemoryMb * 2 ** 20),
     1000,
   );
+  // Its sources are read from the first sample on, once everything exists.
+  const timeline = new Timeline({
+    queued: () => scheduler.queuedByPriority(),
+    instances: () => {
+      const states = (runtime: Runtime) => {
+        const i = instanceCounts()[runtime];
+        const busy = poolCounts()[runtime].busy;
+        return { warm: Math.max(0, i.keyed - busy), spare: i.spare, starting: i.starting, busy };
+      };
+      return { python: states("python"), javascript: states("javascript") };
+    },
+    memory: () => ({
+      usedBytes: Object.values(pools).flatMap((p) => p.hosts())
+        .reduce((a, h) => a + hostRssBytes(h), 0),
+      budgetBytes: config.warmMemoryMb * 2 ** 20,
+    }),
+  });
+  timeline.start();
   const scheduler = new Scheduler(pools, {
     maxQueue: config.maxQueue,
     maxQueueWaitMs: config.maxQueueWaitMs,
@@ -148,7 +167,19 @@ export function createService(
     cores: config.cores,
   }, {
     onDispatched: (priority, waitMs) => metrics.queueWait.observe({ priority }, waitMs / 1000),
-    onFinished: (language, result) => {
+    onFinished: (language, result, phases, via) => {
+      timeline.record({
+        runtime: runtimeOf(language),
+        language,
+        status: result.status,
+        totalMs: phases.queueMs + phases.startMs + phases.runMs,
+        startMs: phases.startMs,
+        cold: via !== "warm",
+        message: result.exception
+          ? `${result.exception.type}: ${result.exception.message}`.slice(0, 300)
+          : result.error,
+        instance: result.instanceId,
+      });
       metrics.runs.inc({ language, status: result.status });
       metrics.runDuration.observe({ language }, result.durationMs / 1000);
       if (typeof result.cpuMs === "number") {
@@ -235,6 +266,7 @@ export function createService(
     adminKeys: new ApiKeyRing(config.adminKeys),
     adminStore,
     audit,
+    timeline,
     logger,
     tracer,
     jobs: {
@@ -288,6 +320,7 @@ export function createService(
       scheduler.started ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve)),
     async shutdown(graceMs: number) {
       clearInterval(budgetTimer);
+      timeline.stop();
       jobRunner.close();
       await scheduler.drain(graceMs);
       await jobRunner.settled();
