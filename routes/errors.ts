@@ -7,6 +7,7 @@ import {
   ForbiddenError,
   JobStorageFullError,
   KeyLimitError,
+  NotFoundError,
   PayloadTooLargeError,
   QueueFullError,
   QueueTimeoutError,
@@ -32,6 +33,7 @@ export function errorResponse(c: Context, err: unknown): Response {
   if (err instanceof ForbiddenError) {
     return c.json<ErrorBody>({ error: err.message, details: err.details }, 403);
   }
+  if (err instanceof NotFoundError) return c.json<ErrorBody>({ error: err.message }, 404);
   if (err instanceof ConflictError) {
     return c.json<ErrorBody>({ error: err.message, details: err.details }, 409);
   }
