@@ -1,7 +1,8 @@
 /**
- * Optional API keys: `Authorization: Bearer <key>`, compared in constant
- * time, with per-key limits on concurrent runs and runs per minute. Keys
- * never appear in logs or metrics; a short key id (a hash prefix) may.
+ * Optional API keys: `Authorization: Bearer <key>` (or Judge0's
+ * `X-Auth-Token: <key>`), compared in constant time, with per-key limits
+ * on concurrent runs and runs per minute. Keys never appear in logs or
+ * metrics; a short key id (a hash prefix) may.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
@@ -84,6 +85,19 @@ export function chargeRuns(
 }
 
 /**
+ * The key a request presents: `Authorization: Bearer <key>`, else
+ * `X-Auth-Token: <key>`, the header Judge0 clients send their token in.
+ */
+function presentedKey(
+  authorization: string | undefined,
+  authToken: string | undefined,
+): string | undefined {
+  if (authorization !== undefined) return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  const token = authToken?.trim();
+  return token ? token : undefined;
+}
+
+/**
  * Checks keys and, on `/run_code`, enforces the per-key limits (job
  * submissions are charged by the jobs routes, per run). Routes in `open`
  * need no key.
@@ -99,21 +113,22 @@ export function apiKeyAuth(
     // The docs page's assets are as open as the page.
     const path = c.req.path.startsWith("/docs/") ? "/docs" : c.req.path;
     if (hashes.length === 0 || open.has(path)) return await next();
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const given = presentedKey(c.req.header("authorization"), c.req.header("x-auth-token"));
     // Every key is compared, match or not, so timing does not tell which
     // prefix of which key was right.
     let id: string | undefined;
-    if (match) {
-      const given = digest(match[1]);
+    if (given !== undefined) {
+      const hash = digest(given);
       for (const key of hashes) {
-        if (timingSafeEqual(given, key.hash)) id = key.id;
+        if (timingSafeEqual(hash, key.hash)) id = key.id;
       }
     }
     if (!id) {
       c.header("WWW-Authenticate", 'Bearer realm="faas"');
       return c.json({
-        error: match ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",
+        error: given !== undefined
+          ? "Invalid API key"
+          : "Missing API key: send Authorization: Bearer <key> (or X-Auth-Token: <key>)",
       }, 401);
     }
     c.set("keyId", id);
