@@ -4,6 +4,7 @@ import { LANGUAGE_ALIASES, runRequestSchema } from "./run_request.ts";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
 import { jobsPaths } from "./openapi_jobs.ts";
 import { servicePaths } from "./openapi_service.ts";
+import { JUDGE0_TAG, judge0Paths, judge0Schemas } from "./openapi_judge0.ts";
 import {
   errorBodySchema,
   healthSchema,
@@ -176,7 +177,9 @@ export function openApiDocument(version: string, auth: boolean): Json {
       },
       ...jobsPaths({ json, error, unauthorized }),
       ...servicePaths({ json, error, unauthorized }),
+      ...judge0Paths({ json, error, unauthorized }, auth),
     },
+    tags: [JUDGE0_TAG],
     components: {
       schemas: {
         RunRequest: runRequestDocument(),
@@ -186,6 +189,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
         Runtimes: schema(runtimesSchema),
         Job: schema(jobSchema),
         JobList: schema(jobListSchema),
+        ...judge0Schemas(),
       },
       ...(auth
         ? {
@@ -194,6 +198,12 @@ export function openApiDocument(version: string, auth: boolean): Json {
               type: "http",
               scheme: "bearer",
               description: "One of FAAS_API_KEYS: Authorization: Bearer <key>",
+            },
+            judge0Token: {
+              type: "apiKey",
+              in: "header",
+              name: "X-Auth-Token",
+              description: "One of FAAS_API_KEYS, as Judge0 clients send it",
             },
           },
         }
