@@ -36,6 +36,8 @@ Deno.test({
       FAAS_MAX_INSTANCES: "2",
       FAAS_API_KEYS: "k1,k2",
       FAAS_KEY_RUNS_PER_MINUTE: "1000",
+      // A run whose host dies is dead at once.
+      FAAS_JOB_MAX_ATTEMPTS: "1",
     });
     const call = async (
       method: string,
@@ -361,6 +363,30 @@ Deno.test({
         });
         assert.equal((await bearer.json()).id, s.token);
       });
+
+      await t.step(
+        "a submission whose host died is an internal error, and a dead job",
+        async () => {
+          const res = await call("POST", "/submissions", {
+            language_id: 71,
+            source_code: "import time\ntime.sleep(5)",
+          });
+          // Once its run reached the sandbox (the job counts the attempt then), its host dies.
+          let job = (await call("GET", `/jobs/${res.body.token}`)).body;
+          for (let i = 0; i < 400 && job.attempts < 1; i++) {
+            await new Promise((r) => setTimeout(r, 25));
+            job = (await call("GET", `/jobs/${res.body.token}`)).body;
+          }
+          const host = server.service.pools.python.hosts().find((h) => h.state === "busy");
+          assert.ok(host, "the submission runs");
+          Deno.kill(host.pid, "SIGKILL");
+          const s = await poll(res.body.token);
+          assert.deepEqual(s.status, { id: 13, description: "Internal Error" });
+          assert.match(s.message!, /Failed 1 times/);
+          const dead = await call("GET", "/jobs?status=dead");
+          assert.ok(dead.body.jobs.some((j: { id: string }) => j.id === res.body.token));
+        },
+      );
 
       await t.step("the OpenAPI document has the Judge0 paths", async () => {
         const doc = (await call("GET", "/openapi.json")).body;
