@@ -34,6 +34,14 @@ export class ForbiddenError extends Error {
   }
 }
 
+/**
+ * What the request names does not exist, or is not the caller's to see
+ * (404): another key's submission is answered like a missing one.
+ */
+export class NotFoundError extends Error {
+  override name = "NotFoundError";
+}
+
 /** The request conflicts with an earlier one (409). */
 export class ConflictError extends Error {
   override name = "ConflictError";

@@ -7,11 +7,29 @@ import type { RunRequest } from "../scheduler/scheduler.ts";
 /** Where a job is in its life. */
 export type JobStatus = "queued" | "running" | "done" | "cancelled" | "dead";
 
+/**
+ * What a job made through another protocol's API keeps of its request
+ * beyond the run, to answer in that protocol later: a Judge0 submission's
+ * language id and expected output (its status depends on the comparison).
+ */
+export interface JobClient {
+  protocol: "judge0";
+  languageId: number;
+  expectedOutput?: string;
+  /** `command_line_arguments` as given, before it was split into the run's args. */
+  commandLineArguments?: string;
+}
+
 /** What a job runs: the scheduler's request and what the response needs. */
 export interface JobRun {
   request: RunRequest;
   timeoutClamped: boolean;
   ignoredFields: string[];
+  /**
+   * Set for jobs made through another protocol's API. Its result keeps
+   * stdout and stderr as the program wrote them (see `scheduledResponse`).
+   */
+  client?: JobClient;
 }
 
 /** One attempt of a job, as its history keeps it. */

@@ -19,6 +19,7 @@ import { healthRoutes, type HealthSources } from "./health.ts";
 import type { RuntimeInfo } from "./runtimes.ts";
 import type { RequestTracer } from "../tracing/tracer.ts";
 import { jobRoutes, type JobsDeps } from "./jobs.ts";
+import { judge0Routes } from "./judge0.ts";
 import { formatTraceparent, parseTraceparent } from "../tracing/trace_context.ts";
 import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 import { pistonRoutes } from "./piston.ts";
@@ -77,6 +78,12 @@ const ROUTES: Record<string, string> = {
   "/api/v1/overview": "GET, HEAD",
   "/api/v1/me": "GET, HEAD",
   "/console": "GET, HEAD",
+  "/languages": "GET, HEAD",
+  "/languages/{id}": "GET, HEAD",
+  "/statuses": "GET, HEAD",
+  "/submissions": "POST",
+  "/submissions/batch": "GET, HEAD, POST",
+  "/submissions/{token}": "GET, HEAD",
 };
 
 /** The route a path belongs to, for labels: a known route, else "unmatched". */
@@ -86,6 +93,8 @@ function routeOf(path: string): string {
   if (/^\/jobs\/[^/]+\/retry$/.test(path)) return "/jobs/{id}/retry";
   if (/^\/jobs\/[^/]+\/events$/.test(path)) return "/jobs/{id}/events";
   if (/^\/api\/v1\/keys\/[^/]+$/.test(path)) return "/api/v1/keys/{id}";
+  if (/^\/languages\/[^/]+$/.test(path)) return "/languages/{id}";
+  if (/^\/submissions\/[^/]+$/.test(path)) return "/submissions/{token}";
   return "unmatched";
 }
 
@@ -166,12 +175,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       }),
     );
   }
+  const jobs: JobsDeps = {
+    ...deps.jobs,
+    chargeRuns: (c, runs) => chargeRuns(c, deps.keyUsage, runs, onRejected),
+  };
+  app.route("/", jobRoutes(jobs));
+  // Judge0 submissions are jobs: the same store, runner, budgets and charges.
   app.route(
     "/",
-    jobRoutes({
-      ...deps.jobs,
-      chargeRuns: (c, runs) => chargeRuns(c, deps.keyUsage, runs, onRejected),
-    }),
+    judge0Routes({ ...jobs, runtimes: deps.runtimes, maxUnpackedBytes: deps.maxBodyBytes }),
   );
   app.get("/metrics", async (c) => {
     c.header("Content-Type", deps.metrics.contentType);
@@ -192,7 +204,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const runtimes = { runtimes: deps.runtimes };
   app.get("/runtimes", (c) => c.json(runtimes));
   for (const [route, allow] of Object.entries(ROUTES)) {
-    const path = route.replace("{id}", ":id");
+    const path = route.replace(/\{(\w+)\}/g, ":$1");
     app.all(path, (c) => {
       c.header("Allow", allow);
       return c.json(

@@ -1,7 +1,8 @@
 /**
- * Optional API keys: `Authorization: Bearer <key>`, compared in constant
- * time, with per-key limits on concurrent runs and runs per minute. Keys
- * never appear in logs or metrics; a short key id (a hash prefix) may.
+ * Optional API keys: `Authorization: Bearer <key>` (or Judge0's
+ * `X-Auth-Token: <key>`), compared in constant time, with per-key limits
+ * on concurrent runs and runs per minute. Keys never appear in logs or
+ * metrics; a short key id (a hash prefix) may.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
@@ -164,7 +165,7 @@ export function apiKeyAuth(
         401,
         token !== undefined
           ? "Invalid API key"
-          : "Missing API key: send Authorization: Bearer <key>",
+          : "Missing API key: send Authorization: Bearer <key> (or X-Auth-Token: <key>)",
       );
     }
     c.set("principal", principal);

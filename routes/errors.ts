@@ -7,6 +7,7 @@ import {
   ForbiddenError,
   JobStorageFullError,
   KeyLimitError,
+  NotFoundError,
   PayloadTooLargeError,
   QueueFullError,
   QueueTimeoutError,
@@ -51,6 +52,7 @@ function mapError(
   if (err instanceof ForbiddenError) {
     return send({ error: err.message, details: err.details }, 403);
   }
+  if (err instanceof NotFoundError) return c.json<ErrorBody>({ error: err.message }, 404);
   if (err instanceof ConflictError) {
     return send({ error: err.message, details: err.details }, 409);
   }

@@ -14,7 +14,7 @@ import {
   JobStorageFullError,
 } from "../core/errors.ts";
 import { ownerOf } from "../jobs/owner.ts";
-import type { Job } from "../jobs/types.ts";
+import type { Job, JobClient } from "../jobs/types.ts";
 import type { JobsDeps } from "./jobs_deps.ts";
 import type { AppEnv } from "./app_env.ts";
 import { parseBody, type PreparedRun, prepareRun } from "./run_prepare.ts";
@@ -57,20 +57,7 @@ export function submitHandler(deps: JobsDeps) {
         issues.push(...err.details);
       }
     });
-    if (!issues.length) {
-      const first = runs[0].tenant;
-      runs.forEach((run, i) => {
-        if (run.tenant === first) return;
-        issues.push({
-          field: `runs.${i}.tenant`,
-          message: `Must be the tenant of runs.0 (${
-            first === undefined ? "none" : quote(first)
-          }), not ${
-            run.tenant === undefined ? "none" : quote(run.tenant)
-          }: a batch belongs to one tenant; submit one batch per tenant`,
-        });
-      });
-    }
+    if (!issues.length) issues.push(...tenantIssues(runs.map((r) => r.tenant), "runs"));
     if (issues.length) {
       const fields = [...new Set(issues.map((d) => d.field))].join(", ");
       throw new BadRequestError(`Invalid request: check ${fields}`, issues);
@@ -100,21 +87,52 @@ export function submitHandler(deps: JobsDeps) {
     deps.chargeRuns(c, runs.length);
     const now = Date.now();
     const jobs: Job[] = runs.map(({ prepared }, i) => ({
-      id: crypto.randomUUID(),
-      owner,
-      status: "queued",
-      attempts: 0,
-      run: {
-        request: prepared.request,
-        timeoutClamped: prepared.timeoutClamped,
-        ignoredFields: prepared.ignoredFields,
-      },
+      ...newJob(prepared, owner, now),
       ...(key !== undefined && { idempotencyKey: batch ? `${key}#${i}` : key }),
-      createdAt: now,
     }));
     await deps.runner.submit(jobs);
     return accepted(c, batch, jobs);
   };
+}
+
+/** A queued job of `owner` for a prepared run; `client` for one asked through another API. */
+export function newJob(
+  prepared: PreparedRun,
+  owner: string,
+  now: number,
+  client?: JobClient,
+): Job {
+  return {
+    id: crypto.randomUUID(),
+    owner,
+    status: "queued",
+    attempts: 0,
+    run: {
+      request: prepared.request,
+      timeoutClamped: prepared.timeoutClamped,
+      ignoredFields: prepared.ignoredFields,
+      ...(client && { client }),
+    },
+    createdAt: now,
+  };
+}
+
+/**
+ * Issues for a batch whose entries name different tenants: a batch
+ * belongs to one tenant, so one budget covers it. `list` names the batch's
+ * array field (`runs`, `submissions`).
+ */
+export function tenantIssues(tenants: (string | undefined)[], list: string): FieldIssue[] {
+  const first = tenants[0];
+  const name = (t: string | undefined) => t === undefined ? "none" : quote(t);
+  return tenants.flatMap((tenant, i) =>
+    tenant === first ? [] : [{
+      field: `${list}.${i}.tenant`,
+      message: `Must be the tenant of ${list}.0 (${name(first)}), not ${
+        name(tenant)
+      }: a batch belongs to one tenant; submit one batch per tenant`,
+    }]
+  );
 }
 
 /**

@@ -6,6 +6,7 @@ import { jobsPaths } from "./openapi_jobs.ts";
 import { servicePaths } from "./openapi_service.ts";
 import { pistonPaths } from "./openapi_piston.ts";
 import { adminPaths } from "./openapi_admin.ts";
+import { JUDGE0_TAG, judge0Paths, judge0Schemas } from "./openapi_judge0.ts";
 import {
   errorBodySchema,
   healthSchema,
@@ -180,7 +181,9 @@ export function openApiDocument(version: string, auth: boolean): Json {
       ...servicePaths({ json, error, unauthorized }),
       ...pistonPaths({ json, error, unauthorized }),
       ...adminPaths({ json, error, unauthorized }),
+      ...judge0Paths({ json, error, unauthorized }, auth),
     },
+    tags: [JUDGE0_TAG],
     components: {
       schemas: {
         RunRequest: runRequestDocument(),
@@ -190,6 +193,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
         Runtimes: schema(runtimesSchema),
         Job: schema(jobSchema),
         JobList: schema(jobListSchema),
+        ...judge0Schemas(),
       },
       ...(auth
         ? {
@@ -198,6 +202,12 @@ export function openApiDocument(version: string, auth: boolean): Json {
               type: "http",
               scheme: "bearer",
               description: "One of FAAS_API_KEYS: Authorization: Bearer <key>",
+            },
+            judge0Token: {
+              type: "apiKey",
+              in: "header",
+              name: "X-Auth-Token",
+              description: "One of FAAS_API_KEYS, as Judge0 clients send it",
             },
           },
         }

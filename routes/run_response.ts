@@ -109,6 +109,11 @@ export interface ResponseContext {
   pool: PoolCounts;
   /** Request fields the service does not know (accepted, and ignored). */
   ignoredFields: string[];
+  /**
+   * Keep stdout and stderr as the program wrote them: no `ret_val` taken
+   * from stdout, no reason appended to stderr (it stays in `error`).
+   */
+  verbatimOutput?: boolean;
 }
 
 /**
@@ -144,17 +149,14 @@ function stderrWithReason(result: RunResult): string {
 
 /** Builds the response body. */
 export function toRunResponse(result: RunResult, ctx: ResponseContext): RunResponse {
-  const { stdout, retVal, from } = extractReturnValue(
-    result.stdout,
-    result.retVal,
-    result.retValSet,
-    ctx.language,
-  );
+  const { stdout, retVal, from } = ctx.verbatimOutput
+    ? { stdout: result.stdout, retVal: result.retVal, from: undefined }
+    : extractReturnValue(result.stdout, result.retVal, result.retValSet, ctx.language);
   const retJson = returnedJson(result, retVal, from);
   const body: RunResponse = {
     output: {
       stdout,
-      stderr: stderrWithReason(result),
+      stderr: ctx.verbatimOutput ? result.stderr : stderrWithReason(result),
       ret_val: retVal,
       ...(retJson !== undefined && { ret_json: retJson }),
     },
@@ -198,6 +200,12 @@ export interface AskedRun {
   request: Pick<RunRequest, "language" | "timeoutMs">;
   timeoutClamped: boolean;
   ignoredFields: string[];
+  /**
+   * Set for a run asked through another protocol's API (a Judge0
+   * submission): its clients compare the program's own output, so it is
+   * kept verbatim.
+   */
+  client?: { protocol: string };
 }
 
 /**
@@ -218,5 +226,6 @@ export function scheduledResponse(
     instanceSource: scheduled.via,
     pool,
     ignoredFields: asked.ignoredFields,
+    verbatimOutput: asked.client !== undefined,
   });
 }

@@ -56,6 +56,19 @@ Deno.test({
       }
     });
 
+    await t.step("X-Auth-Token, Judge0's header, carries a key too", async () => {
+      const status = async (headers: Record<string, string>) => {
+        const res = await service.app.request("/jobs/none", { headers });
+        await res.body?.cancel();
+        return res.status;
+      };
+      assert.equal(await status({ "x-auth-token": keyB }), 404);
+      assert.equal(await status({ "x-auth-token": `${keyB}x` }), 401);
+      // Authorization, when sent, is the one read.
+      assert.equal(await status({ authorization: `Bearer ${keyA}`, "x-auth-token": "x" }), 404);
+      assert.equal(await status({ authorization: "Bearer x", "x-auth-token": keyA }), 401);
+    });
+
     await t.step("keys from the list and from the file both work", async () => {
       for (const key of [keyA, keyB]) {
         const res = await run(key);
