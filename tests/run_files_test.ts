@@ -109,6 +109,19 @@ Deno.test("run files and arguments", async (t) => {
       assert.equal(body.metadata.status, "error");
     });
 
+    await t.step("javascript reads standard input through fs, as judges' programs do", async () => {
+      const { body } = await server.run({
+        language: "javascript",
+        tenant: "files-a",
+        stdin: "3 4\nhé\n",
+        code: 'const fs = require("fs");\n' +
+          'const [a, b] = fs.readFileSync(0, "utf-8").split(/\\s+/).map(Number);\n' +
+          'console.log(a + b, fs.readFileSync("/dev/stdin", "utf8").split("\\n")[1], fs.readFileSync(0).length);',
+      });
+      assert.equal(body.output.stderr, "");
+      assert.equal(body.output.stdout, "7 hé 8\n");
+    });
+
     await t.step("a module that fails names its file", async () => {
       const { body } = await server.run({
         language: "typescript",

@@ -51,6 +51,7 @@ export const JS_PRELUDE = String.raw`"use strict";
   const define = Object.defineProperty;
   const SyntaxErrorCtor = SyntaxError;
   const U8 = Uint8Array;
+  const encoder = new TextEncoder();
   const args = parse(argsJson);
   const names = parse(namesJson);
 
@@ -186,6 +187,10 @@ export const JS_PRELUDE = String.raw`"use strict";
   }
   function readFileSync(path, options) {
     const encoding = typeof options === "string" ? options : options && options.encoding;
+    // Standard input, as programs written for judges read it.
+    if (path === 0 || path === "/dev/stdin") {
+      return encoding ? stdin : encoder.encode(stdin);
+    }
     if (!encoding) return toBytes(readText(path, true));
     return encoding === "base64" ? readText(path, true) : readText(path, false);
   }
