@@ -15,6 +15,7 @@ import { jobLatency, jobsThroughput } from "./jobs_load.ts";
 import { packageScenarios } from "./packages_load.ts";
 import { priorityUnderOverload } from "./priority_load.ts";
 import { hostileSoak } from "./soak.ts";
+import { consoleLoad } from "./console_load.ts";
 import { oneAtATime, rssPerWarmInstance, RUNAWAYS, timeoutAnswer } from "./fresh_keys.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -301,13 +302,24 @@ await byWorkspace.stop();
 
 // Replacing a killed host, on a fresh service at its warm size (a pool that
 // grew under load would not need a new host at all).
-const fresh = await startServer("main.ts", SERVICE_FLAGS, serviceEnv, "/health");
+// Its admin API on (FAAS_ADMIN_KEYS), for the console's load time.
+const fresh = await startServer("main.ts", SERVICE_FLAGS, {
+  ...serviceEnv,
+  FAAS_ADMIN_KEYS: "bench-admin",
+}, "/health");
 for (const runtime of ["python", "javascript"]) {
   rows.push({
     scenario: `replacement of a killed ${runtime} host (ms)`,
     p50Ms: await replacement(fresh, runtime),
   });
 }
+const consoleTimes = await consoleLoad(fresh.url, "bench-admin", quick ? 3 : 50);
+rows.push({
+  scenario: "operator console: page, its files and its data, at the client (ms)",
+  p50Ms: consoleTimes.p50Ms,
+  p95Ms: consoleTimes.p95Ms,
+  note: `${Math.round(consoleTimes.bytes / 1024)} KiB`,
+});
 await fresh.stop();
 
 // Jobs in Redis, the store replicas share (one replica here).
