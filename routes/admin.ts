@@ -10,6 +10,9 @@ import type { AuditLog } from "../admin/audit_log.ts";
 import type { ApiKeyRing } from "./auth.ts";
 import { keyRoutes } from "./admin_keys.ts";
 import { auditRoutes } from "./admin_audit.ts";
+import type { Metering } from "../admin/metering.ts";
+import { usageRoutes } from "./admin_usage.ts";
+import { quotaRoutes } from "./admin_quota.ts";
 
 /** What the admin routes need. */
 export interface AdminDeps {
@@ -17,6 +20,8 @@ export interface AdminDeps {
   audit: AuditLog;
   runnerKeys: ApiKeyRing;
   adminKeys: ApiKeyRing;
+  /** Usage and quotas; without it their routes are not served. */
+  metering?: Metering;
   /** Records an admin action in the audit log before its answer goes out. */
   record(
     c: Context<AppEnv>,
@@ -50,5 +55,9 @@ export function adminRoutes(
   const app = new Hono<AppEnv>();
   app.route("/", keyRoutes(full));
   app.route("/", auditRoutes(full));
+  if (deps.metering) {
+    app.route("/", usageRoutes(deps.metering));
+    app.route("/", quotaRoutes(deps.metering.gate, full));
+  }
   return app;
 }

@@ -11,6 +11,7 @@ import { errorResponse } from "./errors.ts";
 import { apiKeyAuth, ApiKeyRing, chargeRuns } from "./auth.ts";
 import type { AdminStore } from "../admin/types.ts";
 import type { AuditLog } from "../admin/audit_log.ts";
+import type { Metering } from "../admin/metering.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import { DOCS_PAGE, loadDocsAssets } from "./docs_page.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -32,6 +33,8 @@ export interface AppDeps extends RunCodeDeps {
   /** Keys made with the admin API, and the audit log. */
   adminStore?: AdminStore;
   audit?: AuditLog;
+  /** Usage and quotas, for the admin API (the run path takes `quotas`). */
+  metering?: Metering;
   openRoutes: ReadonlySet<string>;
   /** Per-key limits and usage, shared with the job runner. */
   keyUsage: KeyUsage;
@@ -148,6 +151,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         audit: deps.audit,
         runnerKeys: deps.apiKeys,
         adminKeys: deps.adminKeys ?? new ApiKeyRing([]),
+        metering: deps.metering,
       }),
     );
   }
@@ -155,6 +159,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     "/",
     jobRoutes({
       ...deps.jobs,
+      quotas: deps.quotas,
       chargeRuns: (c, runs) => chargeRuns(c, deps.keyUsage, runs, onRejected),
     }),
   );
