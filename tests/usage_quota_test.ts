@@ -1,123 +1,35 @@
 /**
- * Usage metering and quotas through the API, on real services: every kind
+ * Usage metering and quotas through the API, on a real service: every kind
  * of run (sync, Piston, a job, a batch, errors and timeouts) counted for
  * its tenant and key; history by hour and day; quotas on runs per day and
  * runs in progress refused with 429 (other tenants untouched) and warned
  * about before; roles; bad input named; usage and quotas kept across a
- * restart (SQLite); and two replicas on one Redis enforcing one quota and
- * adding up their usage.
+ * restart (SQLite). Replicas on Redis: `usage_quota_replicas_test.ts`.
  */
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "./helpers/server.ts";
-import { startRedis } from "./helpers/redis.ts";
+import { startServer } from "./helpers/server.ts";
 import { keyId } from "../routes/auth.ts";
+import {
+  type Answer,
+  assertDocumented,
+  type AuditBody,
+  call,
+  type HistoryBody,
+  jobs,
+  type Json,
+  makeKey,
+  type QuotaBody,
+  run,
+  type UsageBody,
+  usageOf,
+} from "./helpers/admin_api.ts";
 
-type Json = Record<string, unknown>;
-
-interface Counters {
-  invocations: number;
-  errors: number;
-  timeouts: number;
-  memory_kills: number;
-  cpu_ms: number;
-  wall_ms: number;
-  peak_memory_bytes: number;
-}
-interface UsageBody {
-  tenants: (Counters & { tenant: string; keys: (Counters & { key_id: string })[] })[];
-}
-interface HistoryBody {
-  tenant: string;
-  bucket: string;
-  points: (Counters & { start: string })[];
-}
-type ByQuota<T> = { invocations_per_day: T; cpu_ms_per_day: T; max_concurrent: T };
-interface QuotaBody {
-  tenant: string;
-  limits: ByQuota<number | null> & { warn_at: number };
-  used: ByQuota<number>;
-  percent: ByQuota<number | null>;
-  warning: boolean;
-}
-/** Errors, 429s included, and the other answers read here. */
-interface Answer {
-  error: string;
-  message?: string;
-  details: { field: string }[];
-  quota: string;
-  limit: number;
-  used: number;
-  reset_at: string | null;
-  key: string;
-  id: string;
-  ids?: string[];
-  status: string;
-  metadata: { status: string };
-}
-interface AuditBody {
-  entries: { target: string; before: Json | null; after: Json }[];
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
-
-/** A request to `server` with `key`: status, headers and parsed body. */
-async function call<T = Answer>(
-  server: TestServer,
-  key: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; headers: Headers; body: T }> {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { ...bearer(key), "content-type": "application/json" },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
-
-/** Makes a key for `tenant` with the admin key; its secret. */
-async function makeKey(server: TestServer, tenant: string, role: string): Promise<string> {
-  const made = await call(server, "adm", "POST", "/api/v1/keys", { tenant, role, name: tenant });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  return made.body.key;
-}
-
-/** Runs `code` with `key`; status, headers and body. */
-const run = (server: TestServer, key: string, code: string, extra: Json = {}) =>
-  call(server, key, "POST", "/run_code", { language: "python", code, ...extra });
-
-/** Submits a job (or a batch) and waits until every job finished. */
-async function jobs(server: TestServer, key: string, body: unknown): Promise<Answer[]> {
-  const sub = await call(server, key, "POST", "/jobs", body);
-  assert.equal(sub.status, 202, JSON.stringify(sub.body));
-  const ids: string[] = sub.body.ids ?? [sub.body.id];
-  return await Promise.all(ids.map(async (id) => {
-    for (;;) {
-      const job = await call(server, key, "GET", `/jobs/${id}?wait=10`);
-      if (!["queued", "running"].includes(job.body.status)) return job.body;
-    }
-  }));
-}
-
-const usageOf = async (server: TestServer, tenant: string, key = "adm") => {
-  const path = `/api/v1/usage?tenant=${encodeURIComponent(tenant)}`;
-  const u = await call<UsageBody>(server, key, "GET", path);
-  assert.equal(u.status, 200, JSON.stringify(u.body));
-  return u.body.tenants[0];
-};
-
-/** The statuses `seen` on admin routes must be in the OpenAPI document. */
-async function assertDocumented(server: TestServer, seen: [string, string, number][]) {
-  const doc = await (await fetch(`${server.url}/openapi.json`)).json();
-  for (const [method, path, status] of seen) {
-    const op = doc.paths[path]?.[method];
-    assert.ok(op, `${method} ${path} is not documented`);
-    assert.ok(String(status) in op.responses, `${method} ${path} ${status} is not documented`);
-  }
-}
+/** A Piston execute body. */
+const pistonRun = (code: string) => ({
+  language: "python",
+  version: "*",
+  files: [{ content: code }],
+});
 
 Deno.test({
   name: "usage and quotas through the admin API, kept across a restart",
@@ -145,30 +57,19 @@ Deno.test({
       const acme = await makeKey(server, "acme", "runner");
       const beta = await makeKey(server, "beta", "runner");
       const viewer = await makeKey(server, "ops", "viewer");
-      const listed = await call<{ keys: { id: string; tenant: string }[] }>(
-        server,
-        "adm",
-        "GET",
-        "/api/v1/keys",
-      );
+      type Keys = { keys: { id: string; tenant: string }[] };
+      const listed = await call<Keys>(server, "adm", "GET", "/api/v1/keys");
       const acmeId = listed.body.keys.find((k) => k.tenant === "acme")!.id;
 
       await t.step("every kind of run counts for its tenant and key", async () => {
         assert.equal((await run(server, acme, "1 + 1")).status, 200);
-        const js = await call(server, acme, "POST", "/run_code", {
-          language: "js",
-          code: "return 2",
-        });
-        assert.equal(js.status, 200);
+        const js = { language: "js", code: "return 2" };
+        assert.equal((await call(server, acme, "POST", "/run_code", js)).status, 200);
         const error = await run(server, acme, "raise ValueError('no')");
         assert.equal(error.body.metadata.status, "error");
         const timeout = await run(server, acme, "while True: pass", { timeout: 300 });
         assert.equal(timeout.body.metadata.status, "timeout");
-        const piston = await call(server, acme, "POST", "/api/v2/execute", {
-          language: "python",
-          version: "*",
-          files: [{ content: "print(3)" }],
-        });
+        const piston = await call(server, acme, "POST", "/api/v2/execute", pistonRun("print(3)"));
         assert.equal(piston.status, 200);
         const [job] = await jobs(server, acme, { language: "python", code: "4" });
         assert.equal(job.status, "done");
@@ -223,9 +124,8 @@ Deno.test({
       });
 
       await t.step("an unknown tenant has empty usage, not an error", async () => {
-        assert.deepEqual((await admin("adm", "GET", "/api/v1/usage?tenant=nobody")).body, {
-          tenants: [],
-        });
+        const none = await admin<UsageBody>("adm", "GET", "/api/v1/usage?tenant=nobody");
+        assert.deepEqual(none.body, { tenants: [] });
         const h = await admin("adm", "GET", "/api/v1/usage/nobody/history");
         assert.deepEqual(h.body, { tenant: "nobody", bucket: "hour", points: [] } as Json);
       });
@@ -310,11 +210,7 @@ Deno.test({
         );
         const job = await call(server, beta, "POST", "/jobs", { language: "python", code: "1" });
         assert.equal(job.status, 429);
-        const piston = await call(server, beta, "POST", "/api/v2/execute", {
-          language: "python",
-          version: "*",
-          files: [{ content: "print(1)" }],
-        });
+        const piston = await call(server, beta, "POST", "/api/v2/execute", pistonRun("print(1)"));
         assert.equal(piston.status, 429);
         assert.equal(piston.body.quota, "invocations_per_day");
         assert.equal(piston.body.message, piston.body.error);
@@ -398,66 +294,6 @@ Deno.test({
     } finally {
       await server.close();
       await Deno.remove(dir, { recursive: true });
-    }
-  },
-});
-
-Deno.test({
-  name: "two replicas on one Redis enforce one quota and add up their usage",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn(t) {
-    const redis = await startRedis();
-    const env = {
-      FAAS_ADMIN_KEYS: "adm",
-      FAAS_POOL_SIZE: "2",
-      FAAS_MAX_INSTANCES: "2",
-      FAAS_JOB_STORE: redis.url,
-    };
-    const a = await startServer(env);
-    const b = await startServer(env);
-    try {
-      const key = await makeKey(a, "shared", "runner");
-
-      await t.step("usage counted on both replicas adds up", async () => {
-        for (const s of [a, b, a, b, b]) assert.equal((await run(s, key, "1")).status, 200);
-        // Each replica writes its counts within a second.
-        await sleep(1500);
-        assert.equal((await usageOf(a, "shared")).invocations, 5);
-        assert.equal((await usageOf(b, "shared")).invocations, 5);
-      });
-
-      await t.step("a quota set on one replica is enforced on the other", async () => {
-        const put = await call<QuotaBody>(a, "adm", "PUT", "/api/v1/quota/shared", {
-          invocations_per_day: 7,
-        });
-        assert.equal(put.status, 200);
-        assert.equal(put.body.used.invocations_per_day, 5, "seeded from the day's usage");
-        // Limits are read again at most a second later.
-        await sleep(1100);
-        assert.equal((await run(b, key, "1")).status, 200);
-        assert.equal((await run(a, key, "1")).status, 200);
-        const over = await run(b, key, "1");
-        assert.equal(over.status, 429);
-        assert.deepEqual([over.body.limit, over.body.used], [7, 7]);
-        assert.equal((await run(a, key, "1")).status, 429);
-      });
-
-      await t.step("runs in progress are counted across replicas", async () => {
-        await call(b, "adm", "PUT", "/api/v1/quota/shared", { max_concurrent: 1 });
-        await sleep(1100);
-        const slow = run(a, key, "import time\ntime.sleep(1.5)");
-        await sleep(500);
-        const refused = await run(b, key, "1");
-        assert.equal(refused.status, 429);
-        assert.equal(refused.body.quota, "max_concurrent");
-        assert.equal((await slow).status, 200);
-        assert.equal((await run(b, key, "1")).status, 200);
-      });
-    } finally {
-      await a.close();
-      await b.close();
-      await redis.stop();
     }
   },
 });
