@@ -92,6 +92,26 @@ export class KeyLimitError extends Error {
   }
 }
 
+/**
+ * A tenant is over one of its quotas (429): its runs of the UTC day, its
+ * CPU time of the day, or its runs in progress.
+ */
+export class QuotaExceededError extends Error {
+  override name = "QuotaExceededError";
+  constructor(
+    message: string,
+    readonly tenant: string,
+    readonly quota: "invocations_per_day" | "cpu_ms_per_day" | "max_concurrent",
+    readonly limit: number,
+    readonly used: number,
+    /** When a daily quota starts afresh (epoch ms); undefined for `max_concurrent`. */
+    readonly resetAt: number | undefined,
+    readonly retryAfterS: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A run waited in the queue longer than allowed (503). */
 export class QueueTimeoutError extends Error {
   override name = "QueueTimeoutError";

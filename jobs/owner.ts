@@ -8,6 +8,7 @@
  * ends the key; the encoding leaves no `:` in an owner, so store keys built
  * as `<owner>:<name>` never run into one another.
  */
+import type { Account } from "../admin/usage_types.ts";
 
 /** The owner of a job submitted, or read, with API key `keyId` for `tenant`. */
 export function ownerOf(keyId: string | undefined, tenant: string | undefined): string {
@@ -19,4 +20,15 @@ export function ownerOf(keyId: string | undefined, tenant: string | undefined): 
 export function keyOfOwner(owner: string): string {
   const slash = owner.indexOf("/");
   return slash === -1 ? owner : owner.slice(0, slash);
+}
+
+/**
+ * Who a job's runs are counted for, from its owner: for jobs queued before
+ * requests carried their account (see `RunRequest.account`).
+ */
+export function accountOfOwner(owner: string): Account {
+  const keyId = keyOfOwner(owner);
+  const slash = owner.indexOf("/");
+  const tenant = slash === -1 ? undefined : decodeURIComponent(owner.slice(slash + 1));
+  return { tenant: tenant ?? keyId, keyId };
 }

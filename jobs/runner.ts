@@ -16,7 +16,7 @@ import {
   UnavailableError,
 } from "../core/errors.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
-import type { ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
+import type { RunRequest, ScheduledResult, Scheduler } from "../scheduler/scheduler.ts";
 import type {
   AttemptRecord,
   FinishFields,
@@ -26,7 +26,7 @@ import type {
   JobStore,
   OutputChunk,
 } from "./types.ts";
-import { keyOfOwner } from "./owner.ts";
+import { accountOfOwner, keyOfOwner } from "./owner.ts";
 import { type ResultLimits, resultToStore } from "./result_cap.ts";
 export type { OutputChunk } from "./types.ts";
 
@@ -44,6 +44,11 @@ export interface RunnerOptions {
   respond(run: JobRun, scheduled: ScheduledResult): unknown;
   /** What a stored result may take, per job and per owner; unlimited without. */
   resultLimits?: ResultLimits;
+  /**
+   * Counts a job's run toward its tenant's runs in progress (quotas) while
+   * it runs; what to call when it ends. It never refuses the run.
+   */
+  trackRun?(request: RunRequest): Promise<() => void>;
   now?: () => number;
 }
 
@@ -188,6 +193,8 @@ export class JobRunner {
     let to: JobStatus;
     let fields: FinishFields = {};
     let refused = false;
+    job.run.request.account ??= accountOfOwner(job.owner);
+    const untrack = await this.#opts.trackRun?.(job.run.request).catch(() => undefined);
     try {
       const scheduled = await this.#scheduler.submit(job.run.request, controller.signal);
       const { status, error, instanceId: instance } = scheduled.result;
@@ -218,6 +225,7 @@ export class JobRunner {
         record = { outcome: "failed", error: (err as Error).message };
       }
     }
+    untrack?.();
     // The attempt is recorded before its outcome.
     const count = await started;
     const attempt: AttemptRecord | undefined = started && record && !refused

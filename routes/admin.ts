@@ -13,6 +13,9 @@ import { auditRoutes } from "./admin_audit.ts";
 import { overviewRoutes } from "./admin_overview.ts";
 import type { Timeline } from "../metrics/timeline.ts";
 import type { SchedulerStats } from "../scheduler/scheduler.ts";
+import type { Metering } from "../admin/metering.ts";
+import { usageRoutes } from "./admin_usage.ts";
+import { quotaRoutes } from "./admin_quota.ts";
 
 /** What the admin routes need. */
 export interface AdminDeps {
@@ -24,6 +27,8 @@ export interface AdminDeps {
   timeline?: Timeline;
   /** The scheduler's totals. */
   scheduler(): SchedulerStats;
+  /** Usage and quotas; without it their routes are not served. */
+  metering?: Metering;
   /** Records an admin action in the audit log before its answer goes out. */
   record(
     c: Context<AppEnv>,
@@ -58,5 +63,9 @@ export function adminRoutes(
   app.route("/", keyRoutes(full));
   app.route("/", auditRoutes(full));
   app.route("/", overviewRoutes(full));
+  if (deps.metering) {
+    app.route("/", usageRoutes(deps.metering));
+    app.route("/", quotaRoutes(deps.metering.gate, full));
+  }
   return app;
 }

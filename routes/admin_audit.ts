@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   "key.create",
   "key.revoke",
   "quota.update",
+  "quota.delete",
   "settings.update",
   "dlq.retry",
   "dlq.discard",

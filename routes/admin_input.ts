@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { BadRequestError } from "../core/errors.ts";
 import { parseBody } from "./run_prepare.ts";
+import { TENANT_PATTERN } from "./run_request.ts";
 
 /** The request's JSON body (400 when it is not JSON). */
 export async function bodyOf(c: Context): Promise<unknown> {
@@ -52,4 +53,22 @@ export function timeOf(c: Context, name: string): number | undefined {
     throw fault(name, "Must be an ISO 8601 time or epoch milliseconds");
   }
   return ms;
+}
+
+/** `from` and `to` (see `timeOf`), refused when `from` is after `to`. */
+export function rangeOf(c: Context): { from?: number; to?: number } {
+  const from = timeOf(c, "from");
+  const to = timeOf(c, "to");
+  if (from !== undefined && to !== undefined && from > to) {
+    throw fault("from", "Must not be after to");
+  }
+  return { from, to };
+}
+
+/** A tenant named by the request (`field`: where), refused unless well formed. */
+export function tenantOf(value: string, field = "tenant"): string {
+  if (!TENANT_PATTERN.test(value)) {
+    throw fault(field, "Must be 1 to 128 printable ASCII characters");
+  }
+  return value;
 }

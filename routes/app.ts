@@ -12,6 +12,7 @@ import { apiKeyAuth, ApiKeyRing, chargeRuns } from "./auth.ts";
 import type { AdminStore } from "../admin/types.ts";
 import type { AuditLog } from "../admin/audit_log.ts";
 import type { Timeline } from "../metrics/timeline.ts";
+import type { Metering } from "../admin/metering.ts";
 import type { KeyUsage } from "../scheduler/key_usage.ts";
 import { DOCS_PAGE, loadDocsAssets } from "./docs_page.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -37,6 +38,8 @@ export interface AppDeps extends RunCodeDeps {
   audit?: AuditLog;
   /** The last minutes of the service, for the admin overview. */
   timeline?: Timeline;
+  /** Usage and quotas, for the admin API (the run path takes `quotas`). */
+  metering?: Metering;
   openRoutes: ReadonlySet<string>;
   /** Per-key limits and usage, shared with the job runner. */
   keyUsage: KeyUsage;
@@ -77,6 +80,10 @@ const ROUTES: Record<string, string> = {
   "/api/v1/audit/actions": "GET, HEAD",
   "/api/v1/overview": "GET, HEAD",
   "/api/v1/me": "GET, HEAD",
+  "/api/v1/usage": "GET, HEAD",
+  "/api/v1/usage/{tenant}/history": "GET, HEAD",
+  "/api/v1/quota": "GET, HEAD",
+  "/api/v1/quota/{tenant}": "GET, HEAD, PUT, DELETE",
   "/console": "GET, HEAD",
   "/languages": "GET, HEAD",
   "/languages/{id}": "GET, HEAD",
@@ -93,6 +100,8 @@ function routeOf(path: string): string {
   if (/^\/jobs\/[^/]+\/retry$/.test(path)) return "/jobs/{id}/retry";
   if (/^\/jobs\/[^/]+\/events$/.test(path)) return "/jobs/{id}/events";
   if (/^\/api\/v1\/keys\/[^/]+$/.test(path)) return "/api/v1/keys/{id}";
+  if (/^\/api\/v1\/usage\/[^/]+\/history$/.test(path)) return "/api/v1/usage/{tenant}/history";
+  if (/^\/api\/v1\/quota\/[^/]+$/.test(path)) return "/api/v1/quota/{tenant}";
   if (/^\/languages\/[^/]+$/.test(path)) return "/languages/{id}";
   if (/^\/submissions\/[^/]+$/.test(path)) return "/submissions/{token}";
   return "unmatched";
@@ -172,15 +181,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         adminKeys: deps.adminKeys ?? new ApiKeyRing([]),
         timeline: deps.timeline,
         scheduler: deps.health.scheduler,
+        metering: deps.metering,
       }),
     );
   }
   const jobs: JobsDeps = {
     ...deps.jobs,
+    quotas: deps.quotas,
     chargeRuns: (c, runs) => chargeRuns(c, deps.keyUsage, runs, onRejected),
   };
   app.route("/", jobRoutes(jobs));
-  // Judge0 submissions are jobs: the same store, runner, budgets and charges.
+  // Judge0 submissions are jobs: the same store, runner, budgets, charges and quotas.
   app.route(
     "/",
     judge0Routes({ ...jobs, runtimes: deps.runtimes, maxUnpackedBytes: deps.maxBodyBytes }),

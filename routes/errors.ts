@@ -11,6 +11,7 @@ import {
   PayloadTooLargeError,
   QueueFullError,
   QueueTimeoutError,
+  QuotaExceededError,
   UnauthorizedError,
   UnavailableError,
 } from "../core/errors.ts";
@@ -21,6 +22,12 @@ export interface ErrorBody {
   details?: { field: string; message: string }[];
   /** The same as `error`, for Piston's clients, which read `message`. */
   message?: string;
+  /** For a quota exceeded (429): which, its limit, what is used, when it resets. */
+  quota?: string;
+  tenant?: string;
+  limit?: number;
+  used?: number;
+  reset_at?: string | null;
 }
 
 /** Seconds a client should wait before retrying after 429 or 503. */
@@ -65,6 +72,17 @@ function mapError(
   if (err instanceof QueueFullError) {
     c.header("Retry-After", RETRY_AFTER_S);
     return send({ error: err.message }, 429);
+  }
+  if (err instanceof QuotaExceededError) {
+    c.header("Retry-After", String(err.retryAfterS));
+    return send({
+      error: err.message,
+      quota: err.quota,
+      tenant: err.tenant,
+      limit: err.limit,
+      used: err.used,
+      reset_at: err.resetAt === undefined ? null : new Date(err.resetAt).toISOString(),
+    }, 429);
   }
   if (err instanceof KeyLimitError) {
     c.header("Retry-After", String(err.retryAfterS));

@@ -25,6 +25,7 @@ import type { JobsDeps } from "./jobs_deps.ts";
 export type { JobsDeps } from "./jobs_deps.ts";
 import type { AppEnv } from "./app_env.ts";
 import { callerOf, requestTenant } from "./tenant.ts";
+import { admitRuns } from "./quota_admission.ts";
 export { jobBody } from "./job_bodies.ts";
 
 const MAX_WAIT_S = 60;
@@ -109,10 +110,20 @@ export function jobRoutes(deps: JobsDeps): Hono<AppEnv> {
     const refused = () =>
       c.json({ error: `Job ${id} is ${job.status}; only dead jobs are retried` }, 409);
     if (job.status !== "dead") return refused();
-    // A retry is another run: for the owner's storage budget and the key's runs.
+    // A retry is another run: for the owner's storage budget, the key's runs and the quota.
     await checkBudget(deps, job.owner);
-    deps.chargeRuns(c, 1);
-    if (!(await deps.runner.retry(id))) return refused();
+    const admission = await admitRuns(c, deps.quotas, job.run.request.account, 1, false);
+    try {
+      deps.chargeRuns(c, 1);
+      if (!(await deps.runner.retry(id))) {
+        admission.settle(false);
+        return refused();
+      }
+    } catch (err) {
+      admission.settle(false);
+      throw err;
+    }
+    admission.settle(true);
     c.header("Location", `/jobs/${id}`);
     return c.json({ id, status: "queued" }, 202);
   });

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { JobRunner } from "../jobs/runner.ts";
 import type { JobStore } from "../jobs/types.ts";
 import type { AppEnv, RunCodeDeps } from "./run_code.ts";
+import type { QuotaGate } from "../admin/quota_gate.ts";
 
 /** What the jobs routes need. */
 export interface JobsDeps
@@ -14,4 +15,9 @@ export interface JobsDeps
   maxOwnerBytes: number;
   /** Charges runs to the caller's per-minute budget; throws when over it. */
   chargeRuns(c: Context<AppEnv>, runs: number): void;
+  /**
+   * Tenants' quotas: a submission is admitted whole or refused (each run of
+   * a batch counts); runs of jobs already queued are not checked again.
+   */
+  quotas?: QuotaGate;
 }

@@ -20,6 +20,7 @@ import type { AppEnv } from "./app_env.ts";
 import { parseBody, type PreparedRun, prepareRun } from "./run_prepare.ts";
 import { quote } from "./run_request.ts";
 import { callerOf } from "./tenant.ts";
+import { admitRuns } from "./quota_admission.ts";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -83,14 +84,32 @@ export function submitHandler(deps: JobsDeps) {
       }
     }
     await checkBudget(deps, owner);
+    const admission = await admitRuns(
+      c,
+      deps.quotas,
+      runs[0].prepared.request.account,
+      runs.length,
+      false,
+    );
     // Each run of a batch counts toward the key's runs per minute.
-    deps.chargeRuns(c, runs.length);
+    try {
+      deps.chargeRuns(c, runs.length);
+    } catch (err) {
+      admission.settle(false);
+      throw err;
+    }
     const now = Date.now();
     const jobs: Job[] = runs.map(({ prepared }, i) => ({
       ...newJob(prepared, owner, now),
       ...(key !== undefined && { idempotencyKey: batch ? `${key}#${i}` : key }),
     }));
-    await deps.runner.submit(jobs);
+    try {
+      await deps.runner.submit(jobs);
+    } catch (err) {
+      admission.settle(false);
+      throw err;
+    }
+    admission.settle(true);
     return accepted(c, batch, jobs);
   };
 }

@@ -21,6 +21,7 @@ import { checkBudget, newJob, tenantIssues } from "./jobs_submit.ts";
 import { parseBody } from "./run_prepare.ts";
 import { quote } from "./run_request.ts";
 import type { RuntimeInfo } from "./runtimes.ts";
+import { admitRuns } from "./quota_admission.ts";
 import { callerOf, requestTenant } from "./tenant.ts";
 import { Judge0Languages } from "./judge0_languages.ts";
 import { JUDGE0_STATUSES } from "./judge0_statuses.ts";
@@ -68,11 +69,25 @@ export function judge0Routes(deps: Judge0Deps): Hono<AppEnv> {
   const queue = async (c: Context<AppEnv>, runs: PreparedSubmission[]): Promise<Job[]> => {
     const owner = ownerOf(c.get("keyId"), runs[0].prepared.tenant);
     await checkBudget(deps, owner);
-    deps.chargeRuns(c, runs.length);
-    const now = Date.now();
-    const jobs = runs.map(({ prepared, client }) => newJob(prepared, owner, now, client));
-    await deps.runner.submit(jobs);
-    return jobs;
+    // Submissions are admitted against the tenant's quota like any job.
+    const admission = await admitRuns(
+      c,
+      deps.quotas,
+      runs[0].prepared.request.account,
+      runs.length,
+      false,
+    );
+    try {
+      deps.chargeRuns(c, runs.length);
+      const now = Date.now();
+      const jobs = runs.map(({ prepared, client }) => newJob(prepared, owner, now, client));
+      await deps.runner.submit(jobs);
+      admission.settle(true);
+      return jobs;
+    } catch (err) {
+      admission.settle(false);
+      throw err;
+    }
   };
 
   app.get("/languages", (c) => c.json(languages.list().map(({ id, name }) => ({ id, name }))));

@@ -7,6 +7,7 @@ import { servicePaths } from "./openapi_service.ts";
 import { pistonPaths } from "./openapi_piston.ts";
 import { adminPaths } from "./openapi_admin.ts";
 import { JUDGE0_TAG, judge0Paths, judge0Schemas } from "./openapi_judge0.ts";
+import { usagePaths, usageSchemas } from "./openapi_admin_usage.ts";
 import {
   errorBodySchema,
   healthSchema,
@@ -124,6 +125,15 @@ const error = (description: string, retryAfter = false) => ({
     : {}),
 });
 
+/** Sent with answers to runs once a daily quota of the tenant is at or past its warn_at. */
+export const QUOTA_WARNING = {
+  "X-Quota-Warning": {
+    schema: { type: "string" },
+    description: "`<quota>=<used>/<limit>` for each daily quota at or past its warn_at, " +
+      "comma-separated (e.g. invocations_per_day=850/1000)",
+  },
+};
+
 /** Builds the document; `auth` adds the bearer scheme and 401 answers. */
 export function openApiDocument(version: string, auth: boolean): Json {
   const unauthorized = auth ? { 401: error("Missing or invalid API key") } : {};
@@ -152,6 +162,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
           responses: {
             200: {
               ...json("RunResponse", "The code ran, whatever it did; see metadata.status"),
+              headers: QUOTA_WARNING,
               content: {
                 "application/json": {
                   schema: { $ref: "#/components/schemas/RunResponse" },
@@ -172,7 +183,11 @@ export function openApiDocument(version: string, auth: boolean): Json {
             404: error("No such route"),
             405: error("Wrong method"),
             413: error("Body over FAAS_MAX_BODY_BYTES"),
-            429: error("Queue full, or a per-key limit reached", true),
+            429: error(
+              "Queue full, a per-key limit reached, or the tenant's quota exceeded (quota, " +
+                "limit, used, reset_at)",
+              true,
+            ),
             503: error("Starting, draining, or queued longer than FAAS_MAX_QUEUE_WAIT", true),
           },
         },
@@ -182,6 +197,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
       ...pistonPaths({ json, error, unauthorized }),
       ...adminPaths({ json, error, unauthorized }),
       ...judge0Paths({ json, error, unauthorized }, auth),
+      ...usagePaths({ json, error, unauthorized }),
     },
     tags: [JUDGE0_TAG],
     components: {
@@ -194,6 +210,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
         Job: schema(jobSchema),
         JobList: schema(jobListSchema),
         ...judge0Schemas(),
+        ...usageSchemas,
       },
       ...(auth
         ? {

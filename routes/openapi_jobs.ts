@@ -68,7 +68,11 @@ export function jobsPaths({ json, error, unauthorized }: PathHelpers): Json {
           ),
           ...unauthorized,
           403: error("A tenant the trusted X-Tenant-Id header does not allow"),
-          429: error("The key's runs per minute would be exceeded; nothing queued", true),
+          429: error(
+            "The key's runs per minute would be exceeded, or the tenant's quota (each run of a " +
+              "batch counts); nothing queued",
+            true,
+          ),
           507: error(
             "The caller's kept jobs hold FAAS_JOB_MAX_OWNER_BYTES of results; nothing queued " +
               "until finished jobs expire",
@@ -166,7 +170,7 @@ export function jobsPaths({ json, error, unauthorized }: PathHelpers): Json {
           ...unauthorized,
           404: error(NO_JOB),
           409: error("Not dead"),
-          429: error("The key's runs per minute would be exceeded", true),
+          429: error("The key's runs per minute or the tenant's quota would be exceeded", true),
           507: error("The caller's kept jobs hold FAAS_JOB_MAX_OWNER_BYTES of results"),
         },
       },

@@ -148,7 +148,7 @@ export function pistonPaths({ unauthorized }: PathHelpers): Json {
           },
           400: pistonError("Invalid request; message says which field"),
           ...unauthorized,
-          429: pistonError("Queue full, or a per-key limit reached"),
+          429: pistonError("Queue full, a per-key limit reached, or the tenant's quota exceeded"),
           503: pistonError("Starting, draining, or queued too long"),
         },
       },

@@ -14,6 +14,7 @@ import type { RuntimeInfo } from "./runtimes.ts";
 import { type PistonLimits, pistonRun, pistonVersion } from "./piston_request.ts";
 import type { RunResult } from "../sandbox/host.ts";
 import { BadRequestError } from "../core/errors.ts";
+import { admitRuns, settleWith } from "./quota_admission.ts";
 
 /** What the Piston routes need. */
 export interface PistonDeps extends RunCodeDeps, PistonLimits {
@@ -75,7 +76,10 @@ export function pistonRoutes(deps: PistonDeps): Hono<AppEnv> {
         output += text;
         outputBytes += text.length;
       };
-      const scheduled = await deps.scheduler.submit(request, c.req.raw.signal);
+      const admission = await admitRuns(c, deps.quotas, request.account, 1, true);
+      const running = deps.scheduler.submit(request, c.req.raw.signal);
+      settleWith(admission, running);
+      const scheduled = await running;
       const { result, taskId, queueMs, via } = scheduled;
       logRun(deps.logger, c.get("requestId"), request.code, null, result, {
         key_id: c.get("keyId"),

@@ -15,6 +15,8 @@ import { parseBody, type PrepareDeps, prepareRun } from "./run_prepare.ts";
 import { callerOf } from "./tenant.ts";
 export type { AppEnv } from "./app_env.ts";
 import { type AnswerPhases, serverTiming } from "./server_timing.ts";
+import type { QuotaGate } from "../admin/quota_gate.ts";
+import { admitRuns, settleWith } from "./quota_admission.ts";
 
 /** What the handler needs. */
 export interface RunCodeDeps extends PrepareDeps {
@@ -24,6 +26,8 @@ export interface RunCodeDeps extends PrepareDeps {
   poolCounts(): PoolCounts;
   /** Receives where each answered run's time went (for metrics). */
   onAnswered?(language: RunRequest["language"], phases: AnswerPhases): void;
+  /** Tenants' quotas, checked before a run is queued; none without. */
+  quotas?: QuotaGate;
 }
 
 /** Builds the handler. */
@@ -39,6 +43,7 @@ export function runCodeHandler(deps: RunCodeDeps) {
       deps,
     );
     const req = prepared.request;
+    const admission = await admitRuns(c, deps.quotas, req.account, 1, true);
     const span = c.get("span");
     const submittedAt = performance.now();
     let phases: AnswerPhases | undefined;
@@ -77,8 +82,13 @@ export function runCodeHandler(deps: RunCodeDeps) {
       deps.onAnswered?.(req.language, phases);
       return body;
     };
-    if (wantsEvents(c.req.header("accept"))) return await streamRun(c, req, answer, deps);
-    const body = answer(await deps.scheduler.submit(req, c.req.raw.signal));
+    const submit = () => {
+      const running = deps.scheduler.submit(req, c.req.raw.signal);
+      settleWith(admission, running);
+      return running;
+    };
+    if (wantsEvents(c.req.header("accept"))) return await streamRun(c, req, answer, submit);
+    const body = answer(await submit());
     if (phases) c.header("Server-Timing", serverTiming(phases));
     return c.json(body);
   };
@@ -163,11 +173,11 @@ async function streamRun(
   c: Context<AppEnv>,
   req: RunRequest,
   answer: (scheduled: ScheduledResult) => unknown,
-  deps: RunCodeDeps,
+  submit: () => Promise<ScheduledResult>,
 ): Promise<Response> {
   const events = new EventQueue();
   req.onOutput = (fd, text) => events.output(fd, text);
-  const running = deps.scheduler.submit(req, c.req.raw.signal);
+  const running = submit();
   let refused: unknown;
   running.catch((err) => refused = err);
   await new Promise((resolve) => setTimeout(resolve, 0));

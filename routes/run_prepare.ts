@@ -120,6 +120,10 @@ export function prepareRun(
       ...(req.files?.length && { files: req.files }),
       timeoutMs,
       priority: req.priority,
+      // Usage and quotas go to the key's bound tenant, else the tenant the
+      // request names (before the key's namespace, so one tenant's runs
+      // through several keys add up), else the key, else "" (no keys).
+      account: { tenant: tenant ?? keyId ?? "", keyId: keyId ?? "" },
       key: isolationKey(
         deps.isolation,
         namespaced(tenant, keyId),

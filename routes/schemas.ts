@@ -9,6 +9,17 @@ export const errorBodySchema = z.object({
   error: z.string().describe("What went wrong, naming the value at fault"),
   details: z.array(z.object({ field: z.string(), message: z.string() })).optional()
     .describe("For 400 and 413: one entry per field at fault"),
+  quota: z.enum(["invocations_per_day", "cpu_ms_per_day", "max_concurrent"]).optional()
+    .describe("For a tenant's quota exceeded (429): which one"),
+  tenant: z.string().optional().describe("For a quota exceeded: the tenant"),
+  limit: z.number().optional().describe("For a quota exceeded: its limit"),
+  used: z.number().optional().describe(
+    "For a quota exceeded: runs admitted today, CPU ms used today, or runs in progress",
+  ),
+  reset_at: z.string().nullable().optional().describe(
+    "For a quota exceeded: when a daily quota starts afresh (the next UTC midnight; " +
+      "Retry-After counts the seconds to it); null for max_concurrent (Retry-After: 1)",
+  ),
 });
 
 /** The 200 response of `/run_code`. */

@@ -3,6 +3,7 @@ import type { RunResult } from "../sandbox/host.ts";
 import type { Placement } from "../sandbox/pool.ts";
 import type { Language, RunFile } from "../protocol/host_messages.ts";
 import type { Priority } from "./priority_queue.ts";
+import type { Account } from "../admin/usage_types.ts";
 
 /** A run as the route hands it over. */
 export interface RunRequest {
@@ -21,6 +22,11 @@ export interface RunRequest {
   priority: Priority;
   /** Isolation key: runs share an instance only when their keys are equal. */
   key: string;
+  /**
+   * Who the run is counted for (usage, quotas); set when the request is
+   * prepared, and kept with a job's request so its runs count too.
+   */
+  account?: Account;
   /** Receives output as the run produces it (the run streams when this is set). */
   onOutput?: (fd: 1 | 2, text: string) => void;
   /**
@@ -67,14 +73,16 @@ export interface SchedulerLimits {
   cores: number;
 }
 
-/** What the scheduler reports to metrics. */
+/** What the scheduler reports to metrics and usage metering. */
 export interface SchedulerHooks {
   onQueued?(priority: Priority): void;
   onDispatched?(priority: Priority, waitMs: number): void;
+  /** A run finished (every run, whatever route it came from): its one report. */
   onFinished?(
     language: Language,
     result: RunResult,
     phases: RunPhases,
+    request: RunRequest,
     via: Placement["via"],
   ): void;
   onRejected?(

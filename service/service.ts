@@ -14,6 +14,7 @@ import { createTracer } from "../tracing/tracer.ts";
 import { openJobStore } from "../jobs/open_store.ts";
 import { openAdminStore } from "../admin/open_admin_store.ts";
 import { AuditLog } from "../admin/audit_log.ts";
+import { openMetering } from "../admin/metering.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { scheduledResponse } from "../routes/run_response.ts";
 import type { HealthSources } from "../routes/health.ts";
@@ -157,6 +158,13 @@ export function createService(
     }),
   });
   timeline.start();
+  // Usage and quotas where the jobs are. A slot of a run in progress a dead
+  // replica left behind is dropped once no run could still be in progress.
+  const metering = openMetering(
+    config.jobStore,
+    logger,
+    config.maxQueueWaitMs + config.maxTimeoutMs + 60_000,
+  );
   const scheduler = new Scheduler(pools, {
     maxQueue: config.maxQueue,
     maxQueueWaitMs: config.maxQueueWaitMs,
@@ -167,7 +175,8 @@ export function createService(
     cores: config.cores,
   }, {
     onDispatched: (priority, waitMs) => metrics.queueWait.observe({ priority }, waitMs / 1000),
-    onFinished: (language, result, phases, via) => {
+    onFinished: (language, result, phases, request, via) => {
+      metering.meter.record(request.account, result);
       timeline.record({
         runtime: runtimeOf(language),
         language,
@@ -260,6 +269,8 @@ export function createService(
       maxOwnerBytes: config.jobMaxOwnerBytes,
     },
     respond: (run, scheduled) => scheduledResponse(run, scheduled, appPoolCounts()),
+    trackRun: (request) =>
+      request.account ? metering.gate.track(request.account.tenant) : Promise.resolve(() => {}),
   });
   const apiKeys = new ApiKeyRing(config.apiKeys);
   const app = createApp({
@@ -267,6 +278,8 @@ export function createService(
     adminStore,
     audit,
     timeline,
+    metering,
+    quotas: metering.gate,
     logger,
     tracer,
     jobs: {
@@ -325,6 +338,7 @@ export function createService(
       await scheduler.drain(graceMs);
       await jobRunner.settled();
       await jobStore.close();
+      await metering.close();
       await audit.flush();
       await adminStore.close();
       hub.close();

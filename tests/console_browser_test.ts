@@ -92,7 +92,7 @@ Deno.test({
         await signIn(page, server.url, ADMIN);
         await page.waitForSelector('[data-stat="python-spare"]');
         const nav = await texts(page, "header nav a");
-        assert.deepEqual(nav, ["Overview", "Audit", "Keys"]);
+        assert.deepEqual(nav, ["Overview", "Usage and quotas", "Audit", "Keys"]);
         const spare = Number(await page.$eval('[data-stat="python-spare"]', (e) => e.textContent));
         assert.ok(spare >= 0);
         // The overview refreshes without a reload: the completed count follows new runs.
@@ -189,6 +189,40 @@ Deno.test({
         );
         assert.equal(lines.length, 2);
         assert.match(lines[1], /"key\.revoke"/);
+      });
+
+      await t.step("usage shows a tenant's runs and its quota turning to a warning", async () => {
+        const put = await fetch(`${server.url}/api/v1/quota/acme`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+          body: JSON.stringify({ invocations_per_day: 4, warn_at: 0.5 }),
+        });
+        assert.equal(put.status, 200);
+        await put.body?.cancel();
+        await page.click('a[href="#/usage"]');
+        await page.waitForSelector('tr[data-tenant="acme"]');
+        const row = await page.$eval('tr[data-tenant="acme"]', (e) => ({
+          warning: e.classList.contains("warning"),
+          text: e.textContent ?? "",
+          bar: e.querySelector(".bar.warn") !== null,
+        }));
+        assert.ok(row.warning, row.text);
+        assert.ok(row.bar);
+        assert.match(row.text, /Warning: past 50%/);
+        // The admin edits the quota from the page.
+        await page.click('tr[data-tenant="acme"] button');
+        await page.waitForSelector('form[aria-label="Quota of acme"]');
+        const field = 'form[aria-label="Quota of acme"] input[name="invocations_per_day"]';
+        await page.$eval(field, (e) => ((e as HTMLInputElement).value = ""));
+        await page.type(field, "1000");
+        await page.click('form[aria-label="Quota of acme"] button[type=submit]');
+        await page.waitForFunction(() =>
+          !document.querySelector('tr[data-tenant="acme"]')?.classList.contains("warning")
+        );
+        const quota = await (await fetch(`${server.url}/api/v1/quota/acme`, {
+          headers: { authorization: `Bearer ${ADMIN}` },
+        })).json();
+        assert.equal(quota.limits.invocations_per_day, 1000);
       });
 
       await t.step("on a phone-sized window the pages fit", async () => {

@@ -1,3 +1,12 @@
-// Pages over the admin API's dead letters, usage and quotas, retention and
+// Pages over the admin API's usage and quotas, dead letters, retention and
 // settings: listed here so the shell stays the same as they are added.
-export const extraPages = [];
+import { html } from "./html.js";
+import { Usage } from "./usage.js";
+
+export const extraPages = [
+  {
+    id: "usage",
+    title: "Usage and quotas",
+    view: ({ admin }) => html`<${Usage} admin=${admin} />`,
+  },
+];
