@@ -254,6 +254,36 @@ Deno.test({
         assert.match(alert, /no access/);
       });
 
+      await t.step(
+        "every control is labelled, and signing in works from the keyboard",
+        async () => {
+          await page.goto(`${server.url}/console`, { waitUntil: "networkidle0" });
+          // The key field has focus; typing and Enter sign in, no mouse needed.
+          await page.keyboard.type(ADMIN);
+          await page.keyboard.press("Enter");
+          await page.waitForSelector('[data-stat="python-spare"]');
+          const pages = await page.$$eval(
+            "header nav a",
+            (as) => as.map((a) => a.getAttribute("href")!),
+          );
+          for (const href of pages) {
+            await page.goto(`${server.url}/console${href}`, { waitUntil: "networkidle0" });
+            await new Promise((r) => setTimeout(r, 300));
+            const unlabelled = await page.evaluate(() => [
+              ...[...document.querySelectorAll("input, select, textarea")]
+                .filter((e) =>
+                  !(e as HTMLInputElement).labels?.length && !e.getAttribute("aria-label")
+                )
+                .map((e) => e.outerHTML),
+              ...[...document.querySelectorAll("button")]
+                .filter((b) => !b.textContent?.trim() && !b.getAttribute("aria-label"))
+                .map((b) => b.outerHTML),
+            ]);
+            assert.deepEqual(unlabelled, [], href);
+          }
+        },
+      );
+
       await t.step("no request left the service and no page error occurred", () => {
         assert.deepEqual(foreign, []);
         // Refused sign-ins are the page's expected 403, logged by the browser as a failed load.
