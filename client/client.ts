@@ -31,6 +31,10 @@ export interface RunRequest {
   /** Any JSON; the code sees it as the global INPUT. */
   input?: unknown;
   stdin?: string;
+  /** Command-line arguments: sys.argv[1:] in Python, process.argv.slice(2) in JS/TS. */
+  args?: string[];
+  /** Files placed in the run's working directory (modules to import, data to read). */
+  files?: { name: string; content: string; encoding?: "utf-8" | "base64" }[];
   /** Who the run is for (1-128 printable ASCII characters). */
   tenant?: string;
 }
@@ -71,7 +75,7 @@ export interface RunResponse {
     cpu_ms?: number;
     memory_peak_bytes?: number;
     ignored_fields: string[];
-    exception?: { type: string; message: string };
+    exception?: { type: string; message: string; compile?: true };
   };
   /** Only for timeout, memory_limit and killed. */
   error?: string;
