@@ -21,6 +21,12 @@ export interface RunRequest {
   priority: Priority;
   /** Isolation key: runs share an instance only when their keys are equal. */
   key: string;
+  /**
+   * A session's run: its instance keeps what the run left (globals,
+   * imports, files) for the next one, and it is refused with
+   * SessionLostError once that instance is gone. Its key is a session key.
+   */
+  persist?: boolean;
   /** Receives output as the run produces it (the run streams when this is set). */
   onOutput?: (fd: 1 | 2, text: string) => void;
   /**

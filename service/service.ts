@@ -31,6 +31,7 @@ import { SocketHub } from "../sandbox/socket_hub.ts";
 import type { PythonSnapshot } from "../python/python_snapshot.ts";
 import type { PythonPackages } from "../python/python_packages.ts";
 import { VERSION } from "./version.ts";
+import { SessionRegistry } from "../sessions/registry.ts";
 
 /** A built service. */
 export interface Service {
@@ -209,6 +210,7 @@ export function createService(
     }),
     // Read at scrape time only, once the store below exists.
     jobCounts: () => jobStore.activeCounts(),
+    sessionCounts: () => sessions.counts(),
   });
   const startedAt = Date.now();
   const health: HealthSources = {
@@ -262,7 +264,17 @@ export function createService(
     respond: (run, scheduled) => scheduledResponse(run, scheduled, appPoolCounts()),
   });
   const apiKeys = new ApiKeyRing(config.apiKeys);
+  const sessions = new SessionRegistry(scheduler, {
+    defaultTtlMs: config.sessionTtlMs,
+    maxTtlMs: config.sessionMaxTtlMs,
+    maxPerOwner: config.maxSessionsPerKey,
+    maxTotal: config.maxSessions,
+  }, {
+    onCreated: (language) => metrics.sessionEvents.inc({ language, event: "created" }),
+    onEnded: (language, how) => metrics.sessionEvents.inc({ language, event: how }),
+  });
   const app = createApp({
+    sessions,
     adminKeys: new ApiKeyRing(config.adminKeys),
     adminStore,
     audit,
@@ -322,6 +334,7 @@ export function createService(
       clearInterval(budgetTimer);
       timeline.stop();
       jobRunner.close();
+      sessions.close();
       await scheduler.drain(graceMs);
       await jobRunner.settled();
       await jobStore.close();
