@@ -43,6 +43,10 @@ const schema = z.object({
   FAAS_JOB_MAX_RESULT_BYTES: int("FAAS_JOB_MAX_RESULT_BYTES", 2 ** 20, 1024, 2 ** 30),
   FAAS_JOB_MAX_OWNER_BYTES: int("FAAS_JOB_MAX_OWNER_BYTES", 64 * 2 ** 20, 1024, 2 ** 40),
   FAAS_MAX_BATCH: int("FAAS_MAX_BATCH", 100, 1, 10_000),
+  FAAS_SESSION_TTL_S: int("FAAS_SESSION_TTL_S", 600, 1, 30 * 86_400),
+  FAAS_SESSION_MAX_TTL_S: int("FAAS_SESSION_MAX_TTL_S", 3600, 1, 30 * 86_400),
+  FAAS_MAX_SESSIONS_PER_KEY: int("FAAS_MAX_SESSIONS_PER_KEY", 10, 0, 100_000),
+  FAAS_MAX_SESSIONS: int("FAAS_MAX_SESSIONS", 32, 0, 100_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: url("OTEL_EXPORTER_OTLP_ENDPOINT"),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
   OTEL_SERVICE_NAME: z.string().optional(),
@@ -129,6 +133,14 @@ export interface Config {
   readonly jobMaxOwnerBytes: number;
   /** Most runs in one batch submission. */
   readonly maxBatch: number;
+  /** Idle time after which a session ends when it names no TTL, ms. */
+  readonly sessionTtlMs: number;
+  /** Longest idle TTL a session may ask for, ms. */
+  readonly sessionMaxTtlMs: number;
+  /** Live sessions per API key and tenant; 0 turns sessions off. */
+  readonly maxSessionsPerKey: number;
+  /** Live sessions in all (each holds an instance); 0 turns sessions off. */
+  readonly maxSessions: number;
   /** OTLP/HTTP URL spans are sent to; undefined to export none. */
   readonly otlpTracesUrl?: string;
   /** The `service.name` of exported spans. */
@@ -344,6 +356,10 @@ export function loadConfig(
     jobMaxResultBytes: v.FAAS_JOB_MAX_RESULT_BYTES,
     jobMaxOwnerBytes: v.FAAS_JOB_MAX_OWNER_BYTES,
     maxBatch: v.FAAS_MAX_BATCH,
+    sessionTtlMs: Math.min(v.FAAS_SESSION_TTL_S, v.FAAS_SESSION_MAX_TTL_S) * 1000,
+    sessionMaxTtlMs: v.FAAS_SESSION_MAX_TTL_S * 1000,
+    maxSessionsPerKey: v.FAAS_MAX_SESSIONS_PER_KEY,
+    maxSessions: v.FAAS_MAX_SESSIONS,
     port: v.FAAS_PORT,
     metricsPort: v.FAAS_METRICS_PORT >= 0 ? v.FAAS_METRICS_PORT : undefined,
     host: v.FAAS_HOST,

@@ -52,6 +52,22 @@ export class ConflictError extends Error {
   }
 }
 
+/**
+ * A session's instance is gone (its sandbox died or was killed), and with
+ * it the session's state (410). `reason` says why, in words.
+ */
+export class SessionLostError extends Error {
+  override name = "SessionLostError";
+  constructor(readonly reason: string) {
+    super(`Session is gone: ${reason}`);
+  }
+}
+
+/** The caller or the service has as many sessions as allowed (429). */
+export class SessionLimitError extends Error {
+  override name = "SessionLimitError";
+}
+
 /** The request body is larger than allowed (413). */
 export class PayloadTooLargeError extends Error {
   override name = "PayloadTooLargeError";

@@ -43,3 +43,18 @@ export function isolationKey(
 export function isSingleUse(key: string): boolean {
   return key.startsWith(SINGLE_USE);
 }
+
+const SESSION = "session:";
+
+/**
+ * The key of a session: its own, so its instance serves that session only
+ * and is kept between runs (see sessions/).
+ */
+export function sessionKey(id: string): string {
+  return `${SESSION}${id}`;
+}
+
+/** Whether `key` is a session's: its instance keeps its state and is never dropped for idling. */
+export function isSessionKey(key: string): boolean {
+  return key.startsWith(SESSION);
+}

@@ -19,6 +19,8 @@ export interface MetricsSources {
   hostStats(): Record<Runtime, { rssBytes?: number; cpuSeconds: number }[]>;
   /** Jobs queued and running in the job store (shared by replicas on Redis). */
   jobCounts(): Promise<{ queued: number; running: number }>;
+  /** Live sessions by language. */
+  sessionCounts?(): Record<string, number>;
 }
 
 /** What the service is built from, for `faas_build_info`. */
@@ -65,6 +67,7 @@ export class Metrics {
   readonly runCpu: client.Histogram<"language">;
   readonly runMemory: client.Histogram<"language">;
   readonly runPhases: client.Histogram<"language" | "phase">;
+  readonly sessionEvents: client.Counter<"language" | "event">;
   #sources?: MetricsSources;
 
   constructor(options: MetricsOptions) {
@@ -236,6 +239,23 @@ export class Metrics {
       help: "Requests refused without running, by reason (queue_full, queue_timeout, " +
         "unavailable, client_gone, cancelled, key_rate_limit, key_concurrency).",
       labelNames: ["reason"],
+      registers,
+    });
+    new client.Gauge({
+      name: "faas_sessions",
+      help: "Live sessions by language.",
+      labelNames: ["language"],
+      registers,
+      collect() {
+        const counts = sources()?.sessionCounts?.() ?? {};
+        for (const [language, n] of Object.entries(counts)) this.set({ language }, n);
+      },
+    });
+    this.sessionEvents = new client.Counter({
+      name: "faas_sessions_total",
+      help: "Sessions created and ended, by language and event (created, expired, deleted, " +
+        "killed, shutdown).",
+      labelNames: ["language", "event"],
       registers,
     });
     this.httpRequests = new client.Counter({

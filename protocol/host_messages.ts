@@ -68,6 +68,11 @@ export interface RunMessage {
   maxOutputBytes: number;
   /** Send output as it is produced (`output` messages), not only with the result. */
   stream?: boolean;
+  /**
+   * A session's run: the worker keeps what it leaves (globals, imports,
+   * files) for the next run rather than resetting after it.
+   */
+  persist?: boolean;
 }
 
 /** Asks the host to stop a run softly (interrupt, abort). */

@@ -26,6 +26,8 @@ import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 import { pistonRoutes } from "./piston.ts";
 import { adminRoutes } from "./admin.ts";
 import { consoleRoutes } from "./console.ts";
+import { sessionRoutes } from "./sessions.ts";
+import type { SessionRegistry } from "../sessions/registry.ts";
 
 /** Everything the routes need. */
 export interface AppDeps extends RunCodeDeps {
@@ -53,6 +55,8 @@ export interface AppDeps extends RunCodeDeps {
   memoryLimitBytes: number;
   /** Cap on each of a run's stdout and stderr. */
   maxOutputBytes: number;
+  /** The live sessions. */
+  sessions: SessionRegistry;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -91,6 +95,9 @@ const ROUTES: Record<string, string> = {
   "/submissions": "POST",
   "/submissions/batch": "GET, HEAD, POST",
   "/submissions/{token}": "GET, HEAD",
+  "/sessions": "GET, HEAD, POST",
+  "/sessions/{id}": "GET, HEAD, DELETE",
+  "/sessions/{id}/run": "POST",
 };
 
 /** The route a path belongs to, for labels: a known route, else "unmatched". */
@@ -104,6 +111,8 @@ function routeOf(path: string): string {
   if (/^\/api\/v1\/quota\/[^/]+$/.test(path)) return "/api/v1/quota/{tenant}";
   if (/^\/languages\/[^/]+$/.test(path)) return "/languages/{id}";
   if (/^\/submissions\/[^/]+$/.test(path)) return "/submissions/{token}";
+  if (/^\/sessions\/[^/]+$/.test(path)) return "/sessions/{id}";
+  if (/^\/sessions\/[^/]+\/run$/.test(path)) return "/sessions/{id}/run";
   return "unmatched";
 }
 
@@ -191,6 +200,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     chargeRuns: (c, runs) => chargeRuns(c, deps.keyUsage, runs, onRejected),
   };
   app.route("/", jobRoutes(jobs));
+  app.route("/", sessionRoutes({ ...deps, poolCounts: deps.poolCounts }));
   // Judge0 submissions are jobs: the same store, runner, budgets, charges and quotas.
   app.route(
     "/",

@@ -3,6 +3,7 @@
  * that answers from what it was given, through Hono's `app.request()`. What
  * a real run does is tested end to end in tests/.
  */
+import { SessionRegistry } from "../sessions/registry.ts";
 import assert from "node:assert/strict";
 import { createApp } from "./app.ts";
 import { ApiKeyRing } from "./auth.ts";
@@ -64,8 +65,15 @@ function testApp(seen: RunRequest[]) {
     ttlMs: 60_000,
     respond: (run, scheduled) => scheduledResponse(run, scheduled, pool),
   });
+  const sessions = new SessionRegistry(scheduler, {
+    defaultTtlMs: 60_000,
+    maxTtlMs: 60_000,
+    maxPerOwner: 1,
+    maxTotal: 1,
+  });
   const app = createApp({
     ...settings,
+    sessions,
     logger: new Logger("error", "text", () => {}),
     tracer: createTracer({ serviceName: "test", serviceVersion: "0" }),
     scheduler,
@@ -98,6 +106,7 @@ function testApp(seen: RunRequest[]) {
     jobs: { ...settings, store, runner, maxBatch: 10, maxOwnerBytes: 2 ** 20 },
   });
   const close = async () => {
+    sessions.close();
     runner.close();
     await runner.settled();
     await store.close();

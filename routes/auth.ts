@@ -60,6 +60,11 @@ const SYNC_RUN_PATHS: ReadonlySet<string> = new Set([
   "/api/v2/piston/execute",
 ]);
 
+/** Whether `path` runs code while the caller waits (a session's run too). */
+function isSyncRun(path: string): boolean {
+  return SYNC_RUN_PATHS.has(path) || /^\/sessions\/[^/]+\/run$/.test(path);
+}
+
 /** Counts a refusal by reason, for metrics. */
 export type OnRejected = (reason: "key_rate_limit" | "key_concurrency") => void;
 
@@ -194,7 +199,7 @@ export function apiKeyAuth(
     }
     const id = principal.keyId;
     c.set("keyId", id);
-    if (!SYNC_RUN_PATHS.has(c.req.path) || c.req.method !== "POST") return await next();
+    if (!isSyncRun(c.req.path) || c.req.method !== "POST") return await next();
     // A run refused for either limit uses none of the key's budget.
     if (!usage.start(id)) {
       onRejected("key_concurrency");

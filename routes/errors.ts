@@ -12,6 +12,8 @@ import {
   QueueFullError,
   QueueTimeoutError,
   QuotaExceededError,
+  SessionLimitError,
+  SessionLostError,
   UnauthorizedError,
   UnavailableError,
 } from "../core/errors.ts";
@@ -62,6 +64,13 @@ function mapError(
   if (err instanceof NotFoundError) return c.json<ErrorBody>({ error: err.message }, 404);
   if (err instanceof ConflictError) {
     return send({ error: err.message, details: err.details }, 409);
+  }
+  if (err instanceof SessionLostError) {
+    return send({ error: err.message, details: [{ field: "session", message: err.reason }] }, 410);
+  }
+  if (err instanceof SessionLimitError) {
+    c.header("Retry-After", RETRY_AFTER_S);
+    return send({ error: err.message }, 429);
   }
   if (err instanceof PayloadTooLargeError) {
     return send({

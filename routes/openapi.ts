@@ -3,6 +3,7 @@ import { z } from "zod";
 import { LANGUAGE_ALIASES, runRequestSchema } from "./run_request.ts";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
 import { jobsPaths } from "./openapi_jobs.ts";
+import { SESSION_SCHEMA, sessionPaths } from "./openapi_sessions.ts";
 import { servicePaths } from "./openapi_service.ts";
 import { pistonPaths } from "./openapi_piston.ts";
 import { adminPaths } from "./openapi_admin.ts";
@@ -193,6 +194,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
         },
       },
       ...jobsPaths({ json, error, unauthorized }),
+      ...sessionPaths({ json, error, unauthorized }),
       ...servicePaths({ json, error, unauthorized }),
       ...pistonPaths({ json, error, unauthorized }),
       ...adminPaths({ json, error, unauthorized }),
@@ -209,6 +211,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
         Runtimes: schema(runtimesSchema),
         Job: schema(jobSchema),
         JobList: schema(jobListSchema),
+        Session: SESSION_SCHEMA,
         ...judge0Schemas(),
         ...usageSchemas,
       },

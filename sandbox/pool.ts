@@ -12,7 +12,8 @@
  */
 import type { Runtime } from "../protocol/host_messages.ts";
 import { Host, type HostedInstance, type HostSettings } from "./host.ts";
-import { isSingleUse } from "../core/isolation_key.ts";
+import { isSessionKey, isSingleUse } from "../core/isolation_key.ts";
+import { hostLossReason, SessionLosses } from "./session_losses.ts";
 import { SpareDemand } from "./spare_demand.ts";
 import { countHosts, countInstances } from "./pool_counts.ts";
 
@@ -55,6 +56,9 @@ export class Pool {
   #retryTimer?: ReturnType<typeof setTimeout>;
   #closed = false;
   #demand = new SpareDemand();
+  #losses = new SessionLosses();
+  /** Busy instances whose session ended: dropped after their run, no loss noted. */
+  #ended = new WeakSet<HostedInstance>();
   /** Whether an instance of this pool was ever ready. */
   everReady = false;
   /** Host starts that failed in a row (0 once one succeeds). */
@@ -123,6 +127,48 @@ export class Pool {
   }
 
   /**
+   * Whether a run of `key` can be placed now. A session's run waits for its
+   * own instance (and its host) to be idle: it never takes a second one.
+   * A lost session is placeable, so that its run is refused at once.
+   */
+  placeable(key: string): boolean {
+    if (!isSessionKey(key) || this.#losses.reason(key) !== undefined) return true;
+    const set = this.#byKey.get(key);
+    if (!set?.size) return true;
+    for (const instance of set) {
+      if (instance.state === "idle" && !instance.retiring && instance.host.state === "idle") {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Why the instance of session key `key` is gone; undefined while it lives (or never ran). */
+  lostReason(key: string): string | undefined {
+    const reason = this.#losses.reason(key);
+    if (reason !== undefined) return reason;
+    const set = this.#byKey.get(key);
+    if (set?.size && [...set].every((i) => i.state === "gone")) {
+      return "its sandbox process was stopped";
+    }
+    return undefined;
+  }
+
+  /**
+   * Ends the instance of `key` (a session deleted or expired): at once when
+   * idle, after its run when busy. Its memory goes with it.
+   */
+  dropKey(key: string): void {
+    for (const instance of [...this.#byKey.get(key) ?? []]) {
+      if (instance.state === "busy") {
+        instance.retiring = true;
+        this.#ended.add(instance);
+      } else this.#drop(instance, "retired");
+    }
+    this.#losses.forget(key);
+  }
+
+  /**
    * Reserves an idle host for a run of `key` and picks its instance;
    * undefined when no host is idle.
    */
@@ -187,7 +233,7 @@ export class Pool {
         ? "retired"
         : instance.key !== undefined && isSingleUse(instance.key)
         ? "single_use"
-        : instance.runs >= this.#runLimit(instance)
+        : instance.runs >= this.#runLimit(instance) && !isSessionKey(instance.key ?? "")
         ? "run_limit"
         : undefined;
       if (reason) this.#drop(instance, reason);
@@ -198,6 +244,8 @@ export class Pool {
   }
 
   #drop(instance: HostedInstance, reason: DropReason): void {
+    if (this.#ended.has(instance)) this.#losses.forget(instance.key ?? "");
+    else if (instance.retiring) this.#losses.note(instance.key, "its sandbox had to retire");
     this.#forget(instance);
     instance.host.drop(instance);
     this.#hooks.onDrop?.(this.runtime, reason);
@@ -274,7 +322,9 @@ export class Pool {
   /** The least recently used idle instance bound to a key, for eviction. */
   leastRecentlyUsed(): HostedInstance | undefined {
     let lru: HostedInstance | undefined;
-    for (const set of this.#byKey.values()) {
+    for (const [key, set] of this.#byKey) {
+      // A session's instance is its state: ended with the session only.
+      if (isSessionKey(key)) continue;
       for (const instance of set) {
         if (instance.state === "idle" && (!lru || instance.lastUsed < lru.lastUsed)) lru = instance;
       }
@@ -292,7 +342,8 @@ export class Pool {
    * count that ran nothing for as long.
    */
   shrink(idleMs: number, now = performance.now()): void {
-    for (const set of [...this.#byKey.values()]) {
+    for (const [key, set] of [...this.#byKey]) {
+      if (isSessionKey(key)) continue;
       for (const instance of [...set]) {
         if (instance.state === "idle" && now - instance.lastUsed >= idleMs) {
           this.#drop(instance, "idle");
@@ -312,7 +363,7 @@ export class Pool {
     let extra = this.#hosts.size - this.warm;
     for (const host of this.#hosts) {
       if (extra <= 0) return;
-      if (host.state === "idle" && now - host.since >= idleMs) {
+      if (host.state === "idle" && now - host.since >= idleMs && !holdsSession(host)) {
         host.retire("idle");
         extra--;
       }
@@ -339,7 +390,7 @@ export class Pool {
   /** Stops one idle host beyond the warm count, to make room elsewhere. */
   retireSpareIdle(): boolean {
     if (this.#hosts.size <= this.warm) return false;
-    const idle = [...this.#hosts].find((h) => h.state === "idle");
+    const idle = [...this.#hosts].find((h) => h.state === "idle" && !holdsSession(h));
     if (!idle) return false;
     idle.retire("idle");
     return true;
@@ -363,6 +414,7 @@ export class Pool {
       this.#hooks.onInstanceReady?.(this.runtime, ms, instance.key !== undefined);
     };
     host.onInstanceLost = (instance, failed) => {
+      this.#losses.note(instance.key, failed ? "its sandbox failed" : "its sandbox had to retire");
       this.#forget(instance);
       this.#hooks.onDrop?.(this.runtime, failed ? "failed" : "retired");
     };
@@ -377,7 +429,11 @@ export class Pool {
     host.exited.then((reason) => {
       this.#hosts.delete(host);
       for (const set of [...this.#byKey.values()]) {
-        for (const instance of [...set]) if (instance.host === host) this.#forget(instance);
+        for (const instance of [...set]) {
+          if (instance.host !== host) continue;
+          this.#losses.note(instance.key, hostLossReason(reason, this.#settings.memoryLimitMb));
+          this.#forget(instance);
+        }
       }
       this.#hooks.onExit(host, reason);
       this.#refill();
@@ -395,4 +451,12 @@ export class Pool {
     }
     while (this.#hosts.size < this.warm) this.#spawnHost("replace");
   }
+}
+
+/** Whether `host` holds a session's instance: retiring it would end the session. */
+function holdsSession(host: Host): boolean {
+  for (const instance of host.instances()) {
+    if (instance.key !== undefined && isSessionKey(instance.key)) return true;
+  }
+  return false;
 }

@@ -75,6 +75,31 @@ export class PriorityQueue<T extends Queued> {
     return best;
   }
 
+  /**
+   * Like {@linkcode pop}, but takes the best entry `ready` accepts, so an
+   * entry that must wait (a session whose instance is busy) does not hold
+   * back those behind it.
+   */
+  popReady(now: number, ready: (entry: T) => boolean): T | undefined {
+    let best: T | undefined;
+    let bestRank = Infinity;
+    for (const [index, priority] of PRIORITIES.entries()) {
+      const lane = this.#lanes.get(priority)!;
+      for (let i = this.#heads.get(priority)!; i < lane.length; i++) {
+        const entry = lane[i];
+        if (!ready(entry)) continue;
+        const rank = Math.max(0, index - Math.floor((now - entry.enqueuedAt) / this.#agingMs));
+        if (rank < bestRank || (rank === bestRank && entry.enqueuedAt < best!.enqueuedAt)) {
+          best = entry;
+          bestRank = rank;
+        }
+        break;
+      }
+    }
+    if (best) this.remove(best);
+    return best;
+  }
+
   /** Removes an entry wherever it is (its caller went away). */
   remove(entry: T): boolean {
     const lane = this.#lanes.get(entry.priority)!;

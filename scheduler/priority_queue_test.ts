@@ -79,4 +79,17 @@ Deno.test("priority queue", async (t) => {
     assert.equal(q.sizeOf("normal"), 2000);
     assert.equal(q.pop(0)?.name, "3000");
   });
+
+  await t.step("popReady skips entries that must wait, keeping the order of the rest", () => {
+    const q = new PriorityQueue<Entry>(1_000_000);
+    q.push(entry("waiting", "urgent", 0));
+    q.push(entry("first", "normal", 1));
+    q.push(entry("second", "normal", 2));
+    const ready = (e: Entry) => e.name !== "waiting";
+    assert.equal(q.popReady(5, ready)?.name, "first");
+    assert.equal(q.popReady(5, ready)?.name, "second");
+    assert.equal(q.popReady(5, ready), undefined);
+    assert.equal(q.size, 1);
+    assert.equal(q.pop(5)?.name, "waiting");
+  });
 });

@@ -9,6 +9,7 @@ import {
   ClientGoneError,
   QueueFullError,
   QueueTimeoutError,
+  SessionLostError,
   UnavailableError,
 } from "../core/errors.ts";
 import type { Host, RunResult } from "../sandbox/host.ts";
@@ -207,7 +208,15 @@ export class Scheduler {
     const queue = this.#queues[runtime];
     const pool = this.#pools[runtime];
     while (queue.size > 0 && pool.hasIdleHost()) {
-      const job = queue.pop(performance.now())!;
+      const job = queue.popReady(performance.now(), (j) => pool.placeable(j.request.key));
+      // Only session runs waiting for their busy instance are left.
+      if (!job) return;
+      const lost = job.request.persist ? pool.lostReason(job.request.key) : undefined;
+      if (lost !== undefined) {
+        this.#detach(job);
+        job.reject(new SessionLostError(lost));
+        continue;
+      }
       this.#dispatch(job, pool.place(job.request.key)!, pool);
     }
     if (queue.size === 0) return;
@@ -293,6 +302,7 @@ export class Scheduler {
         timeoutMs: r.timeoutMs,
         maxOutputBytes: this.#limits.maxOutputBytes,
         ...(r.onOutput && { stream: true }),
+        ...(r.persist && { persist: true }),
       }, r.onOutput);
       // The run is with the worker now (`run` throws before sending it if not).
       r.onStart?.();
@@ -336,6 +346,20 @@ export class Scheduler {
 
   #totalHosts(): number {
     return this.#pools.python.counts().total + this.#pools.javascript.counts().total;
+  }
+
+  /**
+   * Why the instance of session key `key` is gone (its host died, it failed
+   * or retired); undefined while it lives or before its first run.
+   */
+  sessionLost(key: string): string | undefined {
+    return this.#pools.python.lostReason(key) ?? this.#pools.javascript.lostReason(key);
+  }
+
+  /** Ends the instance of session key `key`, now or after its run. */
+  endSession(key: string): void {
+    this.#pools.python.dropKey(key);
+    this.#pools.javascript.dropKey(key);
   }
 
   /** Queue depth by priority, all runtimes together. */

@@ -27,6 +27,12 @@ export interface RunRequest {
    * prepared, and kept with a job's request so its runs count too.
    */
   account?: Account;
+  /**
+   * A session's run: its instance keeps what the run left (globals,
+   * imports, files) for the next one, and it is refused with
+   * SessionLostError once that instance is gone. Its key is a session key.
+   */
+  persist?: boolean;
   /** Receives output as the run produces it (the run streams when this is set). */
   onOutput?: (fd: 1 | 2, text: string) => void;
   /**

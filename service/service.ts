@@ -32,6 +32,7 @@ import { SocketHub } from "../sandbox/socket_hub.ts";
 import type { PythonSnapshot } from "../python/python_snapshot.ts";
 import type { PythonPackages } from "../python/python_packages.ts";
 import { VERSION } from "./version.ts";
+import { SessionRegistry } from "../sessions/registry.ts";
 
 /** A built service. */
 export interface Service {
@@ -218,6 +219,7 @@ export function createService(
     }),
     // Read at scrape time only, once the store below exists.
     jobCounts: () => jobStore.activeCounts(),
+    sessionCounts: () => sessions.counts(),
   });
   const startedAt = Date.now();
   const health: HealthSources = {
@@ -273,7 +275,17 @@ export function createService(
       request.account ? metering.gate.track(request.account.tenant) : Promise.resolve(() => {}),
   });
   const apiKeys = new ApiKeyRing(config.apiKeys);
+  const sessions = new SessionRegistry(scheduler, {
+    defaultTtlMs: config.sessionTtlMs,
+    maxTtlMs: config.sessionMaxTtlMs,
+    maxPerOwner: config.maxSessionsPerKey,
+    maxTotal: config.maxSessions,
+  }, {
+    onCreated: (language) => metrics.sessionEvents.inc({ language, event: "created" }),
+    onEnded: (language, how) => metrics.sessionEvents.inc({ language, event: how }),
+  });
   const app = createApp({
+    sessions,
     adminKeys: new ApiKeyRing(config.adminKeys),
     adminStore,
     audit,
@@ -335,6 +347,7 @@ export function createService(
       clearInterval(budgetTimer);
       timeline.stop();
       jobRunner.close();
+      sessions.close();
       await scheduler.drain(graceMs);
       await jobRunner.settled();
       await jobStore.close();

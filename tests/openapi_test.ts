@@ -45,6 +45,18 @@ Deno.test({
       await service.ready();
       assert.equal(await hit(service.app, "/run_code", run('{"language":"py","code":"1"}')), 200);
       assert.equal(await hit(service.app, "/run_code", run('{"language":"py"}')), 400);
+      const made = await service.app.request("/sessions", run('{"language":"py"}'));
+      seen.push(["/sessions", made.status]);
+      const sid = (await made.json()).id;
+      const authed = { headers: { authorization: `Bearer ${key}` } };
+      assert.equal(await hit(service.app, `/sessions/${sid}/run`, run('{"code":"x = 1"}')), 200);
+      assert.equal(await hit(service.app, `/sessions/${sid}`, authed), 200);
+      assert.equal(await hit(service.app, "/sessions", authed), 200);
+      assert.equal(
+        await hit(service.app, `/sessions/${sid}`, { method: "DELETE", ...authed }),
+        204,
+      );
+      assert.equal(await hit(service.app, `/sessions/${sid}`, authed), 404);
       assert.equal(
         await hit(service.app, "/run_code", run('{"language":"py","code":"1"}', false)),
         401,
@@ -154,7 +166,9 @@ Deno.test({
       const template = (path: string) =>
         path.replace(/\?.*$/, "").replace(/^\/languages\/[^/]+$/, "/languages/{id}")
           .replace(/^\/submissions\/(?!batch$)[^/]+$/, "/submissions/{token}")
-          .replace(/^\/jobs\/[^/]+$/, "/jobs/{id}");
+          .replace(/^\/jobs\/[^/]+$/, "/jobs/{id}")
+          .replace(/^\/sessions\/[^/]+$/, "/sessions/{id}")
+          .replace(/^\/sessions\/[^/]+\/run$/, "/sessions/{id}/run");
       for (const [seenPath, status] of seen) {
         const path = template(seenPath);
         const ops = Object.values(doc.paths[path] ?? {}) as {

@@ -88,10 +88,16 @@ export class FsJournal {
   /** Whether a change could not be journaled: the instance must be replaced. */
   broken = false;
 
+  /**
+   * Set for a session's instance: its files are its state and are kept,
+   * so nothing is journaled (nor restored) any more.
+   */
+  off = false;
+
   #save(path: unknown): void {
     // Emscripten passes a node, not a path, when it truncates a file it is
     // opening; the open itself was journaled already.
-    if (this.#restoring || typeof path !== "string") return;
+    if (this.off || this.#restoring || typeof path !== "string") return;
     try {
       this.#saveUnchecked(path);
     } catch {

@@ -44,6 +44,8 @@ type Install = (
 interface Fresh {
   ctx: vm.Context;
   install: Install;
+  /** The context's own `Promise.resolve`, taken before any user code ran. */
+  resolve: (value: unknown) => unknown;
 }
 
 /** Functions the prelude captures; they take and return primitives only. */
@@ -90,8 +92,12 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
   function fresh(): Fresh {
     const ctx = vm.createContext();
     (web.runInContext(ctx) as (parse: typeof parseUrlParts) => void)(parseUrlParts);
-    return { ctx, install: prelude.runInContext(ctx) as Install };
+    const resolve = vm.runInContext("Promise.resolve.bind(Promise)", ctx) as Fresh["resolve"];
+    return { ctx, install: prelude.runInContext(ctx) as Install, resolve };
   }
+  // A session's context, kept across its runs; each run installs its own
+  // console, timers, INPUT and the like into it again.
+  let session: Fresh | undefined;
   // User code can reach this realm within its key (through stack-trace
   // objects), so it holds only the allowlist, before any run.
   const restoreRealm = lockDownRealm();
@@ -104,7 +110,11 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       if (current?.id === msg.id) current.complete("timeout", "", false, 1);
       return;
     }
-    const context = spare;
+    let context = spare;
+    if (msg.persist) {
+      context = session ? { ...session, install: prelude.runInContext(session.ctx) } : spare;
+      session = context;
+    }
     const cpuStarted = threadCpuMs();
     current = new ActiveRun(msg, context, (outcome) => {
       current = undefined;
@@ -113,7 +123,8 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       // of this run executes once the host may serve another instance.
       try {
         restoreRealm();
-        spare = fresh();
+        // A session's instance runs its session only: no fresh context.
+        if (!msg.persist) spare = fresh();
       } catch (e) {
         post({ t: "retire", reason: `reset failed: ${e instanceof Error ? e.message : e}` });
       }
@@ -164,8 +175,9 @@ class ActiveRun {
       msg.timeoutMs,
     );
     let script: vm.Script;
+    let plain = false;
     try {
-      script = compiled(msg);
+      ({ script, plain } = compiled(msg));
     } catch (e) {
       const text = compileErrorText(e, msg);
       this.#err.write(text);
@@ -203,7 +215,8 @@ class ActiveRun {
       }
       return;
     }
-    start(promise);
+    // A plain script's value is its last expression's, as in a REPL.
+    start(plain ? context.resolve(promise) : promise);
   }
 
   #hostApi(files: RunFiles): HostApi {
@@ -299,16 +312,44 @@ function attempt(fn: () => string): string | null {
  * Compiled scripts by language and source. A vm.Script is bound to no
  * context, so one compiled for an earlier run carries nothing of it.
  */
-const scripts = new CodeCache<vm.Script>(256, 64 * 1024);
+const scripts = new CodeCache<Compiled>(256, 64 * 1024);
 
-function compiled(msg: RunMessage): vm.Script {
-  const key = `${msg.language}\n${msg.code}`;
+/** A compiled run: `plain` when it is a script, not wrapped in an async function. */
+interface Compiled {
+  script: vm.Script;
+  plain: boolean;
+}
+
+function compiled(msg: RunMessage): Compiled {
+  const key = `${msg.persist ? "session" : "run"}\n${msg.language}\n${msg.code}`;
   let script = scripts.get(key);
   if (!script) {
-    script = compile(msg);
+    script = msg.persist ? compileSession(msg) : { script: compile(msg), plain: false };
     scripts.set(key, script);
   }
   return script;
+}
+
+/**
+ * A session's run is a plain script when it can be one, so that its
+ * top-level declarations stay in the context for the next run (`let`,
+ * `const` and `class` become `var`, so running a declaration again
+ * redefines it). Code that needs the async wrapper (top-level `await` or
+ * `return`) runs in it, and its declarations then end with the run.
+ */
+function compileSession(msg: RunMessage): Compiled {
+  let source = msg.code;
+  if (msg.language === "typescript") source = stripTypes(source);
+  if (hasModuleSyntax(msg.code)) source = toCommonJs(source, true);
+  source = source
+    .replace(/(^|; )(?:let|const)(?=[\s{[])/gm, "$1var")
+    .replace(/^class\s+([A-Za-z_$][\w$]*)/gm, "var $1 = class $1");
+  const ext = msg.language === "typescript" ? "ts" : "js";
+  try {
+    return { script: new vm.Script(source, { filename: `user.${ext}` }), plain: true };
+  } catch {
+    return { script: compile(msg), plain: false };
+  }
 }
 
 function compile(msg: RunMessage): vm.Script {

@@ -93,26 +93,47 @@ def compile_source(source):
         return "".join(traceback.format_exception_only(exc))
 
 
-def start(code, input_json, stdin, argv_json, files):
+_session_scope = None
+
+
+def _scope(input_json, session):
+    """A fresh scope for a run; a session's one scope, kept across its runs."""
+    global _session_scope
+    if not session:
+        return {
+            "__name__": "__main__",
+            "__builtins__": builtins,
+            "INPUT": json.loads(input_json),
+            "return_val": _return_val,
+        }
+    if _session_scope is None:
+        _session_scope = {"__name__": "__main__", "__builtins__": builtins}
+        # A session's files (uploaded or written by its runs) are importable.
+        sys.path.insert(0, os.getcwd())
+    # Files may have changed since the last run: forget what the finders saw.
+    _invalidate_caches()
+    _session_scope["INPUT"] = json.loads(input_json)
+    _session_scope["return_val"] = _return_val
+    return _session_scope
+
+
+def start(code, input_json, stdin, argv_json, files, session=False):
     """Run one compiled snippet. Returns an outcome tuple, or a coroutine for
     code with top-level await (the caller awaits it and gets the tuple).
     argv_json: sys.argv as JSON text, or "" to leave it; files: whether
-    the run was given files (its directory then leads sys.path)."""
+    the run was given files (its directory then leads sys.path); session:
+    run in the session's scope, which the next run sees again (no reset
+    follows)."""
     _state.ret = _MISSING
     sys.stdin = _StringIO(stdin)
     if argv_json:
         sys.argv = json.loads(argv_json)
-    if files:
+    if files and not session:
         # reset() puts sys.path back; the finders must forget what the
         # directory held before this run's files were written.
         sys.path.insert(0, os.getcwd())
         _invalidate_caches()
-    scope = {
-        "__name__": "__main__",
-        "__builtins__": builtins,
-        "INPUT": json.loads(input_json),
-        "return_val": _return_val,
-    }
+    scope = _scope(input_json, session)
     if code is None:
         return _finish_value(None)
     if code.co_flags & _CO_COROUTINE:

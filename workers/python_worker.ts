@@ -45,6 +45,7 @@ interface Harness {
     stdin: string,
     argv: string,
     files: boolean,
+    session: boolean,
   ): PyProxyLike;
   reset(everything: boolean, changed: number[] | null, classes: number[] | null): void;
   dict_ids(): PyProxyLike;
@@ -232,11 +233,20 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
         compileFailed = true;
         throw new CompileError();
       }
+      // A session's instance keeps its files: nothing is journaled any more.
+      if (msg.persist) journal.off = true;
       if (msg.files?.length) writeFiles(pyodide.FS, msg.files);
       const argv = msg.args?.length || msg.entry !== undefined
         ? JSON.stringify([msg.entry ?? "main.py", ...(msg.args ?? [])])
         : "";
-      let result = harness.start(code, msg.input, msg.stdin, argv, !!msg.files?.length);
+      let result = harness.start(
+        code,
+        msg.input,
+        msg.stdin,
+        argv,
+        !!msg.files?.length,
+        msg.persist === true,
+      );
       if (result.type === "coroutine") {
         const stopped = new Promise<"stopped">((resolve) => {
           cancel = () => resolve("stopped");
@@ -320,11 +330,17 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     // callback it left) executes once the host may serve another instance.
     let retire: string | undefined;
     try {
-      reset();
+      // A session's run leaves its interpreter as it is for the next one;
+      // only this worker's own realm is put back. Its memory is bounded by
+      // the wasm cap, not by retiring (that would end the session).
+      if (msg.persist) restoreRealm();
+      else reset();
       // A change the journal could not record cannot be undone, and wasm
       // memory never shrinks, so an inflated instance is replaced.
       if (journal.broken) retire = "filesystem change could not be undone";
-      else if (wasmBytes() > retireAboveBytes) retire = "wasm memory grew past half the limit";
+      else if (!msg.persist && wasmBytes() > retireAboveBytes) {
+        retire = "wasm memory grew past half the limit";
+      }
     } catch (e) {
       // The reset itself failed (a run sabotaged it): nothing is known to
       // be clean any more, so this instance takes no further runs.

@@ -1,0 +1,136 @@
+/**
+ * Sessions: `POST /sessions` makes one, `POST /sessions/{id}/run` runs code
+ * in it (answered like `/run_code`), `GET /sessions[/{id}]` describes them,
+ * `DELETE /sessions/{id}` ends one. Only the API key and tenant that made a
+ * session can see or use it; to anyone else it does not exist (404).
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { AppEnv } from "./app_env.ts";
+import type { TenantSource } from "../config/config.ts";
+import type { PoolCounts } from "../sandbox/pool.ts";
+import type { SessionRegistry } from "../sessions/registry.ts";
+import { callerOf, namespaced, requestTenant } from "./tenant.ts";
+import { parseBody } from "./run_prepare.ts";
+import { scheduledResponse } from "./run_response.ts";
+import { admitRuns, settleWith } from "./quota_admission.ts";
+import type { QuotaGate } from "../admin/quota_gate.ts";
+import {
+  ignoredFields,
+  sessionCreateSchema,
+  sessionRunSchema,
+  validated,
+} from "./session_request.ts";
+
+/** What the session routes need. */
+export interface SessionDeps {
+  sessions: SessionRegistry;
+  defaultTimeoutMs: number;
+  maxTimeoutMs: number;
+  tenantSource: TenantSource;
+  /** Instance counts over all pools, for `pool_stats`. */
+  poolCounts(): PoolCounts;
+  /** Tenants' quotas: a session's runs are admitted like any other run. */
+  quotas?: QuotaGate;
+}
+
+/**
+ * Who owns what a request names: its API key and tenant (the body's
+ * `tenant` when it has a body, else the tenant header).
+ */
+function ownerOf(c: Context<AppEnv>, deps: SessionDeps, body?: unknown): string {
+  const { tenant, keyId } = whoOf(c, deps, body);
+  return JSON.stringify(namespaced(tenant, keyId) ?? null);
+}
+
+/** The request's tenant (before the key's namespace) and key id. */
+function whoOf(c: Context<AppEnv>, deps: SessionDeps, body?: unknown) {
+  const caller = callerOf(c);
+  const tenant = requestTenant(
+    body,
+    (name) => c.req.header(name),
+    deps.tenantSource,
+    "",
+    caller.tenant,
+  );
+  return { tenant, keyId: caller.keyId };
+}
+
+async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
+  return parseBody(new Uint8Array(await c.req.arrayBuffer()));
+}
+
+/** The session routes. */
+export function sessionRoutes(deps: SessionDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { sessions } = deps;
+
+  app.post("/sessions", async (c) => {
+    const body = await jsonBody(c);
+    const req = validated(sessionCreateSchema, body);
+    const session = sessions.create(
+      ownerOf(c, deps, body),
+      req.language,
+      req.ttl_s === undefined ? undefined : Math.ceil(req.ttl_s * 1000),
+    );
+    return c.json(
+      { ...session.view(), ignored_fields: ignoredFields(sessionCreateSchema, body) },
+      201,
+    );
+  });
+
+  app.get("/sessions", (c) => {
+    const list = sessions.list(ownerOf(c, deps)).map((s) => s.view());
+    return c.json({ sessions: list });
+  });
+
+  app.get("/sessions/:id", (c) => {
+    return c.json(sessions.find(c.req.param("id"), ownerOf(c, deps)).view());
+  });
+
+  app.delete("/sessions/:id", (c) => {
+    sessions.delete(c.req.param("id"), ownerOf(c, deps));
+    return c.body(null, 204);
+  });
+
+  app.post("/sessions/:id/run", async (c) => {
+    const body = await jsonBody(c);
+    const req = validated(sessionRunSchema, body);
+    const who = whoOf(c, deps, body);
+    const session = sessions.find(
+      c.req.param("id"),
+      JSON.stringify(
+        namespaced(who.tenant, who.keyId) ?? null,
+      ),
+    );
+    const asked = req.timeout ?? deps.defaultTimeoutMs;
+    const timeoutMs = Math.min(asked, deps.maxTimeoutMs);
+    const request = {
+      language: session.language,
+      code: req.code,
+      input: JSON.stringify(req.input ?? null),
+      stdin: req.stdin ?? "",
+      timeoutMs,
+      priority: "normal" as const,
+      key: session.key,
+      // Counted for usage and quotas like every run, as prepareRun counts them.
+      account: { tenant: who.tenant ?? who.keyId ?? "", keyId: who.keyId ?? "" },
+    };
+    const admission = await admitRuns(c, deps.quotas, request.account, 1, true);
+    const running = sessions.run(session, request, c.req.raw.signal);
+    settleWith(admission, running);
+    const scheduled = await running;
+    const response = scheduledResponse(
+      {
+        request,
+        timeoutClamped: asked > timeoutMs,
+        ignoredFields: ignoredFields(sessionRunSchema, body),
+      },
+      scheduled,
+      deps.poolCounts(),
+    );
+    return c.json({ ...response, session: session.view() });
+  });
+
+  return app;
+}
