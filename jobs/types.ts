@@ -3,6 +3,7 @@
  * one machine (`SqliteJobStore`), Redis shared by replicas (`RedisJobStore`).
  */
 import type { RunRequest } from "../scheduler/scheduler.ts";
+import type { RetryCause } from "./retry_policy.ts";
 
 /** Where a job is in its life. */
 export type JobStatus = "queued" | "running" | "done" | "cancelled" | "dead";
@@ -12,6 +13,10 @@ export interface JobRun {
   request: RunRequest;
   timeoutClamped: boolean;
   ignoredFields: string[];
+  /** Attempts (since its last retry) before it is dead; the runner's limit when absent. */
+  maxAttempts?: number;
+  /** Run outcomes tried again; `["killed"]` when absent (see `retry_policy.ts`). */
+  retryOn?: RetryCause[];
 }
 
 /** One attempt of a job, as its history keeps it. */

@@ -241,6 +241,7 @@ export function createService(
       store: jobStore,
       runner: jobRunner,
       maxBatch: config.maxBatch,
+      maxAttempts: config.jobMaxAttempts,
       maxOwnerBytes: config.jobMaxOwnerBytes,
       defaultTimeoutMs: config.defaultTimeoutMs,
       maxTimeoutMs: config.maxTimeoutMs,
