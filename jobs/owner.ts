@@ -20,3 +20,21 @@ export function keyOfOwner(owner: string): string {
   const slash = owner.indexOf("/");
   return slash === -1 ? owner : owner.slice(0, slash);
 }
+
+/**
+ * The tenant of an owner as the admin API shows it: the tenant its jobs
+ * were submitted for, else its API key id; undefined without either.
+ */
+export function tenantOfOwner(owner: string): string | undefined {
+  const slash = owner.indexOf("/");
+  if (slash === -1) return owner || undefined;
+  return decodeURIComponent(owner.slice(slash + 1));
+}
+
+/**
+ * What an owner's tenant part is for `tenant` (see `tenantOfOwner`), to
+ * compare with the stored owners.
+ */
+export function ownerTenantPart(tenant: string): string {
+  return encodeURIComponent(tenant);
+}
