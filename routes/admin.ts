@@ -1,7 +1,7 @@
 /**
- * The admin API under `/api/v1`: keys, the audit log, and what the service
- * keeps for many tenants. Roles are checked before these routes (auth.ts):
- * admin keys may do everything here, viewer keys may read.
+ * The admin API under `/api/v1`: keys, the audit log, dead letters, and
+ * what the service keeps for many tenants. Roles are checked before these
+ * routes (auth.ts): admin keys may do everything here, viewer keys may read.
  */
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "./app_env.ts";
@@ -10,6 +10,9 @@ import type { AuditLog } from "../admin/audit_log.ts";
 import type { ApiKeyRing } from "./auth.ts";
 import { keyRoutes } from "./admin_keys.ts";
 import { auditRoutes } from "./admin_audit.ts";
+import { dlqRoutes } from "./admin_dlq.ts";
+import type { JobStore } from "../jobs/types.ts";
+import type { JobRunner } from "../jobs/runner.ts";
 
 /** What the admin routes need. */
 export interface AdminDeps {
@@ -17,6 +20,8 @@ export interface AdminDeps {
   audit: AuditLog;
   runnerKeys: ApiKeyRing;
   adminKeys: ApiKeyRing;
+  /** The jobs of every owner, and the runner that queues dead ones again. */
+  jobs: { store: JobStore; runner: JobRunner };
   /** Records an admin action in the audit log before its answer goes out. */
   record(
     c: Context<AppEnv>,
@@ -50,5 +55,6 @@ export function adminRoutes(
   const app = new Hono<AppEnv>();
   app.route("/", keyRoutes(full));
   app.route("/", auditRoutes(full));
+  app.route("/", dlqRoutes(full));
   return app;
 }

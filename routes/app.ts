@@ -148,6 +148,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         audit: deps.audit,
         runnerKeys: deps.apiKeys,
         adminKeys: deps.adminKeys ?? new ApiKeyRing([]),
+        jobs: { store: deps.jobs.store, runner: deps.jobs.runner },
       }),
     );
   }

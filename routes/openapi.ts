@@ -5,6 +5,7 @@ import { PRIORITIES } from "../scheduler/priority_queue.ts";
 import { jobsPaths } from "./openapi_jobs.ts";
 import { servicePaths } from "./openapi_service.ts";
 import { pistonPaths } from "./openapi_piston.ts";
+import { dlqPaths } from "./openapi_admin_dlq.ts";
 import {
   errorBodySchema,
   healthSchema,
@@ -178,6 +179,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
       ...jobsPaths({ json, error, unauthorized }),
       ...servicePaths({ json, error, unauthorized }),
       ...pistonPaths({ json, error, unauthorized }),
+      ...dlqPaths({ json, error, unauthorized }),
     },
     components: {
       schemas: {
