@@ -203,6 +203,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** What start-up should warn about: unknown FAAS_ variables, values adjusted. */
   readonly notices: readonly string[];
+  /** The variables the environment set (not empty), for telling settings from defaults. */
+  readonly fromEnv: ReadonlySet<string>;
 }
 
 /** Thrown when the environment holds an invalid value. */
@@ -387,5 +389,6 @@ export function loadConfig(
     logFormat: v.FAAS_LOG_FORMAT,
     logLevel: v.FAAS_LOG_LEVEL,
     notices: Object.freeze(notices),
+    fromEnv: new Set(Object.keys(schema.shape).filter((name) => env[name]?.trim())),
   });
 }

@@ -37,6 +37,8 @@ export interface RunnerOptions {
   concurrency: number;
   maxAttempts: number;
   ttlMs: number;
+  /** How long done and cancelled jobs are kept now, ms, when it may change; else `ttlMs`. */
+  currentTtlMs?: () => number;
   /**
    * Runs in progress per API key, shared with `/run_code`: a job of a key
    * at its limit waits in the queue (without holding back other keys' jobs).
@@ -100,7 +102,7 @@ export class JobRunner {
   /** Housekeeping every second: expiry, leases, cancellations from elsewhere, the queue. */
   async #tick(): Promise<void> {
     const now = this.#now();
-    await this.#store.deleteFinishedBefore(now - this.#opts.ttlMs);
+    await this.#store.deleteFinishedBefore(now - (this.#opts.currentTtlMs?.() ?? this.#opts.ttlMs));
     const mine = [...this.#running.keys()];
     await this.#store.renew(mine, now + LEASE_MS);
     await this.#store.recover(now, false);

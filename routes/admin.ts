@@ -11,6 +11,8 @@ import type { ApiKeyRing } from "./auth.ts";
 import { keyRoutes } from "./admin_keys.ts";
 import { auditRoutes } from "./admin_audit.ts";
 import { dlqRoutes } from "./admin_dlq.ts";
+import { settingsRoutes } from "./admin_settings.ts";
+import type { RuntimeSettings } from "../admin/runtime_settings.ts";
 import type { JobStore } from "../jobs/types.ts";
 import type { JobRunner } from "../jobs/runner.ts";
 
@@ -22,6 +24,8 @@ export interface AdminDeps {
   adminKeys: ApiKeyRing;
   /** The jobs of every owner, and the runner that queues dead ones again. */
   jobs: { store: JobStore; runner: JobRunner };
+  /** The settings in effect; without them there are no settings routes. */
+  settings?: RuntimeSettings;
   /** Records an admin action in the audit log before its answer goes out. */
   record(
     c: Context<AppEnv>,
@@ -56,5 +60,6 @@ export function adminRoutes(
   app.route("/", keyRoutes(full));
   app.route("/", auditRoutes(full));
   app.route("/", dlqRoutes(full));
+  if (deps.settings) app.route("/", settingsRoutes(full, deps.settings));
   return app;
 }

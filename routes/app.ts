@@ -22,6 +22,7 @@ import { formatTraceparent, parseTraceparent } from "../tracing/trace_context.ts
 import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 import { pistonRoutes } from "./piston.ts";
 import { adminRoutes } from "./admin.ts";
+import type { RuntimeSettings } from "../admin/runtime_settings.ts";
 
 /** Everything the routes need. */
 export interface AppDeps extends RunCodeDeps {
@@ -32,6 +33,8 @@ export interface AppDeps extends RunCodeDeps {
   /** Keys made with the admin API, and the audit log. */
   adminStore?: AdminStore;
   audit?: AuditLog;
+  /** The settings in effect, some changeable while running (the admin API's settings routes). */
+  settings?: RuntimeSettings;
   openRoutes: ReadonlySet<string>;
   /** Per-key limits and usage, shared with the job runner. */
   keyUsage: KeyUsage;
@@ -149,6 +152,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         runnerKeys: deps.apiKeys,
         adminKeys: deps.adminKeys ?? new ApiKeyRing([]),
         jobs: { store: deps.jobs.store, runner: deps.jobs.runner },
+        settings: deps.settings,
       }),
     );
   }

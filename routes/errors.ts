@@ -7,6 +7,7 @@ import {
   ForbiddenError,
   JobStorageFullError,
   KeyLimitError,
+  NotFoundError,
   PayloadTooLargeError,
   QueueFullError,
   QueueTimeoutError,
@@ -50,6 +51,9 @@ function mapError(
   if (err instanceof UnauthorizedError) return send({ error: err.message }, 401);
   if (err instanceof ForbiddenError) {
     return send({ error: err.message, details: err.details }, 403);
+  }
+  if (err instanceof NotFoundError) {
+    return send({ error: err.message, details: err.details }, 404);
   }
   if (err instanceof ConflictError) {
     return send({ error: err.message, details: err.details }, 409);

@@ -14,6 +14,7 @@ import { createTracer } from "../tracing/tracer.ts";
 import { openJobStore } from "../jobs/open_store.ts";
 import { openAdminStore } from "../admin/open_admin_store.ts";
 import { AuditLog } from "../admin/audit_log.ts";
+import { RuntimeSettings } from "../admin/runtime_settings.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { scheduledResponse } from "../routes/run_response.ts";
 import type { HealthSources } from "../routes/health.ts";
@@ -219,11 +220,22 @@ export function createService(
   const jobStore = openJobStore(config.jobStore);
   const adminStore = openAdminStore(config.jobStore);
   const audit = new AuditLog(adminStore, logger);
+  const runtimeSettings = new RuntimeSettings(adminStore, config);
+  // Per-key limits changed while running apply from the next run on.
+  runtimeSettings.onChange(() => {
+    if (keyed) keyUsage.setLimits(runtimeSettings.keyLimits);
+  });
+  runtimeSettings.refresh().catch((err) =>
+    logger.warn("settings changed while running could not be read", { reason: String(err) })
+  );
+  runtimeSettings.start();
   const jobRunner = new JobRunner(jobStore, scheduler, {
     concurrency: config.maxInstances * 2,
     keyUsage,
     maxAttempts: config.jobMaxAttempts,
     ttlMs: config.jobTtlMs,
+    // At least a second, as FAAS_JOB_TTL: a result is never gone before it can be read.
+    currentTtlMs: () => Math.max(1000, runtimeSettings.retention.jobsDays * 86_400_000),
     resultLimits: {
       maxResultBytes: config.jobMaxResultBytes,
       maxOwnerBytes: config.jobMaxOwnerBytes,
@@ -235,6 +247,7 @@ export function createService(
     adminKeys: new ApiKeyRing(config.adminKeys),
     adminStore,
     audit,
+    settings: runtimeSettings,
     logger,
     tracer,
     jobs: {
@@ -290,6 +303,7 @@ export function createService(
     async shutdown(graceMs: number) {
       clearInterval(budgetTimer);
       jobRunner.close();
+      runtimeSettings.close();
       await scheduler.drain(graceMs);
       await jobRunner.settled();
       await jobStore.close();
