@@ -121,6 +121,21 @@ export class RedisAdminStore implements AdminStore {
     return await this.#client.zRemRangeByScore(AUDIT, "-inf", `(${before}`);
   }
 
+  async auditStats(): Promise<{ count: number; oldest?: number; bytes: number }> {
+    await this.#ready;
+    const [count, first, bytes] = await Promise.all([
+      this.#client.zCard(AUDIT),
+      this.#client.zRangeWithScores(AUDIT, 0, 0),
+      // Redis's own estimate of the set's memory: no entry crosses the network.
+      this.#client.memoryUsage(AUDIT),
+    ]);
+    return {
+      count: Number(count),
+      ...(first.length && { oldest: first[0].score }),
+      bytes: Number(bytes ?? 0),
+    };
+  }
+
   async runtimeSettings(): Promise<Record<string, unknown>> {
     await this.#ready;
     const raw = await this.#client.hGetAll(SETTINGS) as Record<string, string>;

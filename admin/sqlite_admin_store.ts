@@ -179,6 +179,20 @@ export class SqliteAdminStore implements AdminStore {
     return Promise.resolve(Number(r.changes));
   }
 
+  auditStats(): Promise<{ count: number; oldest?: number; bytes: number }> {
+    const row = this.#db.prepare(
+      `SELECT COUNT(*) AS count, MIN(at) AS oldest, COALESCE(SUM(length(CAST(actor AS BLOB)) +
+        length(CAST(action AS BLOB)) + length(CAST(target AS BLOB)) +
+        COALESCE(length(CAST(before AS BLOB)), 0) + COALESCE(length(CAST(after AS BLOB)), 0) +
+        COALESCE(length(CAST(reason AS BLOB)), 0) + 80), 0) AS bytes FROM audit_log`,
+    ).get() as { count: number; oldest: number | null; bytes: number };
+    return Promise.resolve({
+      count: Number(row.count),
+      ...(row.oldest !== null && { oldest: Number(row.oldest) }),
+      bytes: Number(row.bytes),
+    });
+  }
+
   runtimeSettings(): Promise<Record<string, unknown>> {
     const rows = this.#db.prepare("SELECT key, value FROM runtime_settings").all() as {
       key: string;

@@ -90,6 +90,8 @@ export interface AdminStore {
   auditActions(): Promise<string[]>;
   /** Deletes audit entries older than `before`; how many went. */
   deleteAuditBefore(before: number): Promise<number>;
+  /** How many audit entries are kept, the oldest one's time, and roughly their bytes. */
+  auditStats(): Promise<{ count: number; oldest?: number; bytes: number }>;
   /** The settings changed while running, by key (values as they were set). */
   runtimeSettings(): Promise<Record<string, unknown>>;
   /** Keeps a setting changed while running (any JSON value), replacing an earlier one. */

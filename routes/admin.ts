@@ -12,6 +12,8 @@ import { keyRoutes } from "./admin_keys.ts";
 import { auditRoutes } from "./admin_audit.ts";
 import { dlqRoutes } from "./admin_dlq.ts";
 import { settingsRoutes } from "./admin_settings.ts";
+import { retentionRoutes } from "./admin_retention.ts";
+import type { Retention } from "../admin/retention.ts";
 import type { RuntimeSettings } from "../admin/runtime_settings.ts";
 import type { JobStore } from "../jobs/types.ts";
 import type { JobRunner } from "../jobs/runner.ts";
@@ -26,6 +28,8 @@ export interface AdminDeps {
   jobs: { store: JobStore; runner: JobRunner };
   /** The settings in effect; without them there are no settings routes. */
   settings?: RuntimeSettings;
+  /** What kept data holds and its clean-up; without it there are no retention routes. */
+  retention?: Retention;
   /** Records an admin action in the audit log before its answer goes out. */
   record(
     c: Context<AppEnv>,
@@ -61,5 +65,6 @@ export function adminRoutes(
   app.route("/", auditRoutes(full));
   app.route("/", dlqRoutes(full));
   if (deps.settings) app.route("/", settingsRoutes(full, deps.settings));
+  if (deps.retention) app.route("/", retentionRoutes(full, deps.retention));
   return app;
 }

@@ -23,6 +23,7 @@ import { type AppEnv, type RunCodeDeps, runCodeHandler } from "./run_code.ts";
 import { pistonRoutes } from "./piston.ts";
 import { adminRoutes } from "./admin.ts";
 import type { RuntimeSettings } from "../admin/runtime_settings.ts";
+import type { Retention } from "../admin/retention.ts";
 
 /** Everything the routes need. */
 export interface AppDeps extends RunCodeDeps {
@@ -35,6 +36,8 @@ export interface AppDeps extends RunCodeDeps {
   audit?: AuditLog;
   /** The settings in effect, some changeable while running (the admin API's settings routes). */
   settings?: RuntimeSettings;
+  /** What kept data holds and its clean-up (the admin API's retention routes). */
+  retention?: Retention;
   openRoutes: ReadonlySet<string>;
   /** Per-key limits and usage, shared with the job runner. */
   keyUsage: KeyUsage;
@@ -153,6 +156,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         adminKeys: deps.adminKeys ?? new ApiKeyRing([]),
         jobs: { store: deps.jobs.store, runner: deps.jobs.runner },
         settings: deps.settings,
+        retention: deps.retention,
       }),
     );
   }

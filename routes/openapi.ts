@@ -6,7 +6,7 @@ import { jobsPaths } from "./openapi_jobs.ts";
 import { servicePaths } from "./openapi_service.ts";
 import { pistonPaths } from "./openapi_piston.ts";
 import { dlqPaths } from "./openapi_admin_dlq.ts";
-import { settingsPaths } from "./openapi_admin_settings.ts";
+import { retentionPaths, settingsPaths } from "./openapi_admin_settings.ts";
 import {
   errorBodySchema,
   healthSchema,
@@ -182,6 +182,7 @@ export function openApiDocument(version: string, auth: boolean): Json {
       ...pistonPaths({ json, error, unauthorized }),
       ...dlqPaths({ json, error, unauthorized }),
       ...settingsPaths({ json, error, unauthorized }),
+      ...retentionPaths({ json, error, unauthorized }),
     },
     components: {
       schemas: {

@@ -1,4 +1,7 @@
-/** The settings routes of the admin API (`/api/v1/settings`) in the OpenAPI document. */
+/**
+ * The settings and retention routes of the admin API (`/api/v1/settings`,
+ * `/api/v1/retention`) in the OpenAPI document.
+ */
 import { SETTING_GROUPS } from "../admin/settings_catalog.ts";
 import { adminErrors } from "./openapi_admin_dlq.ts";
 import type { PathHelpers } from "./openapi_jobs.ts";
@@ -79,6 +82,79 @@ export function settingsPaths({ error }: PathHelpers): Json {
           ...write,
           404: error("No such setting"),
           409: error("A setting read at start-up only: change its variable and restart"),
+        },
+      },
+    },
+  };
+}
+
+/** One kind of kept data. */
+const KEPT: Json = {
+  type: "object",
+  properties: {
+    count: { type: "integer" },
+    oldest: {
+      type: ["string", "null"],
+      format: "date-time",
+      description: "When the oldest finished (a job), died (a dead letter) or was written",
+    },
+    bytes: { type: "integer", description: "Roughly what it takes in the store" },
+    days: { type: "number", description: "How long it is kept (the retention.* setting)" },
+  },
+};
+
+const DELETED: Json = {
+  type: "object",
+  properties: {
+    deleted: {
+      type: "object",
+      properties: Object.fromEntries(
+        ["jobs", "dead_letters", "audit"].map((k) => [k, { type: "integer" }]),
+      ),
+    },
+    older_than_days: { type: ["integer", "null"] },
+  },
+};
+
+/** The `/api/v1/retention` paths. */
+export function retentionPaths({ error }: PathHelpers): Json {
+  const tag = ["admin"];
+  return {
+    "/api/v1/retention/stats": {
+      get: {
+        operationId: "retentionStats",
+        tags: tag,
+        summary: "What done and cancelled jobs, dead letters and the audit log hold",
+        responses: {
+          200: ok("Per kind of data", {
+            type: "object",
+            properties: { jobs: KEPT, dead_letters: KEPT, audit: KEPT },
+          }),
+          ...adminErrors(error, false),
+        },
+      },
+    },
+    "/api/v1/retention/cleanup": {
+      post: {
+        operationId: "retentionCleanup",
+        tags: tag,
+        summary: "Delete what is older than older_than_days, or than each kind's configured " +
+          "days without it; audited as retention.cleanup",
+        requestBody: {
+          required: false,
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                properties: { older_than_days: { type: "integer", minimum: 1 } },
+              },
+            },
+          },
+        },
+        responses: {
+          200: ok("How many of each were deleted", DELETED),
+          400: error("older_than_days not a whole number of days of at least 1"),
+          ...adminErrors(error, true),
         },
       },
     },

@@ -15,6 +15,7 @@ import { openJobStore } from "../jobs/open_store.ts";
 import { openAdminStore } from "../admin/open_admin_store.ts";
 import { AuditLog } from "../admin/audit_log.ts";
 import { RuntimeSettings } from "../admin/runtime_settings.ts";
+import { Retention } from "../admin/retention.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { scheduledResponse } from "../routes/run_response.ts";
 import type { HealthSources } from "../routes/health.ts";
@@ -225,9 +226,11 @@ export function createService(
   runtimeSettings.onChange(() => {
     if (keyed) keyUsage.setLimits(runtimeSettings.keyLimits);
   });
+  const retention = new Retention(jobStore, adminStore, runtimeSettings, audit, logger);
+  // The clean-up goes by the kept settings, so it starts once they are read.
   runtimeSettings.refresh().catch((err) =>
     logger.warn("settings changed while running could not be read", { reason: String(err) })
-  );
+  ).then(() => retention.start());
   runtimeSettings.start();
   const jobRunner = new JobRunner(jobStore, scheduler, {
     concurrency: config.maxInstances * 2,
@@ -248,6 +251,7 @@ export function createService(
     adminStore,
     audit,
     settings: runtimeSettings,
+    retention,
     logger,
     tracer,
     jobs: {
@@ -304,6 +308,7 @@ export function createService(
       clearInterval(budgetTimer);
       jobRunner.close();
       runtimeSettings.close();
+      await retention.close();
       await scheduler.drain(graceMs);
       await jobRunner.settled();
       await jobStore.close();
