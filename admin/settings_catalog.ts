@@ -100,6 +100,7 @@ export const STARTUP_SETTINGS: readonly SettingSpec[] = [
   ),
   spec("security", "keys.admin_keys", "FAAS_ADMIN_KEYS", (c) => c.adminKeys.length ? MASK : null),
   spec("security", "keys.open_routes", "FAAS_OPEN_ROUTES", (c) => [...c.openRoutes]),
+  spec("security", "security.audit_runs", "FAAS_AUDIT_RUNS", (c) => c.auditRuns),
   spec(
     "security",
     "security.tenant_source",

@@ -127,6 +127,8 @@ export function prepareRun(
         req.code,
         req.files,
       ),
+      // A run naming no tenant is its key's, as for usage and quotas.
+      account: { tenant: tenant ?? keyId ?? "", keyId: keyId ?? "" },
     },
     input: req.input,
     timeoutClamped: asked > timeoutMs,

@@ -324,7 +324,7 @@ export class Scheduler {
     this.#completed++;
     if (result.status !== "success") this.#failed++;
     this.#totalExecMs += result.durationMs;
-    this.#hooks.onFinished?.(r.language, result, phases);
+    this.#hooks.onFinished?.(r.language, result, phases, { taskId: job.taskId, request: r });
     job.resolve({ result, taskId: job.taskId, queueMs, via: placement.via, phases });
     pool.release(placement);
     this.#notifyIdle();

@@ -29,6 +29,8 @@ export interface RunRequest {
    * again, and this may be called later).
    */
   onStart?: () => void;
+  /** Whose run it is: the API key's id and the tenant ("" for none), for accounting. */
+  account?: { tenant: string; keyId: string };
 }
 
 /**
@@ -71,7 +73,12 @@ export interface SchedulerLimits {
 export interface SchedulerHooks {
   onQueued?(priority: Priority): void;
   onDispatched?(priority: Priority, waitMs: number): void;
-  onFinished?(language: Language, result: RunResult, phases: RunPhases): void;
+  onFinished?(
+    language: Language,
+    result: RunResult,
+    phases: RunPhases,
+    run: { taskId: string; request: RunRequest },
+  ): void;
   onRejected?(
     reason: "queue_full" | "queue_timeout" | "unavailable" | "client_gone" | "cancelled",
   ): void;

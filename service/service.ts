@@ -16,6 +16,7 @@ import { openAdminStore } from "../admin/open_admin_store.ts";
 import { AuditLog } from "../admin/audit_log.ts";
 import { RuntimeSettings } from "../admin/runtime_settings.ts";
 import { Retention } from "../admin/retention.ts";
+import { runAuditEntry } from "../admin/run_audit.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { scheduledResponse } from "../routes/run_response.ts";
 import type { HealthSources } from "../routes/health.ts";
@@ -150,7 +151,9 @@ export function createService(
     cores: config.cores,
   }, {
     onDispatched: (priority, waitMs) => metrics.queueWait.observe({ priority }, waitMs / 1000),
-    onFinished: (language, result) => {
+    onFinished: (language, result, _phases, run) => {
+      // Every route's runs end here: the one place they are audited (metadata only).
+      if (config.auditRuns) audit.later(runAuditEntry(run.taskId, run.request, result));
       metrics.runs.inc({ language, status: result.status });
       metrics.runDuration.observe({ language }, result.durationMs / 1000);
       if (typeof result.cpuMs === "number") {

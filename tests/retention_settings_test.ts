@@ -5,12 +5,15 @@
  * start-up settings, bad values and unknown keys refused. What each kind of
  * kept data holds, a clean-up by age or by the configured days, and the
  * clean-up a service runs by itself at start while retention.auto is on.
+ * With FAAS_AUDIT_RUNS, every run in the audit log, its metadata only.
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { adminApi } from "./helpers/admin_api.ts";
 import { jobsApi } from "./helpers/jobs_api.ts";
+import { keyId } from "../routes/auth.ts";
+import { createHash } from "node:crypto";
 
 const ADMIN = "adm-s3cret";
 const RUNNER = "run1-s3cret";
@@ -270,6 +273,66 @@ Deno.test({
     } finally {
       await server.close();
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "FAAS_AUDIT_RUNS records every run's metadata, never its code, input or output",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startServer({
+      FAAS_POOL_SIZE: "2",
+      FAAS_MAX_INSTANCES: "2",
+      FAAS_ADMIN_KEYS: ADMIN,
+      FAAS_API_KEYS: RUNNER,
+      FAAS_AUDIT_RUNS: "true",
+    });
+    const admin = adminApi(server, ADMIN);
+    const auth = { authorization: `Bearer ${RUNNER}` };
+    try {
+      const code = "return 'code-marker-' + INPUT";
+      const ran = await server.run(
+        { language: "js", code, input: "input-marker", tenant: "acme" },
+        {
+          headers: { "content-type": "application/json", ...auth },
+        },
+      );
+      assert.equal(ran.body.output.ret_val, "code-marker-input-marker");
+      const jobs = jobsApi(server, auth);
+      const sub = await jobs.submit({ language: "python", code: "print('job-marker')" });
+      const job = await jobs.settle(sub.body.id);
+      const taskIds = [ran.body.metadata.task_id, job.result!.metadata.task_id];
+      let entries: { target: string; actor: string; after: Record<string, unknown> }[] = [];
+      for (let i = 0; i < 50 && entries.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        entries = (await admin.get("/audit?action=run")).body.entries;
+      }
+      assert.deepEqual(entries.map((e) => e.target).sort(), [...taskIds].sort());
+      const direct = entries.find((e) => e.target === taskIds[0])!;
+      assert.equal(direct.actor, keyId(RUNNER));
+      assert.deepEqual(direct.after, {
+        tenant: "acme",
+        key_id: keyId(RUNNER),
+        language: "javascript",
+        code_sha256: createHash("sha256").update(code).digest("hex"),
+        status: "success",
+        duration_ms: direct.after.duration_ms,
+      });
+      assert.equal(typeof direct.after.duration_ms, "number");
+      const viaJob = entries.find((e) => e.target === taskIds[1])!;
+      // A run naming no tenant is its key's.
+      assert.deepEqual([viaJob.after.tenant, viaJob.after.language], [keyId(RUNNER), "python"]);
+      assert.doesNotMatch(JSON.stringify(entries), /marker/);
+      const csv = await fetch(`${server.url}/api/v1/audit?action=run&format=csv`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      assert.doesNotMatch(await csv.text(), /marker/);
+      const setting = (await admin.get("/settings/security.audit_runs")).body;
+      assert.deepEqual([setting.value, setting.source], [true, "env"]);
+    } finally {
+      await server.close();
     }
   },
 });
