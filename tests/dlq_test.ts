@@ -3,13 +3,15 @@
  * (`retry_on`, `max_attempts`) is dead once its attempts are used, with
  * every attempt in its history; admins list the dead letters of every
  * owner, read, count, retry, discard and purge them (viewers only read),
- * and each action is in the audit log.
+ * and each action is in the audit log. Replicas on one Redis share the
+ * dead letters and the settings changed while running.
  */
 import assert from "node:assert/strict";
 import { startServer } from "./helpers/server.ts";
 import { type JobBody, jobsApi } from "./helpers/jobs_api.ts";
 import { adminApi } from "./helpers/admin_api.ts";
 import { keyId } from "../routes/auth.ts";
+import { startRedis } from "./helpers/redis.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -331,6 +333,80 @@ return 'made it'`),
       );
     } finally {
       await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "replicas on one Redis share the dead letters and the settings",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const redis = await startRedis();
+    const env = {
+      FAAS_POOL_SIZE: "2",
+      FAAS_MAX_INSTANCES: "2",
+      FAAS_JOB_STORE: redis.url,
+      FAAS_ADMIN_KEYS: "adm",
+      FAAS_API_KEYS: "run1",
+    };
+    const a = await startServer(env);
+    const b = await startServer(env);
+    const [adminA, adminB] = [adminApi(a, "adm"), adminApi(b, "adm")];
+    const jobsA = jobsApi(a, { authorization: "Bearer run1" });
+    try {
+      await t.step(
+        "a dead letter of one replica is read and acted on through the other",
+        async () => {
+          const sub = await jobsA.submit(dying("throw new Error('shared')"));
+          const id = sub.body.id;
+          assert.equal((await jobsA.settle(id)).status, "dead");
+          const listed = (await adminB.get("/dlq?q=shared")).body;
+          assert.deepEqual(listed.dead_letters.map((l: { id: string }) => l.id), [id]);
+          assert.equal(
+            (await adminB.get(`/dlq/${id}`)).body.request.code,
+            "throw new Error('shared')",
+          );
+          assert.equal((await adminB.post(`/dlq/${id}/discard`)).status, 200);
+          assert.equal((await adminA.get(`/dlq/${id}`)).body.state, "discarded");
+          assert.equal((await adminA.post(`/dlq/${id}/retry`)).status, 202);
+          assert.equal((await adminB.get(`/dlq/${id}`)).body.state, "retried");
+          // It fails again, wherever it ran: pending once more, on both.
+          assert.equal((await jobsA.settle(id)).status, "dead");
+          assert.equal((await adminB.get("/dlq/stats")).body.pending, 1);
+          assert.deepEqual((await adminB.delete("/dlq?confirm=true")).body, { deleted: 1 });
+          assert.deepEqual((await adminA.get("/dlq/stats")).body, {
+            total: 0,
+            pending: 0,
+            retried: 0,
+            discarded: 0,
+          });
+        },
+      );
+
+      await t.step("a setting changed through one replica holds on the other", async () => {
+        const put = await adminA.put("/settings/retention.audit_days", { value: 12 });
+        assert.equal(put.status, 200);
+        const seen = (await adminB.get("/settings/retention.audit_days")).body;
+        assert.deepEqual([seen.value, seen.source], [12, "runtime"]);
+        assert.equal((await adminB.get("/retention/stats")).body.audit.days, 12);
+        // A key limit applies on the other replica once it reads the store again.
+        await adminA.put("/settings/keys.runs_per_minute", { value: 1 });
+        const run = () =>
+          b.run({ language: "js", code: "return 1" }, {
+            headers: { "content-type": "application/json", authorization: "Bearer run1" },
+          });
+        let status = 200;
+        for (let i = 0; i < 40 && status === 200; i++) {
+          status = (await run()).status;
+          if (status === 200) await sleep(250);
+        }
+        assert.equal(status, 429);
+      });
+    } finally {
+      await a.close();
+      await b.close();
+      await redis.stop();
     }
   },
 });
