@@ -7,6 +7,7 @@
  */
 import { MOVE, P } from "./redis_scripts.ts";
 
+/** ARGV[1]: a dead job, marked discarded; 0 when it is not dead. */
 export const DISCARD = `
 local key = '${P}job:' .. ARGV[1]
 if redis.call('HGET', key, 'status') ~= 'dead' then return 0 end
@@ -23,9 +24,11 @@ local function state_of(status, mark)
 end
 `;
 
-// ARGV: state, tenant part of the owner (see owner.ts), language, text
-// (lower case), from, to ('' for any), offset, limit. Returns the number
-// matching, then one row per letter of the page.
+/**
+ * ARGV: state, tenant part of the owner (see owner.ts), language, text
+ * (lower case), from, to ('' for any), offset, limit. Returns the number
+ * matching, then one row per letter of the page, newest death first.
+ */
 export const LIST = STATE + `
 local state, tenant, language, text = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local from = ARGV[5] == '' and '-inf' or ARGV[5]
@@ -63,6 +66,7 @@ end
 return { total, rows }
 `;
 
+/** How many dead letters are pending, retried and discarded. */
 export const COUNTS = STATE + `
 local counts = { pending = 0, retried = 0, discarded = 0 }
 for _, id in ipairs(redis.call('ZRANGE', '${P}dlq', 0, -1)) do
@@ -73,7 +77,7 @@ end
 return { counts.pending, counts.retried, counts.discarded }
 `;
 
-// ARGV[1]: dead jobs that died before it go ('' for all of them).
+/** ARGV[1]: dead jobs that died before it go ('' for all of them); how many went. */
 export const DELETE = MOVE + `
 local before = ARGV[1] == '' and '+inf' or '(' .. ARGV[1]
 local n = 0
@@ -86,7 +90,7 @@ end
 return n
 `;
 
-// Count, oldest time and bytes of finished jobs, then of dead ones.
+/** Count, oldest time and bytes of done and cancelled jobs, then of dead ones. */
 export const KEPT = `
 local function size(key)
   return redis.call('HSTRLEN', key, 'run') + redis.call('HSTRLEN', key, 'result') +
