@@ -5,7 +5,8 @@
  *
  * A key is a hash `faas:key:<id>`, found by its secret's hash through
  * `faas:keyhash:<hash>`, listed through the sorted set `faas:keys`. The
- * audit log is the sorted set `faas:audit` of JSON entries by time.
+ * audit log is the sorted set `faas:audit` of JSON entries by time; the
+ * settings changed while running, the hash `faas:settings` of JSON values.
  */
 import { createClient } from "redis";
 import type { AdminStore, AuditEntry, AuditQuery, KeyRecord, Role } from "./types.ts";
@@ -13,6 +14,7 @@ import type { AdminStore, AuditEntry, AuditQuery, KeyRecord, Role } from "./type
 const P = "faas:";
 const KEYS = `${P}keys`;
 const AUDIT = `${P}audit`;
+const SETTINGS = `${P}settings`;
 const key = (id: string) => `${P}key:${id}`;
 const byHash = (hash: string) => `${P}keyhash:${hash}`;
 
@@ -117,6 +119,32 @@ export class RedisAdminStore implements AdminStore {
   async deleteAuditBefore(before: number): Promise<number> {
     await this.#ready;
     return await this.#client.zRemRangeByScore(AUDIT, "-inf", `(${before}`);
+  }
+
+  async auditStats(): Promise<{ count: number; oldest?: number; bytes: number }> {
+    await this.#ready;
+    const [count, first, bytes] = await Promise.all([
+      this.#client.zCard(AUDIT),
+      this.#client.zRangeWithScores(AUDIT, 0, 0),
+      // Redis's own estimate of the set's memory: no entry crosses the network.
+      this.#client.memoryUsage(AUDIT),
+    ]);
+    return {
+      count: Number(count),
+      ...(first.length && { oldest: first[0].score }),
+      bytes: Number(bytes ?? 0),
+    };
+  }
+
+  async runtimeSettings(): Promise<Record<string, unknown>> {
+    await this.#ready;
+    const raw = await this.#client.hGetAll(SETTINGS) as Record<string, string>;
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, JSON.parse(v)]));
+  }
+
+  async setRuntimeSetting(key: string, value: unknown, _at: number): Promise<void> {
+    await this.#ready;
+    await this.#client.hSet(SETTINGS, key, JSON.stringify(value));
   }
 
   async close(): Promise<void> {

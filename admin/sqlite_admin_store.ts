@@ -1,6 +1,7 @@
 /**
- * Keys and the audit log in SQLite (`node:sqlite`), in the same database
- * file as the jobs, so they survive a restart the same way.
+ * Keys, the audit log and the settings changed while running in SQLite
+ * (`node:sqlite`), in the same database file as the jobs, so they survive a
+ * restart the same way.
  */
 import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
@@ -86,6 +87,11 @@ export class SqliteAdminStore implements AdminStore {
       );
       CREATE INDEX IF NOT EXISTS audit_at ON audit_log (at);
       CREATE INDEX IF NOT EXISTS audit_action ON audit_log (action, at);
+      CREATE TABLE IF NOT EXISTS runtime_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
     `);
   }
 
@@ -171,6 +177,36 @@ export class SqliteAdminStore implements AdminStore {
   deleteAuditBefore(before: number): Promise<number> {
     const r = this.#db.prepare("DELETE FROM audit_log WHERE at < ?").run(before);
     return Promise.resolve(Number(r.changes));
+  }
+
+  auditStats(): Promise<{ count: number; oldest?: number; bytes: number }> {
+    const row = this.#db.prepare(
+      `SELECT COUNT(*) AS count, MIN(at) AS oldest, COALESCE(SUM(length(CAST(actor AS BLOB)) +
+        length(CAST(action AS BLOB)) + length(CAST(target AS BLOB)) +
+        COALESCE(length(CAST(before AS BLOB)), 0) + COALESCE(length(CAST(after AS BLOB)), 0) +
+        COALESCE(length(CAST(reason AS BLOB)), 0) + 80), 0) AS bytes FROM audit_log`,
+    ).get() as { count: number; oldest: number | null; bytes: number };
+    return Promise.resolve({
+      count: Number(row.count),
+      ...(row.oldest !== null && { oldest: Number(row.oldest) }),
+      bytes: Number(row.bytes),
+    });
+  }
+
+  runtimeSettings(): Promise<Record<string, unknown>> {
+    const rows = this.#db.prepare("SELECT key, value FROM runtime_settings").all() as {
+      key: string;
+      value: string;
+    }[];
+    return Promise.resolve(Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value)])));
+  }
+
+  setRuntimeSetting(key: string, value: unknown, at: number): Promise<void> {
+    this.#db.prepare(
+      `INSERT INTO runtime_settings (key, value, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ).run(key, JSON.stringify(value), at);
+    return Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * The tenancy records the admin API keeps: API keys with their tenant and
- * role, and the audit log. Two stores follow this contract: SQLite beside
+ * role, the audit log, and the settings changed while running. Two stores follow this contract: SQLite beside
  * the jobs (`sqlite_admin_store.ts`) and Redis shared by replicas
  * (`redis_admin_store.ts`), chosen by `FAAS_JOB_STORE` like the jobs.
  */
@@ -90,5 +90,11 @@ export interface AdminStore {
   auditActions(): Promise<string[]>;
   /** Deletes audit entries older than `before`; how many went. */
   deleteAuditBefore(before: number): Promise<number>;
+  /** How many audit entries are kept, the oldest one's time, and roughly their bytes. */
+  auditStats(): Promise<{ count: number; oldest?: number; bytes: number }>;
+  /** The settings changed while running, by key (values as they were set). */
+  runtimeSettings(): Promise<Record<string, unknown>>;
+  /** Keeps a setting changed while running (any JSON value), replacing an earlier one. */
+  setRuntimeSetting(key: string, value: unknown, at: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { loadKeys } from "./config_keys.ts";
 import { ISOLATION_MODES, type IsolationMode } from "../core/isolation_key.ts";
 import { type ContainerLimits, readContainerLimits } from "./container_limits.ts";
 import { sizeForContainer } from "./container_sizing.ts";
-import { int, nameList, url } from "./env_values.ts";
+import { bool, int, nameList, url } from "./env_values.ts";
 import { parseTenantSource, type TenantSource } from "./tenant_source.ts";
 export { parseTenantSource, type TenantSource } from "./tenant_source.ts";
 
@@ -55,6 +55,7 @@ const schema = z.object({
   FAAS_API_KEYS: z.string().optional(),
   FAAS_API_KEYS_FILE: z.string().optional(),
   FAAS_ADMIN_KEYS: z.string().optional(),
+  FAAS_AUDIT_RUNS: bool("FAAS_AUDIT_RUNS", false),
   FAAS_OPEN_ROUTES: z.string().optional(),
   FAAS_KEY_MAX_CONCURRENT: int("FAAS_KEY_MAX_CONCURRENT", 0, 0, 1_000_000),
   FAAS_KEY_RUNS_PER_MINUTE: int("FAAS_KEY_RUNS_PER_MINUTE", 0, 0, 100_000_000),
@@ -203,6 +204,8 @@ export interface Config {
   readonly apiKeys: readonly string[];
   /** Admin keys (`FAAS_ADMIN_KEYS`); none turns the admin API off. */
   readonly adminKeys: readonly string[];
+  /** Whether every run is recorded in the audit log (its metadata only). */
+  readonly auditRuns: boolean;
   /** Routes that need no key even when keys are set. */
   readonly openRoutes: ReadonlySet<string>;
   /** Runs in progress allowed per key; 0 for no limit. */
@@ -215,6 +218,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** What start-up should warn about: unknown FAAS_ variables, values adjusted. */
   readonly notices: readonly string[];
+  /** The variables the environment set (not empty), for telling settings from defaults. */
+  readonly fromEnv: ReadonlySet<string>;
 }
 
 /** Thrown when the environment holds an invalid value. */
@@ -390,6 +395,7 @@ export function loadConfig(
     snapshotDir: snapshotDir(v.FAAS_SNAPSHOT_DIR),
     apiKeys: Object.freeze(apiKeys),
     adminKeys: Object.freeze(adminKeys),
+    auditRuns: v.FAAS_AUDIT_RUNS,
     openRoutes: new Set(
       (v.FAAS_OPEN_ROUTES ??
         "/,/health/live,/health,/metrics,/openapi.json,/docs,/runtimes,/console").split(
@@ -404,5 +410,6 @@ export function loadConfig(
     logFormat: v.FAAS_LOG_FORMAT,
     logLevel: v.FAAS_LOG_LEVEL,
     notices: Object.freeze(notices),
+    fromEnv: new Set(Object.keys(schema.shape).filter((name) => env[name]?.trim())),
   });
 }

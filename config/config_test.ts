@@ -44,6 +44,7 @@ Deno.test("config", async (t) => {
       ["FAAS_MAX_QUEUE", "lots"],
       ["FAAS_MEMORY_LIMIT_MB", "0"],
       ["FAAS_TRUSTED_TENANT_HEADER", "maybe"],
+      ["FAAS_AUDIT_RUNS", "sometimes"],
     ]
   ) {
     await t.step(`rejects ${name}=${value} naming the variable`, () => {
@@ -109,6 +110,13 @@ Deno.test("config", async (t) => {
         loadConfig({ FAAS_TRUSTED_TENANT_HEADER: "true", FAAS_TENANT_FROM: "body:ext.space_id" }),
       /different tenant sources/,
     );
+  });
+
+  await t.step("FAAS_AUDIT_RUNS is off unless set; the variables set are known", () => {
+    assert.equal(loadConfig({}).auditRuns, false);
+    const c = loadConfig({ FAAS_AUDIT_RUNS: "yes", FAAS_PORT: " ", FAAS_TIMEOUT: "5000" });
+    assert.equal(c.auditRuns, true);
+    assert.deepEqual([...c.fromEnv].sort(), ["FAAS_AUDIT_RUNS", "FAAS_TIMEOUT"]);
   });
 
   await t.step("accepts and ignores FAAS_WORKSPACE", () => {

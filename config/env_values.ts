@@ -43,3 +43,14 @@ export const nameList = (name: string, pattern: RegExp) =>
     }
     return [...new Set(names)];
   });
+
+/** `true`/`1`/`yes` or `false`/`0`/`no` (any case), `fallback` when unset or blank. */
+export const bool = (name: string, fallback: boolean) =>
+  z.string().optional().transform((raw, ctx) => {
+    const value = raw?.trim().toLowerCase();
+    if (!value) return fallback;
+    if (["true", "1", "yes"].includes(value)) return true;
+    if (["false", "0", "no"].includes(value)) return false;
+    ctx.addIssue({ code: "custom", message: `${name} must be true or false, got "${raw}"` });
+    return z.NEVER;
+  });

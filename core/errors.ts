@@ -34,15 +34,17 @@ export class ForbiddenError extends Error {
   }
 }
 
-/**
- * What the request names does not exist, or is not the caller's to see
- * (404): another key's submission is answered like a missing one.
- */
+/** What the request names does not exist (404). */
 export class NotFoundError extends Error {
   override name = "NotFoundError";
+  readonly details: FieldIssue[];
+  constructor(message: string, details: FieldIssue[] = []) {
+    super(message);
+    this.details = details;
+  }
 }
 
-/** The request conflicts with an earlier one (409). */
+/** The request conflicts with an earlier one, or with what can change now (409). */
 export class ConflictError extends Error {
   override name = "ConflictError";
   readonly details: FieldIssue[];

@@ -32,3 +32,21 @@ export function accountOfOwner(owner: string): Account {
   const tenant = slash === -1 ? undefined : decodeURIComponent(owner.slice(slash + 1));
   return { tenant: tenant ?? keyId, keyId };
 }
+
+/**
+ * The tenant of an owner as the admin API shows it: the tenant its jobs
+ * were submitted for, else its API key id; undefined without either.
+ */
+export function tenantOfOwner(owner: string): string | undefined {
+  const slash = owner.indexOf("/");
+  if (slash === -1) return owner || undefined;
+  return decodeURIComponent(owner.slice(slash + 1));
+}
+
+/**
+ * What an owner's tenant part is for `tenant` (see `tenantOfOwner`), to
+ * compare with the stored owners.
+ */
+export function ownerTenantPart(tenant: string): string {
+  return encodeURIComponent(tenant);
+}

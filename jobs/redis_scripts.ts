@@ -4,16 +4,19 @@
  *
  * Keys: `job:<id>` (a hash), `queue` and `queue:<owner>` (queued jobs by
  * priority, then age), `queued-owners`, `running` (by lease expiry),
- * `status:<owner>:<status>` (by age), `finished` (by finish time),
- * `idem:<owner>:<key>` and `bytes:<owner>` (result bytes the owner's jobs
- * hold). Owners hold no `:` (see `owner.ts`), so these never run together.
+ * `status:<owner>:<status>` (by age), `finished` (done and cancelled jobs
+ * by finish time), `dlq` (dead letters: jobs that died, by when they last
+ * did, kept there when retried), `idem:<owner>:<key>` and `bytes:<owner>`
+ * (result bytes the owner's jobs hold). Owners hold no `:` (see
+ * `owner.ts`), so these never run together.
  */
 
 /** Prefix of every key the job store writes. */
 export const P = "faas:";
 
-// Moves a job between the per-owner status indexes and sets its status.
-const MOVE = `
+// Moves a job between the per-owner status indexes and sets its status;
+// the queue, history and deletion helpers every script may use.
+export const MOVE = `
 local function move(id, to)
   local key = '${P}job:' .. id
   local owner = redis.call('HGET', key, 'owner')
@@ -51,6 +54,24 @@ local function history_add(key, entry)
     h = string.sub(h, 1, -2) .. ',' .. entry .. ']'
   end
   redis.call('HSET', key, 'history', h)
+end
+-- Deletes a job and its entries in every index.
+local function drop(id)
+  local key = '${P}job:' .. id
+  local owner = redis.call('HGET', key, 'owner')
+  local status = redis.call('HGET', key, 'status')
+  local idem = redis.call('HGET', key, 'idempotency_key')
+  local bytes = tonumber(redis.call('HGET', key, 'result_bytes') or '0')
+  if owner then
+    redis.call('ZREM', '${P}status:' .. owner .. ':' .. status, id)
+    if idem then redis.call('DEL', '${P}idem:' .. owner .. ':' .. idem) end
+    if bytes > 0 and redis.call('DECRBY', '${P}bytes:' .. owner, bytes) <= 0 then
+      redis.call('DEL', '${P}bytes:' .. owner)
+    end
+  end
+  redis.call('DEL', key)
+  redis.call('ZREM', '${P}finished', id)
+  redis.call('ZREM', '${P}dlq', id)
 end
 local function enqueue(id)
   local key = '${P}job:' .. id
@@ -123,7 +144,15 @@ if result ~= '' then
 end
 if err ~= '' then redis.call('HSET', key, 'error', err) end
 history_add(key, attempt)
-redis.call('ZADD', '${P}finished', now, id)
+if to == 'dead' then
+  -- A dead job (again) is a pending dead letter, kept apart from finished jobs.
+  redis.call('ZREM', '${P}finished', id)
+  redis.call('ZADD', '${P}dlq', now, id)
+  redis.call('HSET', key, 'dead_at', now)
+  redis.call('HDEL', key, 'dlq')
+else
+  redis.call('ZADD', '${P}finished', now, id)
+end
 return 1
 `;
 
@@ -182,7 +211,7 @@ return 1
 export const RETRY = MOVE + `
 local key = '${P}job:' .. ARGV[1]
 if redis.call('HGET', key, 'status') ~= 'dead' then return 0 end
-redis.call('HSET', key, 'retry_base', redis.call('HGET', key, 'attempts'))
+redis.call('HSET', key, 'retry_base', redis.call('HGET', key, 'attempts'), 'dlq', 'retried')
 redis.call('HDEL', key, 'finished_at', 'error', 'started_at')
 redis.call('ZREM', '${P}finished', ARGV[1])
 enqueue(ARGV[1])
@@ -211,41 +240,39 @@ end
 return #ids
 `;
 
-export const EXPIRE = `
-local ids = redis.call('ZRANGEBYSCORE', '${P}finished', '-inf', ARGV[1])
-for _, id in ipairs(ids) do
-  local key = '${P}job:' .. id
-  local owner = redis.call('HGET', key, 'owner')
-  local status = redis.call('HGET', key, 'status')
-  local idem = redis.call('HGET', key, 'idempotency_key')
-  local bytes = tonumber(redis.call('HGET', key, 'result_bytes') or '0')
-  if owner then
-    redis.call('ZREM', '${P}status:' .. owner .. ':' .. status, id)
-    if idem then redis.call('DEL', '${P}idem:' .. owner .. ':' .. idem) end
-    if bytes > 0 and redis.call('DECRBY', '${P}bytes:' .. owner, bytes) <= 0 then
-      redis.call('DEL', '${P}bytes:' .. owner)
-    end
-  end
-  redis.call('DEL', key)
-  redis.call('ZREM', '${P}finished', id)
-end
+export const EXPIRE = MOVE + `
+local ids = redis.call('ZRANGEBYSCORE', '${P}finished', '-inf', '(' .. ARGV[1])
+for _, id in ipairs(ids) do drop(id) end
 return #ids
 `;
 
 // Once per database: queued jobs of a store written before the queue per
-// owner existed join their owner's queue.
+// owner existed join their owner's queue (layout 2); dead jobs of one
+// written before dead letters were kept apart become pending ones (3).
 export const LAYOUT = `
-if redis.call('GET', '${P}layout') == '2' then return 0 end
-local entries = redis.call('ZRANGE', '${P}queue', 0, -1, 'WITHSCORES')
-for i = 1, #entries, 2 do
-  local owner = redis.call('HGET', '${P}job:' .. entries[i], 'owner')
-  if owner then
-    redis.call('ZADD', '${P}queue:' .. owner, entries[i + 1], entries[i])
-    redis.call('SADD', '${P}queued-owners', owner)
+local layout = redis.call('GET', '${P}layout')
+if layout == '3' then return 0 end
+if layout ~= '2' then
+  local entries = redis.call('ZRANGE', '${P}queue', 0, -1, 'WITHSCORES')
+  for i = 1, #entries, 2 do
+    local owner = redis.call('HGET', '${P}job:' .. entries[i], 'owner')
+    if owner then
+      redis.call('ZADD', '${P}queue:' .. owner, entries[i + 1], entries[i])
+      redis.call('SADD', '${P}queued-owners', owner)
+    end
   end
 end
-redis.call('SET', '${P}layout', '2')
-return #entries / 2
+local finished = redis.call('ZRANGE', '${P}finished', 0, -1, 'WITHSCORES')
+for i = 1, #finished, 2 do
+  local key = '${P}job:' .. finished[i]
+  if redis.call('HGET', key, 'status') == 'dead' then
+    redis.call('ZREM', '${P}finished', finished[i])
+    redis.call('ZADD', '${P}dlq', finished[i + 1], finished[i])
+    redis.call('HSET', key, 'dead_at', finished[i + 1])
+  end
+end
+redis.call('SET', '${P}layout', '3')
+return 1
 `;
 
 // All or none: refuses the batch if an idempotency key is taken meanwhile.

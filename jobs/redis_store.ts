@@ -7,7 +7,7 @@
  * lease runs out. Every change of status is one Lua script, so replicas
  * never claim the same job twice.
  */
-import { createClient } from "redis";
+import { redisClient } from "./redis_client.ts";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
 import type {
   AttemptRecord,
@@ -18,7 +18,6 @@ import type {
   JobStatus,
   JobStore,
   JobSummary,
-  OutputChunk,
   OutputLog,
 } from "./types.ts";
 import {
@@ -34,6 +33,17 @@ import {
   RETRY,
   START,
 } from "./redis_scripts.ts";
+import * as DLQ from "./redis_dlq_scripts.ts";
+import { redisOutputLog } from "./redis_output_log.ts";
+import { ownerTenantPart } from "./owner.ts";
+import type {
+  DeadLetterCounts,
+  DeadLetterMark,
+  DeadLetterQuery,
+  DeadLetterState,
+  DeadLetterSummary,
+  KeptStats,
+} from "./dead_letter_types.ts";
 
 function fromHash(h: Record<string, string>): Job | undefined {
   if (!h.id) return undefined;
@@ -53,7 +63,43 @@ function fromHash(h: Record<string, string>): Job | undefined {
   if (h.error) job.error = h.error;
   job.history = JSON.parse(h.history || "[]");
   if (Number(h.retry_base)) job.retryBase = Number(h.retry_base);
+  if (h.dead_at) job.deadAt = Number(h.dead_at);
+  if (h.dlq) job.dlq = h.dlq as DeadLetterMark;
   return job;
+}
+
+/** A dead letter from the fields `DLQ.LIST` returns, in its order. */
+function letterOf(
+  [id, owner, status, state, attempts, created, started, finished, error, dead, language, code]:
+    string[],
+): DeadLetterSummary {
+  const letter: DeadLetterSummary = {
+    id,
+    owner,
+    status: status as JobStatus,
+    state: state as DeadLetterState,
+    attempts: Number(attempts),
+    createdAt: Number(created),
+    deadAt: Number(dead),
+    language,
+    code,
+  };
+  if (started) letter.startedAt = Number(started);
+  if (finished) letter.finishedAt = Number(finished);
+  if (error) letter.error = error;
+  return letter;
+}
+
+/** Lower-cases A-Z only, as Lua's `string.lower` and SQLite's `lower()` do. */
+const asciiLower = (text: string) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/** A count, oldest time and bytes as `DLQ.KEPT` returns them. */
+function keptOf(count: unknown, oldest: unknown, bytes: unknown): KeptStats {
+  return {
+    count: Number(count),
+    ...(oldest !== "" && oldest !== null && { oldest: Number(oldest) }),
+    bytes: Number(bytes),
+  };
 }
 
 /** A summary from the fields `LIST` reads, in its order. */
@@ -73,11 +119,6 @@ function summaryOf(
   return job;
 }
 
-/** How long a job's output stream outlives its last chunk, seconds. */
-const OUTPUT_TTL_S = 3600;
-/** How long it is kept once the attempt ended, seconds. */
-const CLOSED_OUTPUT_TTL_S = 60;
-
 /** Jobs in Redis, shared by every replica pointed at the same database. */
 export class RedisJobStore implements JobStore {
   #client;
@@ -86,46 +127,12 @@ export class RedisJobStore implements JobStore {
   readonly output: OutputLog;
 
   constructor(url: string) {
-    this.#client = createClient({ url });
     // Connection problems surface from the calls (and at start-up).
-    this.#client.on("error", () => {});
+    this.#client = redisClient(url);
     this.#ready = this.#client.connect().then((client) =>
       client.eval(LAYOUT, { keys: [], arguments: [] })
     );
-    const client = this.#client;
-    const ready = () => this.#ready;
-    const key = (id: string) => `${P}out:${id}`;
-    this.output = {
-      async reset(id: string): Promise<void> {
-        await ready();
-        await client.del(key(id));
-      },
-      async append(id: string, by: string, chunk: OutputChunk): Promise<void> {
-        await ready();
-        await client.multi()
-          .xAdd(key(id), "*", { by, fd: String(chunk.fd), text: chunk.text })
-          .expire(key(id), OUTPUT_TTL_S)
-          .exec();
-      },
-      async close(id: string): Promise<void> {
-        await ready();
-        // The job's result holds the output; watchers read the rest within seconds.
-        await client.expire(key(id), CLOSED_OUTPUT_TTL_S);
-      },
-      async read(id: string, cursor: string) {
-        await ready();
-        const entries = (await client.xRange(key(id), cursor === "0" ? "-" : `(${cursor}`, "+")) ??
-          [];
-        return {
-          chunks: entries.filter((e) => e !== null).map((e) => ({
-            by: String(e.message.by),
-            fd: e.message.fd === "2" ? 2 as const : 1 as const,
-            text: String(e.message.text),
-          })),
-          cursor: entries.at(-1)?.id ?? cursor,
-        };
-      },
-    };
+    this.output = redisOutputLog(this.#client, () => this.#ready);
   }
 
   async #eval(script: string, args: (string | number)[]): Promise<unknown> {
@@ -203,6 +210,38 @@ export class RedisJobStore implements JobStore {
 
   async retry(id: string): Promise<boolean> {
     return await this.#eval(RETRY, [id]) === 1;
+  }
+
+  async discard(id: string): Promise<boolean> {
+    return await this.#eval(DLQ.DISCARD, [id]) === 1;
+  }
+
+  async deadLetters(q: DeadLetterQuery): Promise<{ letters: DeadLetterSummary[]; total: number }> {
+    const [total, rows] = await this.#eval(DLQ.LIST, [
+      q.state ?? "",
+      q.tenant === undefined ? "" : ownerTenantPart(q.tenant),
+      q.language ?? "",
+      q.text === undefined ? "" : asciiLower(q.text),
+      q.from ?? "",
+      q.to ?? "",
+      q.offset,
+      q.limit,
+    ]) as [number, string[][]];
+    return { letters: rows.map(letterOf), total: Number(total) };
+  }
+
+  async deadLetterCounts(): Promise<DeadLetterCounts> {
+    const [pending, retried, discarded] = await this.#eval(DLQ.COUNTS, []) as number[];
+    return { pending, retried, discarded };
+  }
+
+  async deleteDeadLetters(before?: number): Promise<number> {
+    return Number(await this.#eval(DLQ.DELETE, [before ?? ""]));
+  }
+
+  async keptStats(): Promise<{ jobs: KeptStats; deadLetters: KeptStats }> {
+    const r = await this.#eval(DLQ.KEPT, []) as unknown[];
+    return { jobs: keptOf(r[0], r[1], r[2]), deadLetters: keptOf(r[3], r[4], r[5]) };
   }
 
   async renew(ids: string[], until: number): Promise<void> {

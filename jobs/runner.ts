@@ -4,7 +4,8 @@
  * and its API key has room for another run,
  * records each result (cut to the result limits), retries runs the service
  * failed (a host that died for a reason other than the run's own timeout or
- * memory) up to `maxAttempts` times and then declares them dead, cancels on
+ * memory), and the outcomes the job itself asked to retry (`retry_on`), up
+ * to its `maxAttempts` and then declares them dead, cancels on
  * request, and forgets finished jobs after `ttlMs`. An attempt counts only
  * once the run reached a sandbox: a job claimed and then lost (the service
  * killed, a lease run out) before that has not used one.
@@ -28,6 +29,7 @@ import type {
 } from "./types.ts";
 import { accountOfOwner, keyOfOwner } from "./owner.ts";
 import { type ResultLimits, resultToStore } from "./result_cap.ts";
+import { isRetried } from "./retry_policy.ts";
 export type { OutputChunk } from "./types.ts";
 
 /** How the runner behaves. */
@@ -35,6 +37,8 @@ export interface RunnerOptions {
   concurrency: number;
   maxAttempts: number;
   ttlMs: number;
+  /** How long done and cancelled jobs are kept now, ms, when it may change; else `ttlMs`. */
+  currentTtlMs?: () => number;
   /**
    * Runs in progress per API key, shared with `/run_code`: a job of a key
    * at its limit waits in the queue (without holding back other keys' jobs).
@@ -103,7 +107,7 @@ export class JobRunner {
   /** Housekeeping every second: expiry, leases, cancellations from elsewhere, the queue. */
   async #tick(): Promise<void> {
     const now = this.#now();
-    await this.#store.deleteFinishedBefore(now - this.#opts.ttlMs);
+    await this.#store.deleteFinishedBefore(now - (this.#opts.currentTtlMs?.() ?? this.#opts.ttlMs));
     const mine = [...this.#running.keys()];
     await this.#store.renew(mine, now + LEASE_MS);
     await this.#store.recover(now, false);
@@ -201,9 +205,12 @@ export class JobRunner {
       if (controller.signal.aborted) {
         to = "cancelled";
         record = { outcome: "cancelled", runStatus: status, instance };
-      } else if (status === "killed") {
-        // The host died under the run, not through the run's own limits.
-        const why = error ?? "The sandbox died";
+      } else if (isRetried(status, job.run.retryOn)) {
+        // The host died under the run (not through the run's own limits),
+        // or the run ended in a way its job asked to retry.
+        const { exception } = scheduled.result;
+        const why = error ?? (exception ? `${exception.type}: ${exception.message}` : undefined) ??
+          (status === "killed" ? "The sandbox died" : `The run ended with status ${status}`);
         [to, fields] = this.#failed(job, await attempts(), why);
         record = { outcome: "failed", runStatus: status, error: why, instance };
       } else {
@@ -259,10 +266,10 @@ export class JobRunner {
     if (to !== "queued") this.pump().catch(() => {});
   }
 
-  /** Dead once the attempts since its last retry reach the limit, else queued again. */
+  /** Dead once the attempts since its last retry reach its limit, else queued again. */
   #failed(job: Job, attempts: number, error: string): [JobStatus, FinishFields] {
     const since = attempts - (job.retryBase ?? 0);
-    return since >= this.#opts.maxAttempts
+    return since >= (job.run.maxAttempts ?? this.#opts.maxAttempts)
       ? ["dead", { error: `Failed ${since} times; last: ${error}` }]
       : ["queued", {}];
   }

@@ -9,6 +9,15 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
 import { keyOfOwner } from "./owner.ts";
+import { SqliteDeadLetters } from "./sqlite_dead_letters.ts";
+import { prepareJobsTable } from "./sqlite_schema.ts";
+import type {
+  DeadLetterCounts,
+  DeadLetterMark,
+  DeadLetterQuery,
+  DeadLetterSummary,
+  KeptStats,
+} from "./dead_letter_types.ts";
 import {
   type AttemptRecord,
   type FinishFields,
@@ -39,6 +48,8 @@ interface Row extends SummaryRow {
   result_note: string | null;
   history: string;
   retry_base: number;
+  dead_at: number | null;
+  dlq: DeadLetterMark | null;
 }
 
 function summaryOf(r: SummaryRow): JobSummary {
@@ -61,6 +72,8 @@ function fromRow(r: Row): Job {
   if (r.result_note !== null) job.resultNote = r.result_note;
   job.history = JSON.parse(r.history || "[]");
   if (r.retry_base) job.retryBase = r.retry_base;
+  if (r.dead_at !== null) job.deadAt = r.dead_at;
+  if (r.dlq !== null) job.dlq = r.dlq;
   return job;
 }
 
@@ -79,41 +92,14 @@ export class SqliteJobStore implements JobStore {
   #get: StatementSync;
   #list: StatementSync;
   #bytes: StatementSync;
+  #dead: SqliteDeadLetters;
 
   /** Opens (creating if needed) the database at `path`; ":memory:" for none on disk. */
   constructor(path: string) {
     if (path !== ":memory:") Deno.mkdirSync(dirname(path), { recursive: true });
     this.#db = new DatabaseSync(path);
-    this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA busy_timeout = 5000;
-      PRAGMA synchronous = NORMAL;
-      CREATE TABLE IF NOT EXISTS jobs (
-        id TEXT PRIMARY KEY,
-        owner TEXT NOT NULL,
-        status TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        priority INTEGER NOT NULL,
-        run TEXT NOT NULL,
-        idempotency_key TEXT,
-        created_at INTEGER NOT NULL,
-        started_at INTEGER,
-        finished_at INTEGER,
-        result TEXT,
-        error TEXT,
-        result_bytes INTEGER NOT NULL DEFAULT 0,
-        result_note TEXT
-      );
-    `);
-    this.#upgrade();
-    this.#db.exec(`
-      CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, created_at);
-      CREATE INDEX IF NOT EXISTS jobs_owner_queue ON jobs (status, owner, priority, created_at);
-      CREATE INDEX IF NOT EXISTS jobs_owner_list ON jobs (owner, status, created_at, id);
-      CREATE INDEX IF NOT EXISTS jobs_owner_bytes ON jobs (owner, result_bytes);
-      CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency ON jobs (owner, idempotency_key)
-        WHERE idempotency_key IS NOT NULL;
-    `);
+    prepareJobsTable(this.#db);
+    this.#dead = new SqliteDeadLetters(this.#db);
     this.#get = this.#db.prepare("SELECT * FROM jobs WHERE id = ?");
     // One statement: no other claimant can take the same job in between.
     // A claim is not an attempt (the service may die before the run starts).
@@ -139,27 +125,6 @@ export class SqliteJobStore implements JobStore {
     this.#bytes = this.#db.prepare(
       "SELECT COALESCE(SUM(result_bytes), 0) AS n FROM jobs WHERE owner = ?",
     );
-  }
-
-  /** A database written before results had their size beside them gets the columns. */
-  #upgrade(): void {
-    const columns = new Set(
-      (this.#db.prepare("PRAGMA table_info(jobs)").all() as unknown as { name: string }[])
-        .map((c) => c.name),
-    );
-    if (!columns.has("result_bytes")) {
-      this.#db.exec(`
-        ALTER TABLE jobs ADD COLUMN result_bytes INTEGER NOT NULL DEFAULT 0;
-        UPDATE jobs SET result_bytes = length(CAST(result AS BLOB)) WHERE result IS NOT NULL;
-      `);
-    }
-    if (!columns.has("result_note")) this.#db.exec("ALTER TABLE jobs ADD COLUMN result_note TEXT");
-    if (!columns.has("history")) {
-      this.#db.exec("ALTER TABLE jobs ADD COLUMN history TEXT NOT NULL DEFAULT '[]'");
-    }
-    if (!columns.has("retry_base")) {
-      this.#db.exec("ALTER TABLE jobs ADD COLUMN retry_base INTEGER NOT NULL DEFAULT 0");
-    }
   }
 
   /** Adds queued jobs, all or none. */
@@ -274,6 +239,11 @@ export class SqliteJobStore implements JobStore {
       sets.push(`history = ${APPEND}`);
       values.push(JSON.stringify(fields.attempt));
     }
+    // A job dying (again) is a pending dead letter.
+    if (to === "dead") {
+      sets.push("dead_at = ?", "dlq = NULL");
+      values.push(now);
+    }
     const r = this.#db.prepare(
       `UPDATE jobs SET ${sets.join(", ")}
        WHERE id = ? AND status IN (${from.map(() => "?").join(",")})`,
@@ -298,9 +268,34 @@ export class SqliteJobStore implements JobStore {
   retry(id: string): Promise<boolean> {
     const r = this.#db.prepare(
       `UPDATE jobs SET status = 'queued', retry_base = attempts, finished_at = NULL,
-       error = NULL, started_at = NULL WHERE id = ? AND status = 'dead'`,
+       error = NULL, started_at = NULL, dlq = 'retried' WHERE id = ? AND status = 'dead'`,
     ).run(id);
     return Promise.resolve(Number(r.changes) > 0);
+  }
+
+  /** Marks a dead job discarded; whether it is dead. */
+  discard(id: string): Promise<boolean> {
+    return Promise.resolve(this.#dead.discard(id));
+  }
+
+  /** Dead letters of every owner, newest death first. */
+  deadLetters(q: DeadLetterQuery): Promise<{ letters: DeadLetterSummary[]; total: number }> {
+    return Promise.resolve(this.#dead.list(q));
+  }
+
+  /** How many dead letters stand in each state. */
+  deadLetterCounts(): Promise<DeadLetterCounts> {
+    return Promise.resolve(this.#dead.counts());
+  }
+
+  /** Deletes dead jobs that died before `before` (all without); how many. */
+  deleteDeadLetters(before?: number): Promise<number> {
+    return Promise.resolve(this.#dead.delete(before));
+  }
+
+  /** What finished jobs (dead ones aside) and dead ones hold. */
+  keptStats(): Promise<{ jobs: KeptStats; deadLetters: KeptStats }> {
+    return Promise.resolve(this.#dead.kept());
   }
 
   renew(_ids: string[], _until: number): Promise<void> {
@@ -350,11 +345,12 @@ export class SqliteJobStore implements JobStore {
     return Promise.resolve(Number((this.#bytes.get(owner) as { n: number }).n));
   }
 
-  /** Deletes jobs that finished before `before`; how many. */
+  /** Deletes done and cancelled jobs that finished before `before`; how many. */
   deleteFinishedBefore(before: number): Promise<number> {
     return Promise.resolve(Number(
       this.#db.prepare(
-        "DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?",
+        `DELETE FROM jobs WHERE status IN ('done', 'cancelled') AND finished_at IS NOT NULL
+         AND finished_at < ?`,
       ).run(before).changes,
     ));
   }

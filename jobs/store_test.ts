@@ -2,18 +2,29 @@
  * The two job stores keep one contract: claim order, owners passed over
  * (by their API key), attempts counted when a run starts (not at the claim),
  * requeue with and without refund, finish guarded by status, dead-letter
- * retry, listing summaries page by page, result bytes per owner, and
- * recovery of running jobs. Redis runs as a real `redis-server`.
+ * retry, listing summaries page by page, result bytes per owner, dead
+ * letters over every owner (filtered, counted, discarded, deleted apart
+ * from finished jobs), and recovery of running jobs. Redis runs as a real
+ * `redis-server`.
  */
 import assert from "node:assert/strict";
 import { startRedis } from "../tests/helpers/redis.ts";
 import { openJobStore } from "./open_store.ts";
 import { createClient } from "redis";
 import { DatabaseSync } from "node:sqlite";
-import type { JobStore } from "./types.ts";
+import type { Job, JobStore } from "./types.ts";
+import type { DeadLetterQuery } from "./dead_letter_types.ts";
 import { queuedJob } from "../tests/helpers/jobs.ts";
 
 const job = queuedJob;
+
+/** A queued job running `code` in `language`. */
+function jobOf(id: string, owner: string, language: "python" | "javascript", code: string): Job {
+  const made = job(id, owner, "low", 90);
+  made.run.request.language = language;
+  made.run.request.code = code;
+  return made;
+}
 
 async function contract(t: Deno.TestContext, store: JobStore) {
   // Ids unique to this run, so a shared Redis database holds no strays.
@@ -117,6 +128,9 @@ async function contract(t: Deno.TestContext, store: JobStore) {
     assert.equal(retried?.attempts, dead?.attempts);
     assert.equal(retried?.retryBase, dead?.attempts);
     assert.deepEqual(retried?.history, [attempt]);
+    // Still a dead letter, marked retried, with when it died.
+    assert.equal(retried?.dlq, "retried");
+    assert.equal(retried?.deadAt, 20);
   });
 
   await t.step("listings are summaries, oldest first, page by page", async () => {
@@ -169,7 +183,89 @@ async function contract(t: Deno.TestContext, store: JobStore) {
     assert.deepEqual((await store.get(id("a-urgent")))?.result, { ok: 1 });
     assert.ok((await store.deleteFinishedBefore(31)) >= 1);
     assert.equal(await store.get(id("a-urgent")), undefined);
+    // The dead one is a dead letter: kept, with its result, until dead letters go.
+    assert.equal(await store.resultBytes(`${tag}l`), 11);
+    assert.equal((await store.get(id("l1")))?.status, "dead");
+  });
+
+  await t.step("dead letters are listed over every owner, filtered and counted", async () => {
+    const tenant = `${tag}-acme`;
+    const acme = `${tag}k1/${encodeURIComponent(tenant)}`;
+    await store.insert([
+      jobOf(id("d1"), acme, "python", "raise ValueError('alpha')"),
+      jobOf(id("d2"), acme, "javascript", "throw 'gamma'"),
+      jobOf(id("d3"), `${tag}k2`, "javascript", "return 1"),
+    ]);
+    const before = await store.deadLetterCounts();
+    for (const [name, at, error] of [["d1", 100, "alpha"], ["d2", 200, "Beta broke"]] as const) {
+      assert.ok(await store.finish(id(name), ["queued"], "dead", at, { error }));
+    }
+    assert.ok(await store.finish(id("d3"), ["queued"], "dead", 300, { error: "x" }));
+    const ids = async (q: Partial<DeadLetterQuery>) => {
+      const { letters, total } = await store.deadLetters({ limit: 10, offset: 0, ...q });
+      return { ids: letters.map((l) => l.id), total };
+    };
+    const all = await store.deadLetters({ tenant, limit: 10, offset: 0 });
+    assert.equal(all.total, 2);
+    assert.deepEqual(all.letters.map((l) => l.id), [id("d2"), id("d1")], "newest first");
+    const d1 = all.letters[1];
+    assert.deepEqual(
+      [d1.owner, d1.state, d1.status, d1.language, d1.code, d1.deadAt, d1.error],
+      [acme, "pending", "dead", "python", "raise ValueError('alpha')", 100, "alpha"],
+    );
+    assert.deepEqual(await ids({ tenant, language: "python" }), { ids: [id("d1")], total: 1 });
+    assert.deepEqual((await ids({ tenant, text: "BETA" })).ids, [id("d2")], "in the error");
+    assert.deepEqual((await ids({ tenant, text: "Gamma" })).ids, [id("d2")], "in the code");
+    assert.deepEqual((await ids({ tenant, from: 150 })).ids, [id("d2")]);
+    assert.deepEqual((await ids({ tenant, to: 150 })).ids, [id("d1")]);
+    assert.deepEqual(await ids({ tenant, limit: 1, offset: 1 }), { ids: [id("d1")], total: 2 });
+    // An owner naming no tenant goes by its API key.
+    assert.deepEqual((await ids({ tenant: `${tag}k2` })).ids, [id("d3")]);
+    const counts = await store.deadLetterCounts();
+    assert.equal(counts.pending, before.pending + 3);
+
+    assert.ok(await store.discard(id("d1")));
+    assert.ok(!(await store.discard(id("a-old"))), "not dead");
+    assert.ok(!(await store.discard(id("nope"))));
+    assert.ok(await store.retry(id("d2")));
+    assert.deepEqual((await ids({ tenant, state: "discarded" })).ids, [id("d1")]);
+    const retried = await store.deadLetters({ tenant, state: "retried", limit: 10, offset: 0 });
+    assert.deepEqual(retried.letters.map((l) => [l.id, l.status, l.deadAt]), [
+      [id("d2"), "queued", 200],
+    ]);
+    assert.deepEqual((await ids({ tenant, state: "pending" })).ids, []);
+    assert.deepEqual(await store.deadLetterCounts(), {
+      pending: before.pending + 1,
+      retried: before.retried + 1,
+      discarded: before.discarded + 1,
+    });
+    // Dying again makes it a pending dead letter once more.
+    assert.ok(await store.finish(id("d2"), ["queued"], "dead", 400, { error: "again" }));
+    const again = await store.get(id("d2"));
+    assert.deepEqual([again?.dlq, again?.deadAt], [undefined, 400]);
+  });
+
+  await t.step("dead letters are deleted apart from finished jobs", async () => {
+    await store.insert([job(id("e1"), `${tag}e`, "normal", 499)]);
+    assert.ok(await store.finish(id("e1"), ["queued"], "done", 500, { result: { ok: 1 } }));
+    const kept = await store.keptStats();
+    assert.ok(kept.deadLetters.count >= 4, JSON.stringify(kept));
+    assert.equal(kept.deadLetters.oldest, 20);
+    assert.ok(kept.deadLetters.bytes > 4 * 100, JSON.stringify(kept));
+    assert.equal(kept.jobs.count, 1);
+    assert.equal(kept.jobs.oldest, 500);
+    assert.ok(kept.jobs.bytes > 100, JSON.stringify(kept));
+    // Died before 250: the discarded d1 and the dead listing job; d2 died again later.
+    assert.equal(await store.deleteDeadLetters(250), 2);
+    assert.equal(await store.get(id("d1")), undefined);
+    assert.equal(await store.get(id("l1")), undefined);
     assert.equal(await store.resultBytes(`${tag}l`), 0);
+    assert.equal((await store.get(id("d2")))?.status, "dead");
+    assert.equal((await store.get(id("b-old")))?.dlq, "retried", "a retried job stays");
+    assert.ok((await store.deleteDeadLetters()) >= 2);
+    assert.equal(await store.get(id("d3")), undefined);
+    assert.deepEqual((await store.keptStats()).deadLetters, { count: 0, bytes: 0 });
+    assert.equal((await store.get(id("e1")))?.status, "done", "finished jobs stay");
   });
 }
 
@@ -229,11 +325,17 @@ Deno.test("a SQLite job store written before result sizes were kept is brought u
     old.prepare(`INSERT INTO jobs (id, owner, status, attempts, priority, run, created_at,
       finished_at, result) VALUES (?, ?, 'done', 1, 2, ?, 1, 2, ?)`)
       .run("old", "k1", JSON.stringify(stored.run), '{"text":"é"}');
+    old.prepare(`INSERT INTO jobs (id, owner, status, attempts, priority, run, created_at,
+      finished_at, error) VALUES ('died', 'k1', 'dead', 3, 2, ?, 1, 5, 'gone')`)
+      .run(JSON.stringify(stored.run));
     old.close();
     const store = openJobStore(path);
     try {
       assert.equal(await store.resultBytes("k1"), 13);
       assert.deepEqual((await store.get("old"))?.result, { text: "é" });
+      // A job that died then is a pending dead letter, dead since it finished.
+      const { letters } = await store.deadLetters({ limit: 10, offset: 0 });
+      assert.deepEqual(letters.map((l) => [l.id, l.state, l.deadAt]), [["died", "pending", 5]]);
     } finally {
       await store.close();
     }
@@ -255,6 +357,12 @@ Deno.test("the Redis job store keeps the store contract", async (t) => {
         await store.insert([job("old-layout", "o1", "normal", 50)]);
         await raw.zRem("faas:queue:o1", "old-layout");
         await raw.sRem("faas:queued-owners", "o1");
+        // A dead job as an older version kept it: among the finished ones.
+        await store.insert([job("old-dead", "o3", "normal", 50)]);
+        await store.finish("old-dead", ["queued"], "dead", 51, { error: "gone" });
+        await raw.zRem("faas:dlq", "old-dead");
+        await raw.hDel("faas:job:old-dead", "dead_at");
+        await raw.zAdd("faas:finished", { score: 51, value: "old-dead" });
         await raw.del("faas:layout");
         // Other owners' jobs left queued by the steps above are passed over.
         const others = async (owner: string) =>
@@ -276,6 +384,11 @@ Deno.test("the Redis job store keeps the store contract", async (t) => {
           for (const id of ["old-layout", "stale"]) {
             await upgraded.finish(id, ["running"], "cancelled", 55);
           }
+          const { letters } = await upgraded.deadLetters({ tenant: "o3", limit: 10, offset: 0 });
+          assert.deepEqual(letters.map((l) => [l.id, l.state, l.deadAt]), [
+            ["old-dead", "pending", 51],
+          ]);
+          assert.equal(await upgraded.deleteFinishedBefore(52), 0, "not a finished job");
         } finally {
           await upgraded.close();
         }

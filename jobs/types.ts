@@ -3,6 +3,14 @@
  * one machine (`SqliteJobStore`), Redis shared by replicas (`RedisJobStore`).
  */
 import type { RunRequest } from "../scheduler/scheduler.ts";
+import type { RetryCause } from "./retry_policy.ts";
+import type {
+  DeadLetterCounts,
+  DeadLetterMark,
+  DeadLetterQuery,
+  DeadLetterSummary,
+  KeptStats,
+} from "./dead_letter_types.ts";
 
 /** Where a job is in its life. */
 export type JobStatus = "queued" | "running" | "done" | "cancelled" | "dead";
@@ -30,6 +38,10 @@ export interface JobRun {
    * stdout and stderr as the program wrote them (see `scheduledResponse`).
    */
   client?: JobClient;
+  /** Attempts (since its last retry) before it is dead; the runner's limit when absent. */
+  maxAttempts?: number;
+  /** Run outcomes tried again; `["killed"]` when absent (see `retry_policy.ts`). */
+  retryOn?: RetryCause[];
 }
 
 /** One attempt of a job, as its history keeps it. */
@@ -80,6 +92,10 @@ export interface Job {
   resultNote?: string;
   /** Why it is dead. */
   error?: string;
+  /** When it last became dead (a dead letter), epoch ms; kept when it is retried. */
+  deadAt?: number;
+  /** Set once a dead letter is retried or discarded; cleared if it dies again. */
+  dlq?: DeadLetterMark;
 }
 
 /** A job without its run and result, for listings. */
@@ -171,9 +187,26 @@ export interface JobStore {
   requeue(id: string, refund: boolean, attempt?: AttemptRecord): Promise<void>;
   /**
    * A dead job back to the queue with as many attempts as a new one, its
-   * history kept (`retryBase` set to its attempts); whether it was dead.
+   * history kept (`retryBase` set to its attempts) and its dead letter
+   * marked `retried`; whether it was dead.
    */
   retry(id: string): Promise<boolean>;
+  /** Marks a dead job's dead letter discarded (kept, no longer pending); whether it is dead. */
+  discard(id: string): Promise<boolean>;
+  /**
+   * Dead letters of every owner matching `query`, newest death first, and
+   * how many match in all.
+   */
+  deadLetters(query: DeadLetterQuery): Promise<{ letters: DeadLetterSummary[]; total: number }>;
+  /** How many dead letters stand in each state. */
+  deadLetterCounts(): Promise<DeadLetterCounts>;
+  /**
+   * Deletes the dead jobs (pending and discarded dead letters) that died
+   * before `before`, or all of them without; how many.
+   */
+  deleteDeadLetters(before?: number): Promise<number>;
+  /** What finished jobs (dead ones aside) and dead ones hold. */
+  keptStats(): Promise<{ jobs: KeptStats; deadLetters: KeptStats }>;
   /** Extends the leases of jobs this replica runs. */
   renew(ids: string[], until: number): Promise<void>;
   /**
@@ -188,6 +221,7 @@ export interface JobStore {
   list(owner: string, status: JobStatus, limit: number, after?: JobCursor): Promise<JobPage>;
   /** Bytes of the results the owner's kept jobs hold. */
   resultBytes(owner: string): Promise<number>;
+  /** Deletes done and cancelled jobs that finished before `before` (never dead ones); how many. */
   deleteFinishedBefore(before: number): Promise<number>;
   /** How many jobs are queued and running, over every owner (and replica). */
   activeCounts(): Promise<{ queued: number; running: number }>;

@@ -1,7 +1,7 @@
 /**
- * The admin API under `/api/v1`: keys, the audit log, and what the service
- * keeps for many tenants. Roles are checked before these routes (auth.ts):
- * admin keys may do everything here, viewer keys may read.
+ * The admin API under `/api/v1`: keys, the audit log, dead letters, and
+ * what the service keeps for many tenants. Roles are checked before these
+ * routes (auth.ts): admin keys may do everything here, viewer keys may read.
  */
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "./app_env.ts";
@@ -16,6 +16,13 @@ import type { SchedulerStats } from "../scheduler/scheduler.ts";
 import type { Metering } from "../admin/metering.ts";
 import { usageRoutes } from "./admin_usage.ts";
 import { quotaRoutes } from "./admin_quota.ts";
+import { dlqRoutes } from "./admin_dlq.ts";
+import { settingsRoutes } from "./admin_settings.ts";
+import { retentionRoutes } from "./admin_retention.ts";
+import type { Retention } from "../admin/retention.ts";
+import type { RuntimeSettings } from "../admin/runtime_settings.ts";
+import type { JobStore } from "../jobs/types.ts";
+import type { JobRunner } from "../jobs/runner.ts";
 
 /** What the admin routes need. */
 export interface AdminDeps {
@@ -29,6 +36,12 @@ export interface AdminDeps {
   scheduler(): SchedulerStats;
   /** Usage and quotas; without it their routes are not served. */
   metering?: Metering;
+  /** The jobs of every owner, and the runner that queues dead ones again. */
+  jobs: { store: JobStore; runner: JobRunner };
+  /** The settings in effect; without them there are no settings routes. */
+  settings?: RuntimeSettings;
+  /** What kept data holds and its clean-up; without it there are no retention routes. */
+  retention?: Retention;
   /** Records an admin action in the audit log before its answer goes out. */
   record(
     c: Context<AppEnv>,
@@ -67,5 +80,8 @@ export function adminRoutes(
     app.route("/", usageRoutes(deps.metering));
     app.route("/", quotaRoutes(deps.metering.gate, full));
   }
+  app.route("/", dlqRoutes(full));
+  if (deps.settings) app.route("/", settingsRoutes(full, deps.settings));
+  if (deps.retention) app.route("/", retentionRoutes(full, deps.retention));
   return app;
 }

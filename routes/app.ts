@@ -28,6 +28,8 @@ import { adminRoutes } from "./admin.ts";
 import { consoleRoutes } from "./console.ts";
 import { sessionRoutes } from "./sessions.ts";
 import type { SessionRegistry } from "../sessions/registry.ts";
+import type { RuntimeSettings } from "../admin/runtime_settings.ts";
+import type { Retention } from "../admin/retention.ts";
 
 /** Everything the routes need. */
 export interface AppDeps extends RunCodeDeps {
@@ -42,6 +44,10 @@ export interface AppDeps extends RunCodeDeps {
   timeline?: Timeline;
   /** Usage and quotas, for the admin API (the run path takes `quotas`). */
   metering?: Metering;
+  /** The settings in effect, some changeable while running (the admin API's settings routes). */
+  settings?: RuntimeSettings;
+  /** What kept data holds and its clean-up (the admin API's retention routes). */
+  retention?: Retention;
   openRoutes: ReadonlySet<string>;
   /** Per-key limits and usage, shared with the job runner. */
   keyUsage: KeyUsage;
@@ -98,22 +104,28 @@ const ROUTES: Record<string, string> = {
   "/sessions": "GET, HEAD, POST",
   "/sessions/{id}": "GET, HEAD, DELETE",
   "/sessions/{id}/run": "POST",
+  "/api/v1/dlq": "GET, HEAD, DELETE",
+  "/api/v1/dlq/stats": "GET, HEAD",
+  "/api/v1/dlq/retry": "POST",
+  "/api/v1/dlq/discard": "POST",
+  "/api/v1/dlq/{id}": "GET, HEAD",
+  "/api/v1/dlq/{id}/retry": "POST",
+  "/api/v1/dlq/{id}/discard": "POST",
+  "/api/v1/retention/stats": "GET, HEAD",
+  "/api/v1/retention/cleanup": "POST",
+  "/api/v1/settings": "GET, HEAD",
+  "/api/v1/settings/{key}": "GET, HEAD, PUT",
 };
+
+/** The routes with a parameter, as patterns (exact routes are looked up first). */
+const PATTERNS: [RegExp, string][] = Object.keys(ROUTES).filter((r) => r.includes("{")).map((
+  r,
+) => [new RegExp(`^${r.replace(/\{\w+\}/g, "[^/]+")}$`), r]);
 
 /** The route a path belongs to, for labels: a known route, else "unmatched". */
 function routeOf(path: string): string {
   if (ROUTES[path]) return path;
-  if (/^\/jobs\/[^/]+$/.test(path)) return "/jobs/{id}";
-  if (/^\/jobs\/[^/]+\/retry$/.test(path)) return "/jobs/{id}/retry";
-  if (/^\/jobs\/[^/]+\/events$/.test(path)) return "/jobs/{id}/events";
-  if (/^\/api\/v1\/keys\/[^/]+$/.test(path)) return "/api/v1/keys/{id}";
-  if (/^\/api\/v1\/usage\/[^/]+\/history$/.test(path)) return "/api/v1/usage/{tenant}/history";
-  if (/^\/api\/v1\/quota\/[^/]+$/.test(path)) return "/api/v1/quota/{tenant}";
-  if (/^\/languages\/[^/]+$/.test(path)) return "/languages/{id}";
-  if (/^\/submissions\/[^/]+$/.test(path)) return "/submissions/{token}";
-  if (/^\/sessions\/[^/]+$/.test(path)) return "/sessions/{id}";
-  if (/^\/sessions\/[^/]+\/run$/.test(path)) return "/sessions/{id}/run";
-  return "unmatched";
+  return PATTERNS.find(([pattern]) => pattern.test(path))?.[1] ?? "unmatched";
 }
 
 /** Builds the app. */
@@ -191,6 +203,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         timeline: deps.timeline,
         scheduler: deps.health.scheduler,
         metering: deps.metering,
+        jobs: { store: deps.jobs.store, runner: deps.jobs.runner },
+        settings: deps.settings,
+        retention: deps.retention,
       }),
     );
   }

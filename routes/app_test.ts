@@ -103,7 +103,7 @@ function testApp(seen: RunRequest[]) {
     memoryLimitBytes: 256 * 2 ** 20,
     maxOutputBytes: 2 ** 20,
     runtimes: [],
-    jobs: { ...settings, store, runner, maxBatch: 10, maxOwnerBytes: 2 ** 20 },
+    jobs: { ...settings, store, runner, maxBatch: 10, maxAttempts: 2, maxOwnerBytes: 2 ** 20 },
   });
   const close = async () => {
     sessions.close();

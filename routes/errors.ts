@@ -61,7 +61,9 @@ function mapError(
   if (err instanceof ForbiddenError) {
     return send({ error: err.message, details: err.details }, 403);
   }
-  if (err instanceof NotFoundError) return c.json<ErrorBody>({ error: err.message }, 404);
+  if (err instanceof NotFoundError) {
+    return send({ error: err.message, details: err.details }, 404);
+  }
   if (err instanceof ConflictError) {
     return send({ error: err.message, details: err.details }, 409);
   }

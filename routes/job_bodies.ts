@@ -18,7 +18,7 @@ export function summaryBody(job: JobSummary): Record<string, unknown> {
 }
 
 /** One attempt as the API shows it. */
-function attemptBody(a: AttemptRecord): Record<string, unknown> {
+export function attemptBody(a: AttemptRecord): Record<string, unknown> {
   return {
     attempt: a.attempt,
     started_at: iso(a.startedAt),
@@ -31,7 +31,7 @@ function attemptBody(a: AttemptRecord): Record<string, unknown> {
 }
 
 /** What the job was asked to run, as its request said it. */
-function requestBody(job: Job): Record<string, unknown> {
+export function requestBody(job: Job): Record<string, unknown> {
   const r = job.run.request;
   let input: unknown = null;
   try {
@@ -44,6 +44,8 @@ function requestBody(job: Job): Record<string, unknown> {
     code: r.code,
     input,
     ...(r.stdin && { stdin: r.stdin }),
+    ...(r.args?.length && { args: r.args }),
+    ...(r.files?.length && { files: r.files }),
     timeout: r.timeoutMs,
     priority: r.priority,
   };

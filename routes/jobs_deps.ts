@@ -11,6 +11,8 @@ export interface JobsDeps
   store: JobStore;
   runner: JobRunner;
   maxBatch: number;
+  /** FAAS_JOB_MAX_ATTEMPTS: the most `max_attempts` a job may ask for. */
+  maxAttempts: number;
   /** Result bytes an owner's kept jobs may hold before its new runs are refused. */
   maxOwnerBytes: number;
   /** Charges runs to the caller's per-minute budget; throws when over it. */

@@ -5,6 +5,7 @@
  * A batch belongs to one tenant: entries naming different tenants are
  * refused (400 naming `runs.<index>.tenant`) rather than split between
  * owners, so one Idempotency-Key and one budget cover the whole batch.
+ * Each entry may add `max_attempts` and `retry_on` (`job_retry_fields.ts`).
  */
 import type { Context } from "hono";
 import {
@@ -14,15 +15,18 @@ import {
   JobStorageFullError,
 } from "../core/errors.ts";
 import { ownerOf } from "../jobs/owner.ts";
-import type { Job, JobClient } from "../jobs/types.ts";
+import type { Job, JobClient, JobRun } from "../jobs/types.ts";
 import type { JobsDeps } from "./jobs_deps.ts";
 import type { AppEnv } from "./app_env.ts";
 import { parseBody, type PreparedRun, prepareRun } from "./run_prepare.ts";
 import { quote } from "./run_request.ts";
 import { callerOf } from "./tenant.ts";
 import { admitRuns } from "./quota_admission.ts";
+import { RETRY_FIELDS, retryFieldsOf } from "./job_retry_fields.ts";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+type RetryPolicy = Pick<JobRun, "maxAttempts" | "retryOn">;
 
 /** Builds the handler. */
 export function submitHandler(deps: JobsDeps) {
@@ -47,12 +51,15 @@ export function submitHandler(deps: JobsDeps) {
     const keyId = caller.keyId;
     // Every entry is checked before any is queued; errors name the entry.
     const issues: FieldIssue[] = [];
-    const runs: { prepared: PreparedRun; tenant: string | undefined }[] = [];
+    const runs: { prepared: PreparedRun; tenant: string | undefined; retry: RetryPolicy }[] = [];
     entries.forEach((entry, i) => {
       try {
-        const prepared = prepareRun(entry, header, caller, deps, batch ? `runs.${i}` : "");
+        const field = batch ? `runs.${i}` : "";
+        const prepared = prepareRun(entry, header, caller, deps, field);
+        const retry = retryFieldsOf(entry, field, deps.maxAttempts);
+        prepared.ignoredFields = prepared.ignoredFields.filter((f) => !RETRY_FIELDS.includes(f));
         // The tenant without the key's namespace: the owner adds the key.
-        runs.push({ prepared, tenant: prepared.tenant });
+        runs.push({ prepared, tenant: prepared.tenant, retry });
       } catch (err) {
         if (!(err instanceof BadRequestError)) throw err;
         issues.push(...err.details);
@@ -70,7 +77,7 @@ export function submitHandler(deps: JobsDeps) {
       const earlier = await earlierJobs(deps, owner, key, batch, runs.length);
       if (earlier) {
         const same = earlier.batch === batch && earlier.jobs.length === runs.length &&
-          earlier.jobs.every((job, i) => job && sameRun(job, runs[i].prepared));
+          earlier.jobs.every((job, i) => job && sameRun(job, runs[i].prepared, runs[i].retry));
         if (!same) {
           throw new ConflictError(
             `Idempotency-Key ${quote(key)} was used for a different request`,
@@ -99,10 +106,14 @@ export function submitHandler(deps: JobsDeps) {
       throw err;
     }
     const now = Date.now();
-    const jobs: Job[] = runs.map(({ prepared }, i) => ({
-      ...newJob(prepared, owner, now),
-      ...(key !== undefined && { idempotencyKey: batch ? `${key}#${i}` : key }),
-    }));
+    const jobs: Job[] = runs.map(({ prepared, retry }, i) => {
+      const job = newJob(prepared, owner, now);
+      return {
+        ...job,
+        run: { ...job.run, ...retry },
+        ...(key !== undefined && { idempotencyKey: batch ? `${key}#${i}` : key }),
+      };
+    });
     try {
       await deps.runner.submit(jobs);
     } catch (err) {
@@ -204,10 +215,12 @@ async function earlierJobs(
  * and tenant) is the same by construction; the isolation key is not
  * compared, since in `run` mode it is new for every request.
  */
-function sameRun(job: Job, prepared: PreparedRun): boolean {
+function sameRun(job: Job, prepared: PreparedRun, retry: RetryPolicy): boolean {
   const a = job.run.request;
   const b = prepared.request;
-  return a.language === b.language && a.code === b.code && a.input === b.input &&
+  return job.run.maxAttempts === retry.maxAttempts &&
+    JSON.stringify(job.run.retryOn) === JSON.stringify(retry.retryOn) &&
+    a.language === b.language && a.code === b.code && a.input === b.input &&
     a.stdin === b.stdin && a.timeoutMs === b.timeoutMs && a.priority === b.priority &&
     JSON.stringify(a.args ?? []) === JSON.stringify(b.args ?? []) &&
     JSON.stringify(a.files ?? []) === JSON.stringify(b.files ?? []);

@@ -9,6 +9,8 @@ import { pistonPaths } from "./openapi_piston.ts";
 import { adminPaths } from "./openapi_admin.ts";
 import { JUDGE0_TAG, judge0Paths, judge0Schemas } from "./openapi_judge0.ts";
 import { usagePaths, usageSchemas } from "./openapi_admin_usage.ts";
+import { dlqPaths } from "./openapi_admin_dlq.ts";
+import { retentionPaths, settingsPaths } from "./openapi_admin_settings.ts";
 import {
   errorBodySchema,
   healthSchema,
@@ -200,6 +202,9 @@ export function openApiDocument(version: string, auth: boolean): Json {
       ...adminPaths({ json, error, unauthorized }),
       ...judge0Paths({ json, error, unauthorized }, auth),
       ...usagePaths({ json, error, unauthorized }),
+      ...dlqPaths({ json, error, unauthorized }),
+      ...settingsPaths({ json, error, unauthorized }),
+      ...retentionPaths({ json, error, unauthorized }),
     },
     tags: [JUDGE0_TAG],
     components: {

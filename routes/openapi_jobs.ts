@@ -1,4 +1,5 @@
 /** The jobs routes of the OpenAPI document (`openapi.ts`). */
+import { RETRY_CAUSES } from "../jobs/retry_policy.ts";
 
 type Json = Record<string, unknown>;
 
@@ -19,6 +20,27 @@ const TENANT_HEADER = {
 };
 const JOB_ID = { name: "id", in: "path", required: true, schema: { type: "string" } };
 const NO_JOB = "No such job: none with this id, expired, or another API key's or tenant's";
+
+/** A job's run: a /run_code body with the job's own retry fields. */
+const JOB_RUN = {
+  allOf: [{ $ref: "#/components/schemas/RunRequest" }, {
+    type: "object",
+    properties: {
+      max_attempts: {
+        type: "integer",
+        minimum: 1,
+        description: "Attempts before the job is dead, at most FAAS_JOB_MAX_ATTEMPTS (the default)",
+      },
+      retry_on: {
+        type: "array",
+        items: { type: "string", enum: [...RETRY_CAUSES] },
+        default: ["killed"],
+        description: "Run outcomes tried again: its sandbox died, its timeout, its memory " +
+          "limit (status memory_limit), an error raised by its code; the list replaces the default",
+      },
+    },
+  }],
+};
 
 /** The `/jobs` paths. */
 export function jobsPaths({ json, error, unauthorized }: PathHelpers): Json {
@@ -45,13 +67,11 @@ export function jobsPaths({ json, error, unauthorized }: PathHelpers): Json {
             "application/json": {
               schema: {
                 oneOf: [
-                  { $ref: "#/components/schemas/RunRequest" },
+                  JOB_RUN,
                   {
                     type: "object",
                     required: ["runs"],
-                    properties: {
-                      runs: { type: "array", items: { $ref: "#/components/schemas/RunRequest" } },
-                    },
+                    properties: { runs: { type: "array", items: JOB_RUN } },
                   },
                 ],
               },

@@ -30,13 +30,26 @@ interface Usage {
 
 /** Per-key accounting. `now` is injectable for tests. */
 export class KeyUsage {
-  readonly limits: KeyLimits;
+  #limits: KeyLimits;
   #now: () => number;
   #keys = new Map<string, Usage>();
 
   constructor(limits: KeyLimits, now: () => number = Date.now) {
-    this.limits = limits;
+    this.#limits = { ...limits };
     this.#now = now;
+  }
+
+  /** The limits in force. */
+  get limits(): Readonly<KeyLimits> {
+    return this.#limits;
+  }
+
+  /**
+   * Applies new limits from the next charge or start on (a setting changed
+   * while running); runs in progress and this minute's count are kept.
+   */
+  setLimits(limits: KeyLimits): void {
+    this.#limits = { ...limits };
   }
 
   #usage(id: string): Usage {

@@ -334,7 +334,13 @@ export class Scheduler {
     this.#completed++;
     if (result.status !== "success") this.#failed++;
     this.#totalExecMs += result.durationMs;
-    this.#hooks.onFinished?.(r.language, result, phases, r, placement.via);
+    this.#hooks.onFinished?.(
+      r.language,
+      result,
+      phases,
+      { taskId: job.taskId, request: r },
+      placement.via,
+    );
     job.resolve({ result, taskId: job.taskId, queueMs, via: placement.via, phases });
     pool.release(placement);
     this.#notifyIdle();

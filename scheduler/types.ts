@@ -88,7 +88,7 @@ export interface SchedulerHooks {
     language: Language,
     result: RunResult,
     phases: RunPhases,
-    request: RunRequest,
+    run: { taskId: string; request: RunRequest },
     via: Placement["via"],
   ): void;
   onRejected?(

@@ -15,6 +15,9 @@ import { openJobStore } from "../jobs/open_store.ts";
 import { openAdminStore } from "../admin/open_admin_store.ts";
 import { AuditLog } from "../admin/audit_log.ts";
 import { openMetering } from "../admin/metering.ts";
+import { RuntimeSettings } from "../admin/runtime_settings.ts";
+import { Retention } from "../admin/retention.ts";
+import { runAuditEntry } from "../admin/run_audit.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { scheduledResponse } from "../routes/run_response.ts";
 import type { HealthSources } from "../routes/health.ts";
@@ -176,8 +179,10 @@ export function createService(
     cores: config.cores,
   }, {
     onDispatched: (priority, waitMs) => metrics.queueWait.observe({ priority }, waitMs / 1000),
-    onFinished: (language, result, phases, request, via) => {
-      metering.meter.record(request.account, result);
+    onFinished: (language, result, phases, run, via) => {
+      metering.meter.record(run.request.account, result);
+      // Every route's runs end here: the one place they are audited (metadata only).
+      if (config.auditRuns) audit.later(runAuditEntry(run.taskId, run.request, result));
       timeline.record({
         runtime: runtimeOf(language),
         language,
@@ -261,11 +266,24 @@ export function createService(
   const jobStore = openJobStore(config.jobStore);
   const adminStore = openAdminStore(config.jobStore);
   const audit = new AuditLog(adminStore, logger);
+  const runtimeSettings = new RuntimeSettings(adminStore, config);
+  // Per-key limits changed while running apply from the next run on.
+  runtimeSettings.onChange(() => {
+    if (keyed) keyUsage.setLimits(runtimeSettings.keyLimits);
+  });
+  const retention = new Retention(jobStore, adminStore, runtimeSettings, audit, logger);
+  // The clean-up goes by the kept settings, so it starts once they are read.
+  runtimeSettings.refresh().catch((err) =>
+    logger.warn("settings changed while running could not be read", { reason: String(err) })
+  ).then(() => retention.start());
+  runtimeSettings.start();
   const jobRunner = new JobRunner(jobStore, scheduler, {
     concurrency: config.maxInstances * 2,
     keyUsage,
     maxAttempts: config.jobMaxAttempts,
     ttlMs: config.jobTtlMs,
+    // At least a second, as FAAS_JOB_TTL: a result is never gone before it can be read.
+    currentTtlMs: () => Math.max(1000, runtimeSettings.retention.jobsDays * 86_400_000),
     resultLimits: {
       maxResultBytes: config.jobMaxResultBytes,
       maxOwnerBytes: config.jobMaxOwnerBytes,
@@ -292,12 +310,15 @@ export function createService(
     timeline,
     metering,
     quotas: metering.gate,
+    settings: runtimeSettings,
+    retention,
     logger,
     tracer,
     jobs: {
       store: jobStore,
       runner: jobRunner,
       maxBatch: config.maxBatch,
+      maxAttempts: config.jobMaxAttempts,
       maxOwnerBytes: config.jobMaxOwnerBytes,
       defaultTimeoutMs: config.defaultTimeoutMs,
       maxTimeoutMs: config.maxTimeoutMs,
@@ -348,6 +369,8 @@ export function createService(
       timeline.stop();
       jobRunner.close();
       sessions.close();
+      runtimeSettings.close();
+      await retention.close();
       await scheduler.drain(graceMs);
       await jobRunner.settled();
       await jobStore.close();

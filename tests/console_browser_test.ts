@@ -92,7 +92,14 @@ Deno.test({
         await signIn(page, server.url, ADMIN);
         await page.waitForSelector('[data-stat="python-spare"]');
         const nav = await texts(page, "header nav a");
-        assert.deepEqual(nav, ["Overview", "Usage and quotas", "Audit", "Keys"]);
+        assert.deepEqual(nav, [
+          "Overview",
+          "Dead letters",
+          "Usage and quotas",
+          "Retention and settings",
+          "Audit",
+          "Keys",
+        ]);
         const spare = Number(await page.$eval('[data-stat="python-spare"]', (e) => e.textContent));
         assert.ok(spare >= 0);
         // The overview refreshes without a reload: the completed count follows new runs.
@@ -225,6 +232,103 @@ Deno.test({
         assert.equal(quota.limits.invocations_per_day, 1000);
       });
 
+      await t.step("dead letters are listed, detailed, retried, discarded and purged", async () => {
+        const ids: string[] = [];
+        for (const row of [1, 2, 3]) {
+          const res = await fetch(`${server.url}/jobs`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${runner.key}`, "content-type": "application/json" },
+            body: JSON.stringify({
+              language: "python",
+              code: `raise ValueError("bad row ${row}")`,
+              retry_on: ["error"],
+              max_attempts: 1,
+            }),
+          });
+          ids.push((await res.json()).id);
+        }
+        for (const id of ids) {
+          const job = await (await fetch(`${server.url}/jobs/${id}?wait=20`, {
+            headers: { authorization: `Bearer ${runner.key}` },
+          })).json();
+          assert.equal(job.status, "dead");
+        }
+        await page.click('a[href="#/dlq"]');
+        await page.waitForSelector("tr[data-dlq]");
+        assert.equal((await page.$$("tr[data-dlq]")).length, 3);
+        const pending = () => page.$eval('[data-dlq-stat="pending"]', (e) => e.textContent);
+        assert.equal(await pending(), "3");
+        await page.click(`tr[data-dlq="${ids[0]}"] button`);
+        await page.waitForSelector("pre[data-code]");
+        assert.match(await page.$eval("pre[data-code]", (e) => e.textContent ?? ""), /bad row 1/);
+        assert.ok(await page.$("tr[data-attempt='1']"), "the attempt is listed");
+        await page.click(`tr[data-dlq="${ids[0]}"] input[type=checkbox]`);
+        const retrySelected = await page.$$("button");
+        for (const b of retrySelected) {
+          if ((await b.evaluate((e) => e.textContent ?? "")).startsWith("Retry selected")) {
+            await b.click();
+            break;
+          }
+        }
+        await page.waitForFunction(() =>
+          document.querySelector('[data-dlq-stat="retried"]')?.textContent === "1"
+        );
+        const discard = await page.$$(`tr[data-dlq="${ids[1]}"] button`);
+        for (const b of discard) {
+          if ((await b.evaluate((e) => e.textContent)) === "Discard") await b.click();
+        }
+        await page.waitForFunction(() =>
+          document.querySelector('[data-dlq-stat="discarded"]')?.textContent === "1"
+        );
+        const buttons = await page.$$("button.danger");
+        for (const b of buttons) {
+          if ((await b.evaluate((e) => e.textContent ?? "")).startsWith("Purge")) await b.click();
+        }
+        await page.waitForSelector("dialog[open]");
+        const message = await page.$eval("dialog[open] p", (e) => e.textContent ?? "");
+        // The retried job died again (same code), so it is pending once more.
+        const [, count] = message.match(/^(\d+) dead letters \(\d+ pending, 1 discarded\)/) ?? [];
+        assert.ok(count, message);
+        await page.click("dialog[open] button.danger");
+        await page.waitForFunction(
+          (n) => document.querySelector('[role="status"]')?.textContent?.includes(`Purged ${n}`),
+          {},
+          count,
+        );
+        assert.equal(await pending(), "0");
+      });
+
+      await t.step("retention shows what is kept, cleans up now, and edits settings", async () => {
+        await page.click('a[href="#/retention"]');
+        await page.waitForSelector("tr[data-kind]");
+        const settingsText = await page.$eval("main", (e) => e.textContent ?? "");
+        assert.ok(!settingsText.includes(ADMIN), "a secret is shown");
+        assert.match(settingsText, /\*\*\*/);
+        const danger = await page.$$("button.danger");
+        for (const b of danger) {
+          if ((await b.evaluate((e) => e.textContent)) === "Clean up now") await b.click();
+        }
+        await page.waitForSelector("dialog[open]");
+        await page.click("dialog[open] button.danger");
+        await page.waitForSelector("[data-deleted]");
+        assert.match(
+          await page.$eval("[data-deleted]", (e) => e.textContent ?? ""),
+          /^Deleted \d+ jobs, \d+ dead letters, \d+ audit\.$/,
+        );
+        const input = 'tr[data-setting="retention.audit_days"] input';
+        await page.$eval(input, (e) => ((e as HTMLInputElement).value = ""));
+        await page.type(input, "45");
+        await page.click('tr[data-setting="retention.audit_days"] button[type=submit]');
+        await page.waitForFunction(() =>
+          document.querySelector('tr[data-setting="retention.audit_days"] td:nth-child(3)')
+            ?.textContent === "runtime"
+        );
+        const setting = await (await fetch(`${server.url}/api/v1/settings/retention.audit_days`, {
+          headers: { authorization: `Bearer ${ADMIN}` },
+        })).json();
+        assert.equal(setting.value, 45);
+      });
+
       await t.step("on a phone-sized window the pages fit", async () => {
         await page.setViewport({ width: 390, height: 844 });
         await page.click('a[href="#/overview"]');
@@ -244,6 +348,16 @@ Deno.test({
         await page.waitForSelector("tr[data-key]");
         assert.equal(await page.$('input[name="tenant"]'), null);
         assert.equal((await page.$$("tr[data-key] button")).length, 0);
+        await page.click('a[href="#/dlq"]');
+        await page.waitForSelector('[data-dlq-stat="total"]');
+        const controls = await page.$$eval(
+          "main button",
+          (bs) => bs.map((b) => b.textContent ?? "").filter((t) => /Retry|Discard|Purge/.test(t)),
+        );
+        assert.deepEqual(controls, []);
+        await page.click('a[href="#/retention"]');
+        await page.waitForSelector("tr[data-kind]");
+        assert.equal(await page.$("tr[data-setting] form"), null);
       });
 
       await t.step("a runner key is told it has no access", async () => {

@@ -76,6 +76,10 @@ Deno.test({
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(await hit(service.app, "/run_code", run('{"language":"py","code":"1"}')), 429);
       await (await busy).body?.cancel();
+      // The admin API is off without FAAS_ADMIN_KEYS, and never for runner keys.
+      const runner = { headers: { authorization: `Bearer ${key}` } };
+      assert.equal(await hit(service.app, "/api/v1/dlq", runner), 403);
+      assert.equal(await hit(service.app, "/api/v1/dlq/stats", runner), 403);
       for (
         const path of ["/health", "/health/live", "/metrics", "/openapi.json", "/docs", "/runtimes"]
       ) {

@@ -140,8 +140,8 @@ Deno.test({
       });
 
       await t.step("unknown fields are listed in ignored_fields", async () => {
-        const body = await run("python", "1", { files: [], version: "3.11", tenant: "t" });
-        assert.deepEqual(body.metadata.ignored_fields.sort(), ["files", "version"]);
+        const body = await run("python", "1", { attachments: [], version: "3.11", tenant: "t" });
+        assert.deepEqual(body.metadata.ignored_fields.sort(), ["attachments", "version"]);
         assert.deepEqual((await run("python", "1")).metadata.ignored_fields, []);
       });
 

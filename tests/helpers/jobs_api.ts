@@ -10,7 +10,7 @@ export interface JobBody {
   finished_at: string | null;
   result: {
     output: { ret_val: string; stdout: string; stderr: string };
-    metadata: { status: string; language: string; truncated: boolean };
+    metadata: { status: string; language: string; truncated: boolean; task_id: string };
   } | null;
   result_truncated: boolean;
   result_note?: string;
