@@ -73,6 +73,20 @@ export interface RunMessage {
    * files) for the next run rather than resetting after it.
    */
   persist?: boolean;
+  /**
+   * Glob patterns (checked by the route): after the run, the worker hands
+   * back the matching files of its working directory (`files` of the outcome).
+   */
+  returnFiles?: string[];
+}
+
+/** A file a run left in its working directory, handed back to the caller. */
+export interface ReturnedFile {
+  /** Relative to the working directory. */
+  name: string;
+  size: number;
+  /** The bytes, base64. */
+  content: string;
 }
 
 /** Asks the host to stop a run softly (interrupt, abort). */
@@ -126,6 +140,10 @@ export interface RunOutcome {
   memoryBytes?: number;
   /** CPU time of the run's own worker thread, ms. */
   cpuMs?: number;
+  /** For a run given `returnFiles`: the matching files that fit, by name. */
+  files?: ReturnedFile[];
+  /** Matching files left out for the count or byte cap, by name. */
+  filesOmitted?: string[];
 }
 
 /** A host's first message on the socket, proving which host it is. */

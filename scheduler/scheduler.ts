@@ -299,6 +299,7 @@ export class Scheduler {
         ...(r.args?.length && { args: r.args }),
         ...(r.files?.length && { files: r.files }),
         ...(r.entry !== undefined && { entry: r.entry }),
+        ...(r.returnFiles?.length && { returnFiles: r.returnFiles }),
         timeoutMs: r.timeoutMs,
         maxOutputBytes: this.#limits.maxOutputBytes,
         ...(r.onOutput && { stream: true }),

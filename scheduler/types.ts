@@ -18,6 +18,8 @@ export interface RunRequest {
   files?: RunFile[];
   /** The entry point's file name, when the caller named one. */
   entry?: string;
+  /** Glob patterns of the files the run hands back; absent for none. */
+  returnFiles?: string[];
   timeoutMs: number;
   priority: Priority;
   /** Isolation key: runs share an instance only when their keys are equal. */

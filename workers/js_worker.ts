@@ -21,6 +21,7 @@ import {
   threadCpuMs,
 } from "./worker_common.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
+import { pickFiles } from "./returned_files.ts";
 import {
   hasModuleSyntax,
   type LoadedModule,
@@ -71,6 +72,10 @@ interface HostApi {
   loadModule(name: string): LoadedModule;
   /** A run file's text, or its bytes as base64; null when there is no such file. */
   readFile(name: string, binary: boolean): string | null;
+  /** Writes a run file (text, or bytes as base64); why it could not be, or null. */
+  writeFile(name: unknown, content: unknown, base64: unknown, append: unknown): string | null;
+  /** Removes a run file; false when there was none. */
+  removeFile(name: unknown): boolean;
 }
 
 const STATUSES = new Set<unknown>(["success", "error"]);
@@ -150,6 +155,8 @@ class ActiveRun {
   #report: (outcome: RunOutcome) => void;
   #maxOutputBytes: number;
   #streamer?: OutputStreamer;
+  #files: RunFiles;
+  #returnFiles?: string[];
 
   constructor(
     msg: RunMessage,
@@ -160,6 +167,8 @@ class ActiveRun {
     this.id = msg.id;
     this.#report = report;
     this.#maxOutputBytes = msg.maxOutputBytes;
+    this.#files = new RunFiles(msg.files, context.ctx);
+    this.#returnFiles = msg.returnFiles?.length ? msg.returnFiles : undefined;
     if (msg.stream) {
       this.#streamer = new OutputStreamer((fd, text) =>
         post({ t: "output", id: msg.id, fd, text })
@@ -189,7 +198,7 @@ class ActiveRun {
       return;
     }
     const lastLine = msg.code.split("\n").length + 1;
-    const files = new RunFiles(msg.files, context.ctx);
+    const files = this.#files;
     const entry = msg.entry ?? (msg.language === "typescript" ? "main.ts" : "main.js");
     const start = context.install(
       this.#hostApi(files),
@@ -260,6 +269,12 @@ class ActiveRun {
       atob: (text) => attempt(() => atob(text)),
       loadModule: (name) => this.#done ? "The run has ended" : files.load(String(name)),
       readFile: (name, binary) => this.#done ? null : files.read(String(name), binary === true),
+      writeFile: (name, content, base64, append) => {
+        if (this.#done) return "The run has ended";
+        if (typeof name !== "string" || typeof content !== "string") return "Invalid arguments";
+        return files.write(name, content, base64 === true, append === true);
+      },
+      removeFile: (name) => !this.#done && typeof name === "string" && files.remove(name),
     };
   }
 
@@ -293,6 +308,8 @@ class ActiveRun {
       exitCode,
       truncated: this.#out.truncated || this.#err.truncated || ret.truncated || extras.truncated,
       durationMs: performance.now() - this.#started,
+      ...(this.#returnFiles &&
+        pickFiles(this.#files.found(), this.#returnFiles, this.#maxOutputBytes)),
     };
     // Report from a macrotask: microtask chains the run left behind finish
     // first, or spin here and the run times out instead of the next one.
