@@ -300,6 +300,7 @@ export class Scheduler {
         ...(r.files?.length && { files: r.files }),
         ...(r.entry !== undefined && { entry: r.entry }),
         ...(r.returnFiles?.length && { returnFiles: r.returnFiles }),
+        ...(r.fileOp && { fileOp: r.fileOp }),
         timeoutMs: r.timeoutMs,
         maxOutputBytes: this.#limits.maxOutputBytes,
         ...(r.onOutput && { stream: true }),

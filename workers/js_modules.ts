@@ -136,11 +136,21 @@ export type LoadedModule = ((...args: unknown[]) => unknown) | string;
  */
 export class RunFiles {
   #files = new Map<string, RunFile>();
+  #modified = new Map<string, number>();
   #ctx: vm.Context;
 
   constructor(files: readonly RunFile[] | undefined, ctx: vm.Context) {
-    for (const file of files ?? []) this.#files.set(file.name, file);
     this.#ctx = ctx;
+    this.add(files);
+  }
+
+  /** Places given files (a session's next run adds its own to those it has). */
+  add(files: readonly RunFile[] | undefined): void {
+    const now = Date.now();
+    for (const file of files ?? []) {
+      this.#files.set(file.name, file);
+      this.#modified.set(file.name, now);
+    }
   }
 
   /**
@@ -173,6 +183,7 @@ export class RunFiles {
         return `EINVAL: invalid base64 data, open '${name}'`;
       }
     }
+    this.#modified.set(name, Date.now());
     const before = append ? this.#files.get(name) : undefined;
     if (!before) {
       this.#files.set(name, { name, content, encoding: base64 ? "base64" : "utf-8" });
@@ -187,6 +198,7 @@ export class RunFiles {
 
   /** Removes a file; false when there was none. */
   remove(name: string): boolean {
+    this.#modified.delete(name);
     return this.#files.delete(name);
   }
 
@@ -197,6 +209,7 @@ export class RunFiles {
       size: file.encoding === "base64"
         ? base64Size(file.content)
         : new TextEncoder().encode(file.content).length,
+      modified: this.#modified.get(file.name),
       read: () => fileBytes(file),
     }));
   }

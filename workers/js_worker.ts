@@ -22,6 +22,7 @@ import {
 } from "./worker_common.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
 import { pickFiles } from "./returned_files.ts";
+import { fileOpOutcome, jsFileOp } from "./session_files.ts";
 import {
   hasModuleSyntax,
   type LoadedModule,
@@ -103,6 +104,8 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
   // A session's context, kept across its runs; each run installs its own
   // console, timers, INPUT and the like into it again.
   let session: Fresh | undefined;
+  // A session's files, kept across its runs and changed by its file operations.
+  let sessionFiles: RunFiles | undefined;
   // User code can reach this realm within its key (through stack-trace
   // objects), so it holds only the allowlist, before any run.
   const restoreRealm = lockDownRealm();
@@ -115,13 +118,24 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       if (current?.id === msg.id) current.complete("timeout", "", false, 1);
       return;
     }
+    const cpuStarted = threadCpuMs();
+    if (msg.fileOp) {
+      session ??= spare;
+      sessionFiles ??= new RunFiles(undefined, session.ctx);
+      const outcome = fileOpOutcome(msg.id, jsFileOp(sessionFiles, msg.fileOp));
+      post({ t: "result", ...outcome, cpuMs: threadCpuMs() - cpuStarted });
+      parkUntilNeeded(gate);
+      return;
+    }
     let context = spare;
+    let files: RunFiles | undefined;
     if (msg.persist) {
       context = session ? { ...session, install: prelude.runInContext(session.ctx) } : spare;
       session = context;
+      sessionFiles ??= new RunFiles(undefined, context.ctx);
+      files = sessionFiles;
     }
-    const cpuStarted = threadCpuMs();
-    current = new ActiveRun(msg, context, (outcome) => {
+    current = new ActiveRun(msg, context, files, (outcome) => {
       current = undefined;
       // The realm is put back and the next context built before the result
       // goes, and the worker parks in the same task as it sends it: nothing
@@ -161,13 +175,16 @@ class ActiveRun {
   constructor(
     msg: RunMessage,
     context: Fresh,
+    /** A session's files, kept from run to run; a run of its own otherwise. */
+    sessionFiles: RunFiles | undefined,
     report: (outcome: RunOutcome) => void,
     post: (message: WorkerMessage) => void,
   ) {
     this.id = msg.id;
     this.#report = report;
     this.#maxOutputBytes = msg.maxOutputBytes;
-    this.#files = new RunFiles(msg.files, context.ctx);
+    sessionFiles?.add(msg.files);
+    this.#files = sessionFiles ?? new RunFiles(msg.files, context.ctx);
     this.#returnFiles = msg.returnFiles?.length ? msg.returnFiles : undefined;
     if (msg.stream) {
       this.#streamer = new OutputStreamer((fd, text) =>

@@ -6,7 +6,7 @@
  * `makeSnapshot` it only prepares an interpreter and posts its snapshot.
  */
 import type { PyodideAPI } from "pyodide";
-import type { RunFile, RunMessage, RunOutcome } from "../protocol/host_messages.ts";
+import type { FileOpResult, RunFile, RunMessage, RunOutcome } from "../protocol/host_messages.ts";
 import { ClassGuard } from "./class_guard.ts";
 import { DictGuard } from "./dict_guard.ts";
 import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
@@ -21,6 +21,7 @@ import {
 } from "./python_load.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
 import { pickFiles, type WalkableFs, walkFiles } from "./returned_files.ts";
+import { fileOpOutcome, pythonFileOp, type SessionFs } from "./session_files.ts";
 import {
   type InitMessage,
   keepWorkerAlive,
@@ -317,6 +318,19 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       return;
     }
     const cpuStarted = threadCpuMs();
+    if (msg.fileOp) {
+      // A session's files are its state: from now on nothing is journaled.
+      journal.off = true;
+      let result: FileOpResult;
+      try {
+        result = pythonFileOp(pyodide.FS as unknown as SessionFs, msg.fileOp);
+      } catch (e) {
+        result = { ok: false, error: "invalid", message: `File operation failed: ${errorText(e)}` };
+      }
+      post({ t: "result", ...fileOpOutcome(msg.id, result), cpuMs: threadCpuMs() - cpuStarted });
+      parkUntilNeeded(gate);
+      return;
+    }
     let outcome: RunOutcome;
     try {
       outcome = await run(msg);

@@ -16,6 +16,8 @@ export interface FoundFile {
   /** Relative to the working directory. */
   name: string;
   size: number;
+  /** Last written, epoch ms, when known. */
+  modified?: number;
   /** Its bytes: read only when the file is handed back. */
   read(): Uint8Array;
 }
@@ -51,7 +53,7 @@ export function pickFiles(
 /** The slice of Emscripten's FS a directory walk needs. */
 export interface WalkableFs {
   readdir(path: string): string[];
-  lstat(path: string): { mode: number; size: number };
+  lstat(path: string): { mode: number; size: number; mtime?: Date | number };
   readFile(path: string): Uint8Array;
   isDir(mode: number): boolean;
   isFile(mode: number): boolean;
@@ -71,7 +73,12 @@ export function walkFiles(fs: WalkableFs, root: string): FoundFile[] {
       const stat = fs.lstat(path);
       if (fs.isDir(stat.mode)) walk(path, `${prefix}${entry}/`);
       else if (fs.isFile(stat.mode)) {
-        found.push({ name: prefix + entry, size: stat.size, read: () => fs.readFile(path) });
+        found.push({
+          name: prefix + entry,
+          size: stat.size,
+          modified: stat.mtime === undefined ? undefined : new Date(stat.mtime).getTime(),
+          read: () => fs.readFile(path),
+        });
       }
     }
   };
