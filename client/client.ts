@@ -35,6 +35,8 @@ export interface RunRequest {
   args?: string[];
   /** Files placed in the run's working directory (modules to import, data to read). */
   files?: { name: string; content: string; encoding?: "utf-8" | "base64" }[];
+  /** Glob patterns of files the run leaves in its directory to hand back in `files`. */
+  return_files?: string[];
   /** Who the run is for (1-128 printable ASCII characters). */
   tenant?: string;
 }
@@ -76,7 +78,13 @@ export interface RunResponse {
     memory_peak_bytes?: number;
     ignored_fields: string[];
     exception?: { type: string; message: string; compile?: true };
+    /** With `files`: whether matching files were left out for the caps. */
+    files_truncated?: boolean;
+    /** The matching files left out, by name. */
+    files_omitted?: string[];
   };
+  /** For a request with `return_files`: the matching files, by name. */
+  files?: { name: string; size: number; content_base64: string }[];
   /** Only for timeout, memory_limit and killed. */
   error?: string;
 }

@@ -47,6 +47,18 @@ const schema = z.object({
   FAAS_SESSION_MAX_TTL_S: int("FAAS_SESSION_MAX_TTL_S", 3600, 1, 30 * 86_400),
   FAAS_MAX_SESSIONS_PER_KEY: int("FAAS_MAX_SESSIONS_PER_KEY", 10, 0, 100_000),
   FAAS_MAX_SESSIONS: int("FAAS_MAX_SESSIONS", 32, 0, 100_000),
+  FAAS_SESSION_MAX_FILE_BYTES: int(
+    "FAAS_SESSION_MAX_FILE_BYTES",
+    10 * 1024 * 1024,
+    1,
+    256 * 1024 * 1024,
+  ),
+  FAAS_SESSION_MAX_FILES_BYTES: int(
+    "FAAS_SESSION_MAX_FILES_BYTES",
+    50 * 1024 * 1024,
+    1,
+    1024 * 1024 * 1024,
+  ),
   OTEL_EXPORTER_OTLP_ENDPOINT: url("OTEL_EXPORTER_OTLP_ENDPOINT"),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
   OTEL_SERVICE_NAME: z.string().optional(),
@@ -142,6 +154,10 @@ export interface Config {
   readonly maxSessionsPerKey: number;
   /** Live sessions in all (each holds an instance); 0 turns sessions off. */
   readonly maxSessions: number;
+  /** Bytes of one file uploaded to a session. */
+  readonly sessionMaxFileBytes: number;
+  /** Bytes a session's files may take together once a file is uploaded. */
+  readonly sessionMaxFilesBytes: number;
   /** OTLP/HTTP URL spans are sent to; undefined to export none. */
   readonly otlpTracesUrl?: string;
   /** The `service.name` of exported spans. */
@@ -365,6 +381,8 @@ export function loadConfig(
     sessionMaxTtlMs: v.FAAS_SESSION_MAX_TTL_S * 1000,
     maxSessionsPerKey: v.FAAS_MAX_SESSIONS_PER_KEY,
     maxSessions: v.FAAS_MAX_SESSIONS,
+    sessionMaxFileBytes: v.FAAS_SESSION_MAX_FILE_BYTES,
+    sessionMaxFilesBytes: v.FAAS_SESSION_MAX_FILES_BYTES,
     port: v.FAAS_PORT,
     metricsPort: v.FAAS_METRICS_PORT >= 0 ? v.FAAS_METRICS_PORT : undefined,
     host: v.FAAS_HOST,

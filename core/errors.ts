@@ -78,6 +78,11 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
+/** A session file is larger than a limit allows, or would take the session past one (413). */
+export class SessionFileTooLargeError extends Error {
+  override name = "SessionFileTooLargeError";
+}
+
 /** The caller's kept jobs hold as many result bytes as its budget allows (507). */
 export class JobStorageFullError extends Error {
   override name = "JobStorageFullError";

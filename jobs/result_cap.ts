@@ -1,7 +1,8 @@
 /**
  * Cuts a job's result to a number of bytes before it is stored, so a job
  * printing megabytes cannot fill the store. Only the run's own text is cut
- * (stdout, stderr, ret_val, shared out so short ones stay whole); the rest
+ * (stdout, stderr, ret_val, shared out so short ones stay whole) and returned
+ * files are dropped, named in `metadata.files_omitted`; the rest
  * of the `/run_code` body stays as it was, with `metadata.truncated` set.
  */
 import { type FinishFields, utf8Length } from "./types.ts";
@@ -79,6 +80,20 @@ export function capResult(result: unknown, maxBytes: number): { result: unknown;
     output: { ...result.output, ...emptied },
     metadata: { ...result.metadata, truncated: true },
   };
+  // Returned files go whole (named in files_omitted): half a file is of no use.
+  if (Array.isArray(result.files) && result.files.length) {
+    const names = result.files.map((f) => String((f as { name?: unknown })?.name));
+    const before = result.metadata.files_omitted;
+    skeleton = {
+      ...skeleton,
+      files: [],
+      metadata: {
+        ...skeleton.metadata,
+        files_truncated: true,
+        files_omitted: [...names, ...(Array.isArray(before) ? before : [])].sort(),
+      },
+    };
+  }
   // The JSON form of the returned value goes when it would take much of the room.
   if (storedBytes(skeleton) > maxBytes / 2 && "ret_json" in skeleton.output) {
     const { ret_json: _dropped, ...output } = skeleton.output;

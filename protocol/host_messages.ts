@@ -73,6 +73,58 @@ export interface RunMessage {
    * files) for the next run rather than resetting after it.
    */
   persist?: boolean;
+  /**
+   * Glob patterns (checked by the route): after the run, the worker hands
+   * back the matching files of its working directory (`files` of the outcome).
+   */
+  returnFiles?: string[];
+  /**
+   * A session's file operation instead of code (`code` is empty): the
+   * worker reads or changes its working directory and reports in
+   * `fileResult`.
+   */
+  fileOp?: FileOp;
+}
+
+/** An operation on a session's files, by path relative to its working directory. */
+export type FileOp =
+  | {
+    op: "put";
+    path: string;
+    /** The bytes, base64. */
+    content: string;
+    /** Bytes all the session's files may take together once it is written. */
+    maxTotalBytes: number;
+  }
+  | { op: "get"; path: string }
+  | { op: "list" }
+  | { op: "delete"; path: string };
+
+/** A file of a session, as a listing describes it. */
+export interface FileEntry {
+  name: string;
+  size: number;
+  /** Last written, epoch ms. */
+  modified: number;
+}
+
+/** What a file operation found or did. */
+export type FileOpResult =
+  | { ok: true; created?: boolean; content?: string; files?: FileEntry[] }
+  | {
+    ok: false;
+    /** not_found: no such file; too_large: past maxTotalBytes; invalid: not a file's path. */
+    error: "not_found" | "too_large" | "invalid";
+    message: string;
+  };
+
+/** A file a run left in its working directory, handed back to the caller. */
+export interface ReturnedFile {
+  /** Relative to the working directory. */
+  name: string;
+  size: number;
+  /** The bytes, base64. */
+  content: string;
 }
 
 /** Asks the host to stop a run softly (interrupt, abort). */
@@ -126,6 +178,12 @@ export interface RunOutcome {
   memoryBytes?: number;
   /** CPU time of the run's own worker thread, ms. */
   cpuMs?: number;
+  /** For a run given `returnFiles`: the matching files that fit, by name. */
+  files?: ReturnedFile[];
+  /** Matching files left out for the count or byte cap, by name. */
+  filesOmitted?: string[];
+  /** For a file operation: its result. */
+  fileResult?: FileOpResult;
 }
 
 /** A host's first message on the socket, proving which host it is. */

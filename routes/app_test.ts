@@ -70,6 +70,8 @@ function testApp(seen: RunRequest[]) {
     maxTtlMs: 60_000,
     maxPerOwner: 1,
     maxTotal: 1,
+    maxFileBytes: 1024,
+    maxFilesBytes: 4096,
   });
   const app = createApp({
     ...settings,

@@ -12,6 +12,7 @@ import {
   QueueFullError,
   QueueTimeoutError,
   QuotaExceededError,
+  SessionFileTooLargeError,
   SessionLimitError,
   SessionLostError,
   UnauthorizedError,
@@ -73,6 +74,9 @@ function mapError(
   if (err instanceof SessionLimitError) {
     c.header("Retry-After", RETRY_AFTER_S);
     return send({ error: err.message }, 429);
+  }
+  if (err instanceof SessionFileTooLargeError) {
+    return send({ error: err.message, details: [{ field: "path", message: err.message }] }, 413);
   }
   if (err instanceof PayloadTooLargeError) {
     return send({

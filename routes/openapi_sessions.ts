@@ -1,5 +1,6 @@
 /** The session routes of the OpenAPI document (`openapi.ts`). */
 import type { PathHelpers } from "./openapi_jobs.ts";
+import { sessionFilePaths } from "./openapi_session_files.ts";
 
 type Json = Record<string, unknown>;
 
@@ -45,9 +46,11 @@ export const SESSION_SCHEMA: Json = {
 };
 
 /** The `/sessions` paths. */
-export function sessionPaths({ json, error, unauthorized }: PathHelpers): Json {
+export function sessionPaths(helpers: PathHelpers): Json {
+  const { json, error, unauthorized } = helpers;
   const session = json("Session", "The session");
   return {
+    ...sessionFilePaths(helpers),
     "/sessions": {
       post: {
         operationId: "createSession",

@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import type { RunFile } from "../protocol/host_messages.ts";
+import { globProblem, MAX_RETURN_PATTERNS } from "../workers/file_glob.ts";
+import { MAX_RETURNED_FILES } from "../workers/returned_files.ts";
 
 /** Most files one run may be given. */
 export const MAX_RUN_FILES = 100;
@@ -82,3 +84,17 @@ export const runArgsSchema = z.array(z.string({ error: "Must be a string" }), {
   error: "Must be an array of strings",
 }).max(MAX_RUN_ARGS, `Must hold at most ${MAX_RUN_ARGS} arguments`)
   .describe("Command-line arguments: sys.argv[1:] in Python, process.argv.slice(2) in JS/TS");
+
+/** `return_files`: glob patterns of the files a run hands back. */
+export const returnFilesSchema = z.array(
+  z.string({ error: "Must be a string" }).superRefine((pattern, ctx) => {
+    const problem = globProblem(pattern);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+  { error: "Must be an array of glob patterns" },
+).max(MAX_RETURN_PATTERNS, `Must hold at most ${MAX_RETURN_PATTERNS} patterns`)
+  .describe(
+    "Glob patterns (* and ? within a path segment, ** for any number of segments) of files " +
+      "in the run's working directory to hand back after it in `files`: at most " +
+      `${MAX_RETURNED_FILES} files and FAAS_MAX_OUTPUT_BYTES of content, in name order`,
+  );

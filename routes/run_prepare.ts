@@ -118,6 +118,7 @@ export function prepareRun(
       stdin: req.stdin ?? "",
       ...(req.args?.length && { args: req.args }),
       ...(req.files?.length && { files: req.files }),
+      ...(req.return_files?.length && { returnFiles: req.return_files }),
       timeoutMs,
       priority: req.priority,
       // Usage and quotas go to the key's bound tenant, else the tenant the

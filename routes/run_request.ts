@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { Language } from "../protocol/host_messages.ts";
 import { PRIORITIES, type Priority } from "../scheduler/priority_queue.ts";
-import { runArgsSchema, runFilesSchema } from "./run_files.ts";
+import { returnFilesSchema, runArgsSchema, runFilesSchema } from "./run_files.ts";
 
 /** A value for an error message: quoted, and cut when long. */
 export function quote(value: unknown): string {
@@ -81,6 +81,7 @@ export const runRequestSchema = z.looseObject({
     .optional(),
   args: runArgsSchema.optional(),
   files: runFilesSchema.optional(),
+  return_files: returnFilesSchema.optional(),
   tenant: z.string({ error: "Must be a string" })
     .regex(TENANT_PATTERN, "Must be 1 to 128 printable ASCII characters")
     .describe(

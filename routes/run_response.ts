@@ -191,6 +191,15 @@ export function toRunResponse(result: RunResult, ctx: ResponseContext): RunRespo
       }),
     },
   };
+  if (result.files) {
+    body.files = result.files.map((f) => ({
+      name: f.name,
+      size: f.size,
+      content_base64: f.content,
+    }));
+    body.metadata.files_truncated = result.filesOmitted !== undefined;
+    if (result.filesOmitted) body.metadata.files_omitted = result.filesOmitted;
+  }
   if (result.error) body.error = result.error;
   return body;
 }

@@ -85,7 +85,22 @@ export const runResponseSchema = z.object({
       idleInstances: z.number().int(),
       activeInstances: z.number().int(),
     }),
+    files_truncated: z.boolean().optional().describe(
+      "With `files`: whether matching files were left out for the caps (100 files, " +
+        "FAAS_MAX_OUTPUT_BYTES of content)",
+    ),
+    files_omitted: z.array(z.string()).optional().describe(
+      "When files_truncated: the matching files left out, by name (at most 1000 names)",
+    ),
   }),
+  files: z.array(z.object({
+    name: z.string().describe("Relative to the run's working directory"),
+    size: z.number().int().describe("Bytes"),
+    content_base64: z.string(),
+  })).optional().describe(
+    "For a request with return_files: the matching regular files the run left in its " +
+      "working directory, by name; absent when the sandbox died",
+  ),
   error: z.string().optional().describe("For every status but success and error: what happened"),
 });
 

@@ -14,6 +14,7 @@ import { callerOf, namespaced, requestTenant } from "./tenant.ts";
 import { parseBody } from "./run_prepare.ts";
 import { scheduledResponse } from "./run_response.ts";
 import { admitRuns, settleWith } from "./quota_admission.ts";
+import { sessionFileRoutes } from "./session_files.ts";
 import type { QuotaGate } from "../admin/quota_gate.ts";
 import {
   ignoredFields,
@@ -132,5 +133,6 @@ export function sessionRoutes(deps: SessionDeps): Hono<AppEnv> {
     return c.json({ ...response, session: session.view() });
   });
 
+  app.route("/", sessionFileRoutes({ sessions, ownerOf: (c) => ownerOf(c, deps) }));
   return app;
 }

@@ -299,6 +299,8 @@ export class Scheduler {
         ...(r.args?.length && { args: r.args }),
         ...(r.files?.length && { files: r.files }),
         ...(r.entry !== undefined && { entry: r.entry }),
+        ...(r.returnFiles?.length && { returnFiles: r.returnFiles }),
+        ...(r.fileOp && { fileOp: r.fileOp }),
         timeoutMs: r.timeoutMs,
         maxOutputBytes: this.#limits.maxOutputBytes,
         ...(r.onOutput && { stream: true }),

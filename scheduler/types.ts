@@ -1,7 +1,7 @@
 /** What the scheduler takes, gives back and reports: shared with its callers. */
 import type { RunResult } from "../sandbox/host.ts";
 import type { Placement } from "../sandbox/pool.ts";
-import type { Language, RunFile } from "../protocol/host_messages.ts";
+import type { FileOp, Language, RunFile } from "../protocol/host_messages.ts";
 import type { Priority } from "./priority_queue.ts";
 import type { Account } from "../admin/usage_types.ts";
 
@@ -18,6 +18,10 @@ export interface RunRequest {
   files?: RunFile[];
   /** The entry point's file name, when the caller named one. */
   entry?: string;
+  /** Glob patterns of the files the run hands back; absent for none. */
+  returnFiles?: string[];
+  /** A session's file operation, done instead of running code. */
+  fileOp?: FileOp;
   timeoutMs: number;
   priority: Priority;
   /** Isolation key: runs share an instance only when their keys are equal. */

@@ -298,6 +298,8 @@ export function createService(
     maxTtlMs: config.sessionMaxTtlMs,
     maxPerOwner: config.maxSessionsPerKey,
     maxTotal: config.maxSessions,
+    maxFileBytes: config.sessionMaxFileBytes,
+    maxFilesBytes: config.sessionMaxFilesBytes,
   }, {
     onCreated: (language) => metrics.sessionEvents.inc({ language, event: "created" }),
     onEnded: (language, how) => metrics.sessionEvents.inc({ language, event: how }),

@@ -5,12 +5,14 @@
  * is told why (expired, deleted, killed) rather than just "not found".
  */
 import {
+  BadRequestError,
   NotFoundError,
+  SessionFileTooLargeError,
   SessionLimitError,
   SessionLostError,
   UnavailableError,
 } from "../core/errors.ts";
-import type { Language } from "../protocol/host_messages.ts";
+import type { FileOp, FileOpResult, Language } from "../protocol/host_messages.ts";
 import type { RunRequest, ScheduledResult } from "../scheduler/scheduler.ts";
 import { Session } from "./session.ts";
 
@@ -31,7 +33,17 @@ export interface SessionLimits {
   maxPerOwner: number;
   /** Live sessions in all. */
   maxTotal: number;
+  /** Bytes of one uploaded file. */
+  maxFileBytes: number;
+  /** Bytes a session's files may take together once an upload is written. */
+  maxFilesBytes: number;
 }
+
+/** A file operation that succeeded: what it found. */
+export type FileOpDone = Extract<FileOpResult, { ok: true }>;
+
+/** How long a file operation may take, ms (it runs no user code). */
+const FILE_OP_TIMEOUT_MS = 30_000;
 
 /** How a session ended, for metrics. */
 export type SessionEnd = "expired" | "deleted" | "killed" | "shutdown";
@@ -185,6 +197,50 @@ export class SessionRegistry {
         this.#end(session, "killed", own ?? lost);
       }
       return scheduled;
+    });
+  }
+
+  /**
+   * Does a file operation on `session`'s working directory, in turn with
+   * its runs. Throws NotFoundError for a missing file, and
+   * SessionFileTooLargeError or BadRequestError for a write refused.
+   */
+  files(session: Session, op: FileOp, signal?: AbortSignal): Promise<FileOpDone> {
+    return session.serialize(async () => {
+      this.#checkLive(session);
+      let scheduled: ScheduledResult;
+      try {
+        scheduled = await this.#scheduler.submit({
+          language: session.language,
+          code: "",
+          input: "null",
+          stdin: "",
+          timeoutMs: FILE_OP_TIMEOUT_MS,
+          priority: "normal",
+          key: session.key,
+          persist: true,
+          fileOp: op,
+        }, signal);
+      } catch (err) {
+        if (err instanceof SessionLostError) this.#end(session, "killed", err.reason);
+        throw err;
+      }
+      const { result } = scheduled;
+      const done = result.fileResult;
+      if (!done) {
+        const lost = this.#scheduler.sessionLost(session.key);
+        if (lost !== undefined) this.#end(session, "killed", lost);
+        throw new SessionLostError(lost ?? result.error ?? `its sandbox ended (${result.status})`);
+      }
+      if (done.ok) return done;
+      const path = "path" in op ? op.path : "";
+      if (done.error === "not_found") {
+        throw new NotFoundError(`File ${JSON.stringify(path)} not found in session ${session.id}`);
+      }
+      if (done.error === "too_large") throw new SessionFileTooLargeError(done.message);
+      throw new BadRequestError(`Invalid path: ${done.message}`, [
+        { field: "path", message: done.message },
+      ]);
     });
   }
 

@@ -11,6 +11,7 @@
 import vm from "node:vm";
 import { stripTypeScriptTypes } from "node:module";
 import type { RunFile } from "../protocol/host_messages.ts";
+import { bytesToBase64, type FoundFile } from "./returned_files.ts";
 
 /** Whether a source has a static `import` or `export` statement at a line start. */
 export function hasModuleSyntax(source: string): boolean {
@@ -135,11 +136,82 @@ export type LoadedModule = ((...args: unknown[]) => unknown) | string;
  */
 export class RunFiles {
   #files = new Map<string, RunFile>();
+  #modified = new Map<string, number>();
   #ctx: vm.Context;
 
   constructor(files: readonly RunFile[] | undefined, ctx: vm.Context) {
-    for (const file of files ?? []) this.#files.set(file.name, file);
     this.#ctx = ctx;
+    this.add(files);
+  }
+
+  /** Places given files (a session's next run adds its own to those it has). */
+  add(files: readonly RunFile[] | undefined): void {
+    const now = Date.now();
+    for (const file of files ?? []) {
+      this.#files.set(file.name, file);
+      this.#modified.set(file.name, now);
+    }
+  }
+
+  /**
+   * Writes (or, with `append`, adds to) a file the run made: text, or
+   * bytes as base64. Returns why it cannot be written, or null.
+   */
+  write(name: string, content: string, base64: boolean, append: boolean): string | null {
+    if (name.length === 0 || name.length > 255) {
+      return `ENAMETOOLONG: name too long, open '${name}'`;
+    }
+    if (!this.#files.has(name)) {
+      if (this.#files.size >= MAX_FILES) return `ENOSPC: too many files, open '${name}'`;
+      const prefix = `${name}/`;
+      for (const existing of this.#files.keys()) {
+        if (existing.startsWith(prefix)) {
+          return `EISDIR: illegal operation on a directory, open '${name}'`;
+        }
+      }
+      for (let at = name.indexOf("/"); at !== -1; at = name.indexOf("/", at + 1)) {
+        if (this.#files.has(name.slice(0, at))) {
+          return `ENOTDIR: not a directory, open '${name}'`;
+        }
+      }
+    }
+    if (base64) {
+      // Kept canonical, so a file's size can be told from its text.
+      try {
+        content = bytesToBase64(base64Bytes(content, true));
+      } catch {
+        return `EINVAL: invalid base64 data, open '${name}'`;
+      }
+    }
+    this.#modified.set(name, Date.now());
+    const before = append ? this.#files.get(name) : undefined;
+    if (!before) {
+      this.#files.set(name, { name, content, encoding: base64 ? "base64" : "utf-8" });
+    } else if (!base64 && before.encoding === "utf-8") {
+      this.#files.set(name, { ...before, content: before.content + content });
+    } else {
+      const joined = new Uint8Array([...fileBytes(before), ...base64Bytes(content, base64)]);
+      this.#files.set(name, { name, content: bytesToBase64(joined), encoding: "base64" });
+    }
+    return null;
+  }
+
+  /** Removes a file; false when there was none. */
+  remove(name: string): boolean {
+    this.#modified.delete(name);
+    return this.#files.delete(name);
+  }
+
+  /** Every file, as the returned-files picker reads them. */
+  found(): FoundFile[] {
+    return [...this.#files.values()].map((file) => ({
+      name: file.name,
+      size: file.encoding === "base64"
+        ? base64Size(file.content)
+        : new TextEncoder().encode(file.content).length,
+      modified: this.#modified.get(file.name),
+      read: () => fileBytes(file),
+    }));
   }
 
   /** The file names, as JSON text for the prelude. */
@@ -175,6 +247,27 @@ export class RunFiles {
   }
 }
 
+/** Most files a run's directory may hold. */
+const MAX_FILES = 10_000;
+
+function fileBytes(file: RunFile): Uint8Array {
+  return base64Bytes(file.content, file.encoding === "base64");
+}
+
+function base64Bytes(content: string, base64: boolean): Uint8Array {
+  if (!base64) return new TextEncoder().encode(content);
+  const binary = atob(content);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Bytes base64 text stands for, without decoding it. */
+function base64Size(text: string): number {
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  return Math.floor(text.length / 4) * 3 - padding;
+}
+
 /** TypeScript without its types (enums and namespaces transformed). */
 export function stripTypes(source: string): string {
   try {
@@ -189,12 +282,4 @@ function decodeBase64Text(content: string): string {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return new TextDecoder().decode(bytes);
-}
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
 }

@@ -40,6 +40,8 @@ export const JS_PRELUDE = String.raw`"use strict";
   const base64Decode = guard(host.atob);
   const loadModule = guard(host.loadModule);
   const readFile = guard(host.readFile);
+  const writeFile = guard(host.writeFile);
+  const removeFile = guard(host.removeFile);
   const g = globalThis;
   const stringify = JSON.stringify;
   const parse = JSON.parse;
@@ -51,6 +53,8 @@ export const JS_PRELUDE = String.raw`"use strict";
   const define = Object.defineProperty;
   const SyntaxErrorCtor = SyntaxError;
   const U8 = Uint8Array;
+  const isView = ArrayBuffer.isView;
+  const fromCharCode = String.fromCharCode;
   const encoder = new TextEncoder();
   const args = parse(argsJson);
   const names = parse(namesJson);
@@ -169,6 +173,7 @@ export const JS_PRELUDE = String.raw`"use strict";
     return parts.join("/");
   }
   const dirOf = (name) => name.includes("/") ? name.slice(0, name.lastIndexOf("/")) : "";
+  // Kept in step with the host's map as the run writes and removes files.
   const fileSet = new Set(names);
   const coded = (error, code) => { error.code = code; return error; };
   function readText(path, binary) {
@@ -199,13 +204,59 @@ export const JS_PRELUDE = String.raw`"use strict";
     if (dir === null) return null;
     const prefix = dir ? dir + "/" : "";
     const found = new Set();
-    for (const name of names) {
+    for (const name of fileSet) {
       if (name.startsWith(prefix)) found.add(name.slice(prefix.length).split("/")[0]);
     }
     return dir === "" || found.size ? [...found].sort() : null;
   }
+  // Bytes cross to the host as base64 text: no object of this realm goes.
+  function bytesBase64(data) {
+    const bytes = data instanceof U8 ? data : new U8(data.buffer, data.byteOffset, data.byteLength);
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      binary += fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    }
+    return base64Encode(binary);
+  }
+  function writeData(path, data, options, append) {
+    const encoding = typeof options === "string" ? options : options && options.encoding;
+    const name = normalize(path);
+    if (!name) {
+      throw coded(new ErrorCtor("ENOENT: no such file or directory, open '" + path + "'"), "ENOENT");
+    }
+    let text;
+    let base64 = false;
+    if (isView(data)) {
+      text = bytesBase64(data);
+      base64 = true;
+    } else if (data instanceof ArrayBuffer) {
+      text = bytesBase64(new U8(data));
+      base64 = true;
+    } else {
+      text = StringCtor(data);
+      base64 = encoding === "base64";
+    }
+    const problem = writeFile(name, text, base64, append === true);
+    if (problem !== null) throw coded(new ErrorCtor(problem), StringCtor(problem).split(":")[0]);
+    fileSet.add(name);
+  }
+  function removePath(path) {
+    const name = normalize(path);
+    if (name === null || !removeFile(name)) {
+      throw coded(new ErrorCtor("ENOENT: no such file or directory, unlink '" + path + "'"), "ENOENT");
+    }
+    fileSet.delete(name);
+  }
   const fs = {
     readFileSync,
+    writeFileSync: (path, data, options) => writeData(path, data, options, options && options.flag === "a"),
+    appendFileSync: (path, data, options) => writeData(path, data, options, true),
+    // Directories exist as long as files are in them.
+    mkdirSync: () => undefined,
+    unlinkSync: removePath,
+    rmSync: (path, options) => {
+      try { removePath(path); } catch (e) { if (!(options && options.force)) throw e; }
+    },
     existsSync: (path) => {
       const name = normalize(path);
       return name !== null && (fileSet.has(name) || children(path) !== null);
@@ -218,7 +269,22 @@ export const JS_PRELUDE = String.raw`"use strict";
       return list;
     },
   };
-  fs.promises = { readFile: async (path, options) => readFileSync(path, options) };
+  fs.promises = {
+    readFile: async (path, options) => readFileSync(path, options),
+    writeFile: async (path, data, options) => fs.writeFileSync(path, data, options),
+    appendFile: async (path, data, options) => writeData(path, data, options, true),
+    mkdir: async () => undefined,
+    unlink: async (path) => removePath(path),
+  };
+  const denoAppend = (options) => !!(options && options.append);
+  g.Deno.writeTextFileSync = (path, text, options) => writeData(path, StringCtor(text), undefined, denoAppend(options));
+  g.Deno.writeTextFile = async (path, text, options) => g.Deno.writeTextFileSync(path, text, options);
+  g.Deno.writeFileSync = (path, data, options) => writeData(path, data, undefined, denoAppend(options));
+  g.Deno.writeFile = async (path, data, options) => g.Deno.writeFileSync(path, data, options);
+  g.Deno.mkdirSync = () => undefined;
+  g.Deno.mkdir = async () => undefined;
+  g.Deno.removeSync = (path) => removePath(path);
+  g.Deno.remove = async (path) => removePath(path);
   g.Deno.readTextFileSync = (path) => readText(path, false);
   g.Deno.readTextFile = async (path) => readText(path, false);
   g.Deno.readFileSync = (path) => toBytes(readText(path, true));

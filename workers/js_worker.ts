@@ -21,6 +21,8 @@ import {
   threadCpuMs,
 } from "./worker_common.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
+import { pickFiles } from "./returned_files.ts";
+import { fileOpOutcome, jsFileOp } from "./session_files.ts";
 import {
   hasModuleSyntax,
   type LoadedModule,
@@ -71,6 +73,10 @@ interface HostApi {
   loadModule(name: string): LoadedModule;
   /** A run file's text, or its bytes as base64; null when there is no such file. */
   readFile(name: string, binary: boolean): string | null;
+  /** Writes a run file (text, or bytes as base64); why it could not be, or null. */
+  writeFile(name: unknown, content: unknown, base64: unknown, append: unknown): string | null;
+  /** Removes a run file; false when there was none. */
+  removeFile(name: unknown): boolean;
 }
 
 const STATUSES = new Set<unknown>(["success", "error"]);
@@ -98,6 +104,8 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
   // A session's context, kept across its runs; each run installs its own
   // console, timers, INPUT and the like into it again.
   let session: Fresh | undefined;
+  // A session's files, kept across its runs and changed by its file operations.
+  let sessionFiles: RunFiles | undefined;
   // User code can reach this realm within its key (through stack-trace
   // objects), so it holds only the allowlist, before any run.
   const restoreRealm = lockDownRealm();
@@ -110,13 +118,24 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       if (current?.id === msg.id) current.complete("timeout", "", false, 1);
       return;
     }
+    const cpuStarted = threadCpuMs();
+    if (msg.fileOp) {
+      session ??= spare;
+      sessionFiles ??= new RunFiles(undefined, session.ctx);
+      const outcome = fileOpOutcome(msg.id, jsFileOp(sessionFiles, msg.fileOp));
+      post({ t: "result", ...outcome, cpuMs: threadCpuMs() - cpuStarted });
+      parkUntilNeeded(gate);
+      return;
+    }
     let context = spare;
+    let files: RunFiles | undefined;
     if (msg.persist) {
       context = session ? { ...session, install: prelude.runInContext(session.ctx) } : spare;
       session = context;
+      sessionFiles ??= new RunFiles(undefined, context.ctx);
+      files = sessionFiles;
     }
-    const cpuStarted = threadCpuMs();
-    current = new ActiveRun(msg, context, (outcome) => {
+    current = new ActiveRun(msg, context, files, (outcome) => {
       current = undefined;
       // The realm is put back and the next context built before the result
       // goes, and the worker parks in the same task as it sends it: nothing
@@ -150,16 +169,23 @@ class ActiveRun {
   #report: (outcome: RunOutcome) => void;
   #maxOutputBytes: number;
   #streamer?: OutputStreamer;
+  #files: RunFiles;
+  #returnFiles?: string[];
 
   constructor(
     msg: RunMessage,
     context: Fresh,
+    /** A session's files, kept from run to run; a run of its own otherwise. */
+    sessionFiles: RunFiles | undefined,
     report: (outcome: RunOutcome) => void,
     post: (message: WorkerMessage) => void,
   ) {
     this.id = msg.id;
     this.#report = report;
     this.#maxOutputBytes = msg.maxOutputBytes;
+    sessionFiles?.add(msg.files);
+    this.#files = sessionFiles ?? new RunFiles(msg.files, context.ctx);
+    this.#returnFiles = msg.returnFiles?.length ? msg.returnFiles : undefined;
     if (msg.stream) {
       this.#streamer = new OutputStreamer((fd, text) =>
         post({ t: "output", id: msg.id, fd, text })
@@ -189,7 +215,7 @@ class ActiveRun {
       return;
     }
     const lastLine = msg.code.split("\n").length + 1;
-    const files = new RunFiles(msg.files, context.ctx);
+    const files = this.#files;
     const entry = msg.entry ?? (msg.language === "typescript" ? "main.ts" : "main.js");
     const start = context.install(
       this.#hostApi(files),
@@ -260,6 +286,12 @@ class ActiveRun {
       atob: (text) => attempt(() => atob(text)),
       loadModule: (name) => this.#done ? "The run has ended" : files.load(String(name)),
       readFile: (name, binary) => this.#done ? null : files.read(String(name), binary === true),
+      writeFile: (name, content, base64, append) => {
+        if (this.#done) return "The run has ended";
+        if (typeof name !== "string" || typeof content !== "string") return "Invalid arguments";
+        return files.write(name, content, base64 === true, append === true);
+      },
+      removeFile: (name) => !this.#done && typeof name === "string" && files.remove(name),
     };
   }
 
@@ -293,6 +325,8 @@ class ActiveRun {
       exitCode,
       truncated: this.#out.truncated || this.#err.truncated || ret.truncated || extras.truncated,
       durationMs: performance.now() - this.#started,
+      ...(this.#returnFiles &&
+        pickFiles(this.#files.found(), this.#returnFiles, this.#maxOutputBytes)),
     };
     // Report from a macrotask: microtask chains the run left behind finish
     // first, or spin here and the run times out instead of the next one.

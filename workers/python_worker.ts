@@ -6,7 +6,7 @@
  * `makeSnapshot` it only prepares an interpreter and posts its snapshot.
  */
 import type { PyodideAPI } from "pyodide";
-import type { RunFile, RunMessage, RunOutcome } from "../protocol/host_messages.ts";
+import type { FileOpResult, RunFile, RunMessage, RunOutcome } from "../protocol/host_messages.ts";
 import { ClassGuard } from "./class_guard.ts";
 import { DictGuard } from "./dict_guard.ts";
 import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
@@ -20,6 +20,8 @@ import {
   PreloadError,
 } from "./python_load.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
+import { pickFiles, type WalkableFs, walkFiles } from "./returned_files.ts";
+import { fileOpOutcome, pythonFileOp, type SessionFs } from "./session_files.ts";
 import {
   type InitMessage,
   keepWorkerAlive,
@@ -316,6 +318,19 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       return;
     }
     const cpuStarted = threadCpuMs();
+    if (msg.fileOp) {
+      // A session's files are its state: from now on nothing is journaled.
+      journal.off = true;
+      let result: FileOpResult;
+      try {
+        result = pythonFileOp(pyodide.FS as unknown as SessionFs, msg.fileOp);
+      } catch (e) {
+        result = { ok: false, error: "invalid", message: `File operation failed: ${errorText(e)}` };
+      }
+      post({ t: "result", ...fileOpOutcome(msg.id, result), cpuMs: threadCpuMs() - cpuStarted });
+      parkUntilNeeded(gate);
+      return;
+    }
     let outcome: RunOutcome;
     try {
       outcome = await run(msg);
@@ -325,6 +340,8 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       parkUntilNeeded(gate);
       return;
     }
+    // Read before the reset takes the run's files away.
+    if (msg.returnFiles?.length) Object.assign(outcome, returnedFiles(msg, outcome));
     // The reset happens before the result is sent and the worker parks in
     // the same task as it sends it: nothing of the run (a patched reset, a
     // callback it left) executes once the host may serve another instance.
@@ -352,6 +369,22 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     post({ t: "result", ...outcome, cpuMs: threadCpuMs() - cpuStarted });
     parkUntilNeeded(gate);
   };
+
+  /**
+   * The files of the working directory the run asked back; a failure to
+   * read them is told on stderr (the run itself is over).
+   */
+  function returnedFiles(msg: RunMessage, outcome: RunOutcome): Partial<RunOutcome> {
+    const fs = pyodide.FS as unknown as WalkableFs & { cwd(): string };
+    try {
+      return pickFiles(walkFiles(fs, fs.cwd()), msg.returnFiles ?? [], msg.maxOutputBytes);
+    } catch (e) {
+      return {
+        files: [],
+        stderr: `${outcome.stderr}Cannot read the files to return: ${errorText(e)}\n`,
+      };
+    }
+  }
 
   /**
    * Undoes the run. What changed is read in JS and handed over, so the

@@ -1,0 +1,102 @@
+/**
+ * A session's files over HTTP: `PUT`, `GET` and `DELETE
+ * /sessions/{id}/files/{path}` and `GET /sessions/{id}/files`. Each is an
+ * operation on the session's instance, in turn with its runs.
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { AppEnv } from "./app_env.ts";
+import type { SessionRegistry } from "../sessions/registry.ts";
+import { BadRequestError, SessionFileTooLargeError } from "../core/errors.ts";
+import { fileNameProblem } from "./run_files.ts";
+import { bytesToBase64 } from "../workers/returned_files.ts";
+
+/** What the file routes need. */
+export interface SessionFileDeps {
+  sessions: SessionRegistry;
+  /** Who owns what the request names (its API key and tenant). */
+  ownerOf(c: Context<AppEnv>): string;
+}
+
+/** The path after `/files/`, decoded segment by segment and checked. */
+function filePath(c: Context<AppEnv>, id: string): string {
+  const pathname = new URL(c.req.url).pathname;
+  const prefix = `/sessions/${encodeURIComponent(id)}/files/`;
+  const raw = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : "";
+  let segments: string[];
+  try {
+    segments = raw.split("/").map(decodeURIComponent);
+  } catch {
+    segments = [raw];
+  }
+  const path = segments.join("/");
+  // An encoded "/" would make one segment look like two once joined.
+  const problem = segments.some((s) => s.includes("/"))
+    ? "Must not hold an encoded / (%2F)"
+    : fileNameProblem(path);
+  if (problem) {
+    throw new BadRequestError(`Invalid request: check path (${JSON.stringify(path)})`, [
+      { field: "path", message: problem },
+    ]);
+  }
+  return path;
+}
+
+/** The session file routes. */
+export function sessionFileRoutes(deps: SessionFileDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { sessions } = deps;
+  const limits = sessions.limits;
+  const sessionOf = (c: Context<AppEnv>) => sessions.find(c.req.param("id") ?? "", deps.ownerOf(c));
+
+  app.get("/sessions/:id/files", async (c) => {
+    const session = sessionOf(c);
+    const done = await sessions.files(session, { op: "list" }, c.req.raw.signal);
+    const files = (done.files ?? []).map((f) => ({
+      name: f.name,
+      size: f.size,
+      modified: new Date(f.modified).toISOString(),
+    }));
+    return c.json({ files });
+  });
+
+  app.put("/sessions/:id/files/*", async (c) => {
+    const session = sessionOf(c);
+    const path = filePath(c, session.id);
+    const tooLarge = (bytes: number | string) =>
+      new SessionFileTooLargeError(
+        `File ${JSON.stringify(path)} is ${bytes} bytes, past FAAS_SESSION_MAX_FILE_BYTES ` +
+          `(${limits.maxFileBytes} bytes)`,
+      );
+    const declared = Number(c.req.header("content-length"));
+    if (declared > limits.maxFileBytes) throw tooLarge(declared);
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    if (body.length > limits.maxFileBytes) throw tooLarge(body.length);
+    const done = await sessions.files(session, {
+      op: "put",
+      path,
+      content: bytesToBase64(body),
+      maxTotalBytes: limits.maxFilesBytes,
+    }, c.req.raw.signal);
+    return c.json({ name: path, size: body.length }, done.created ? 201 : 200);
+  });
+
+  app.get("/sessions/:id/files/*", async (c) => {
+    const session = sessionOf(c);
+    const path = filePath(c, session.id);
+    const done = await sessions.files(session, { op: "get", path }, c.req.raw.signal);
+    const binary = atob(done.content ?? "");
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return c.body(bytes, 200, { "content-type": "application/octet-stream" });
+  });
+
+  app.delete("/sessions/:id/files/*", async (c) => {
+    const session = sessionOf(c);
+    const path = filePath(c, session.id);
+    await sessions.files(session, { op: "delete", path }, c.req.raw.signal);
+    return c.body(null, 204);
+  });
+
+  return app;
+}
