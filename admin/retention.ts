@@ -6,7 +6,7 @@
  * `retention.auto` is on, at start-up and every hour.
  */
 import type { Logger } from "../core/log.ts";
-import type { KeptStats } from "../jobs/dead_letter_types.ts";
+import type { KeptStats } from "../jobs/types.ts";
 import type { JobStore } from "../jobs/types.ts";
 import type { AuditLog } from "./audit_log.ts";
 import type { RuntimeSettings } from "./runtime_settings.ts";

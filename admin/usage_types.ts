@@ -6,17 +6,7 @@
  * (`redis_usage_store.ts`), where every replica's counts add up.
  */
 
-/** Who a run is counted for (see `RunRequest.account`). */
-export interface Account {
-  /**
-   * The usage tenant: the key's bound tenant, else the request's tenant
-   * (before any key's namespace), else the key id, else "" (no keys and no
-   * tenant).
-   */
-  tenant: string;
-  /** The calling key's id; "" without API keys. */
-  keyId: string;
-}
+export type { Account } from "../core/account.ts";
 
 /** What runs add up to. */
 export interface UsageCounters {

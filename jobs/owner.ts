@@ -8,7 +8,7 @@
  * ends the key; the encoding leaves no `:` in an owner, so store keys built
  * as `<owner>:<name>` never run into one another.
  */
-import type { Account } from "../admin/usage_types.ts";
+import type { Account } from "../core/account.ts";
 
 /** The owner of a job submitted, or read, with API key `keyId` for `tenant`. */
 export function ownerOf(keyId: string | undefined, tenant: string | undefined): string {

@@ -43,7 +43,7 @@ import type {
   DeadLetterState,
   DeadLetterSummary,
   KeptStats,
-} from "./dead_letter_types.ts";
+} from "./types.ts";
 
 function fromHash(h: Record<string, string>): Job | undefined {
   if (!h.id) return undefined;

@@ -12,7 +12,7 @@ import {
   deadLetterState,
   type DeadLetterSummary,
   type KeptStats,
-} from "./dead_letter_types.ts";
+} from "./types.ts";
 import type { JobStatus } from "./types.ts";
 
 interface LetterRow {

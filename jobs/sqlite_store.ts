@@ -17,7 +17,7 @@ import type {
   DeadLetterQuery,
   DeadLetterSummary,
   KeptStats,
-} from "./dead_letter_types.ts";
+} from "./types.ts";
 import {
   type AttemptRecord,
   type FinishFields,

@@ -13,7 +13,7 @@ import { openJobStore } from "./open_store.ts";
 import { createClient } from "redis";
 import { DatabaseSync } from "node:sqlite";
 import type { Job, JobStore } from "./types.ts";
-import type { DeadLetterQuery } from "./dead_letter_types.ts";
+import type { DeadLetterQuery } from "./types.ts";
 import { queuedJob } from "../tests/helpers/jobs.ts";
 
 const job = queuedJob;

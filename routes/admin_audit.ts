@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./app_env.ts";
 import type { AuditEntry } from "../admin/types.ts";
-import type { AdminDeps } from "./admin.ts";
+import type { AdminDeps } from "./admin_deps.ts";
 import { pageOf, timeOf } from "./admin_input.ts";
 import { BadRequestError } from "../core/errors.ts";
 

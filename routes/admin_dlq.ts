@@ -9,8 +9,8 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "./app_env.ts";
 import { BadRequestError } from "../core/errors.ts";
-import { deadLetterState } from "../jobs/dead_letter_types.ts";
-import type { AdminDeps } from "./admin.ts";
+import { deadLetterState } from "../jobs/types.ts";
+import type { AdminDeps } from "./admin_deps.ts";
 import { bodyOf, invalid } from "./admin_input.ts";
 import { letterBody, letterQueryOf, letterSummaryBody } from "./dlq_bodies.ts";
 

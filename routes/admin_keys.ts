@@ -10,7 +10,7 @@ import { BadRequestError, ConflictError } from "../core/errors.ts";
 import { type KeyRecord, ROLES } from "../admin/types.ts";
 import { type ApiKeyRing, secretHash } from "./auth.ts";
 import { TENANT_PATTERN } from "./run_request.ts";
-import type { AdminDeps } from "./admin.ts";
+import type { AdminDeps } from "./admin_deps.ts";
 import { bodyOf, invalid } from "./admin_input.ts";
 
 const createSchema = z.object({

@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./app_env.ts";
-import type { AdminDeps } from "./admin.ts";
+import type { AdminDeps } from "./admin_deps.ts";
 
 /** Builds the route. */
 export function overviewRoutes(deps: AdminDeps): Hono<AppEnv> {

@@ -10,7 +10,7 @@ import type { AppEnv } from "./app_env.ts";
 import type { QuotaGate, QuotaStatus } from "../admin/quota_gate.ts";
 import { DEFAULT_WARN_AT, type Quota } from "../admin/quota_types.ts";
 import { BadRequestError } from "../core/errors.ts";
-import type { AdminDeps } from "./admin.ts";
+import type { AdminDeps } from "./admin_deps.ts";
 import { bodyOf, invalid, tenantOf } from "./admin_input.ts";
 
 const limit = z.number({ error: "Must be a non-negative whole number, or null for no limit" })

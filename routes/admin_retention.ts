@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "./app_env.ts";
 import type { ClassStats, DataClass, Retention } from "../admin/retention.ts";
-import type { AdminDeps } from "./admin.ts";
+import type { AdminDeps } from "./admin_deps.ts";
 import { invalid } from "./admin_input.ts";
 import { parseBody } from "./run_prepare.ts";
 

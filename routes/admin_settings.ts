@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app_env.ts";
 import { BadRequestError } from "../core/errors.ts";
 import type { RuntimeSettings } from "../admin/runtime_settings.ts";
-import type { AdminDeps } from "./admin.ts";
+import type { AdminDeps } from "./admin_deps.ts";
 import { bodyOf } from "./admin_input.ts";
 
 /** Builds the routes. */

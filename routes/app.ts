@@ -104,6 +104,8 @@ const ROUTES: Record<string, string> = {
   "/sessions": "GET, HEAD, POST",
   "/sessions/{id}": "GET, HEAD, DELETE",
   "/sessions/{id}/run": "POST",
+  "/sessions/{id}/files": "GET, HEAD",
+  "/sessions/{id}/files/{path}": "GET, HEAD, PUT, DELETE",
   "/api/v1/dlq": "GET, HEAD, DELETE",
   "/api/v1/dlq/stats": "GET, HEAD",
   "/api/v1/dlq/retry": "POST",
@@ -117,10 +119,13 @@ const ROUTES: Record<string, string> = {
   "/api/v1/settings/{key}": "GET, HEAD, PUT",
 };
 
-/** The routes with a parameter, as patterns (exact routes are looked up first). */
+/**
+ * The routes with a parameter, as patterns (exact routes are looked up
+ * first); a `{path}` may span several segments.
+ */
 const PATTERNS: [RegExp, string][] = Object.keys(ROUTES).filter((r) => r.includes("{")).map((
   r,
-) => [new RegExp(`^${r.replace(/\{\w+\}/g, "[^/]+")}$`), r]);
+) => [new RegExp(`^${r.replace("{path}", ".+").replace(/\{\w+\}/g, "[^/]+")}$`), r]);
 
 /** The route a path belongs to, for labels: a known route, else "unmatched". */
 function routeOf(path: string): string {

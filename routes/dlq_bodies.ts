@@ -10,7 +10,7 @@ import {
   type DeadLetterState,
   deadLetterState,
   type DeadLetterSummary,
-} from "../jobs/dead_letter_types.ts";
+} from "../jobs/types.ts";
 import { DEFAULT_RETRY_ON } from "../jobs/retry_policy.ts";
 import { keyOfOwner, tenantOfOwner } from "../jobs/owner.ts";
 import type { Job } from "../jobs/types.ts";

@@ -1,5 +1,5 @@
 /** The dead-letter routes of the admin API (`/api/v1/dlq`) in the OpenAPI document. */
-import { DEAD_LETTER_STATES } from "../jobs/dead_letter_types.ts";
+import { DEAD_LETTER_STATES } from "../jobs/types.ts";
 import { RETRY_CAUSES } from "../jobs/retry_policy.ts";
 import type { PathHelpers } from "./openapi_jobs.ts";
 

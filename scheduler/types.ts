@@ -3,7 +3,7 @@ import type { RunResult } from "../sandbox/host.ts";
 import type { Placement } from "../sandbox/pool.ts";
 import type { FileOp, Language, RunFile } from "../protocol/host_messages.ts";
 import type { Priority } from "./priority_queue.ts";
-import type { Account } from "../admin/usage_types.ts";
+import type { Account } from "../core/account.ts";
 
 /** A run as the route hands it over. */
 export interface RunRequest {
