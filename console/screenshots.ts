@@ -45,6 +45,19 @@ while (Date.now() < until) {
   await new Promise((r) => setTimeout(r, 50));
 }
 
+// Dead letters, and a quota near its warning, for their pages.
+for (const row of [3, 8, 21]) {
+  await api("POST", "/jobs", {
+    language: "python",
+    code: `raise ValueError("bad row ${row}")`,
+    retry_on: ["error"],
+    max_attempts: 2,
+  }, runner.key);
+}
+await api("PUT", "/api/v1/quota/acme", { invocations_per_day: 2000, warn_at: 0.5 });
+await api("PUT", "/api/v1/quota/globex", { invocations_per_day: 50_000, cpu_ms_per_day: 600_000 });
+await new Promise((r) => setTimeout(r, 3000));
+
 const chromium = ["chromium", "chromium-browser", "google-chrome"].map((name) => {
   const out = new Deno.Command("which", { args: [name], stdout: "piped", stderr: "null" })
     .outputSync();
@@ -66,7 +79,8 @@ try {
   await page.click('button[type="submit"]');
   await page.waitForSelector("figure.chart canvas");
   await new Promise((r) => setTimeout(r, 3500));
-  for (const id of Deno.args.length ? Deno.args : ["overview", "audit", "keys"]) {
+  const pages = ["overview", "dlq", "usage", "retention", "audit", "keys"];
+  for (const id of Deno.args.length ? Deno.args : pages) {
     await page.goto(`${server.url}/console#/${id}`, { waitUntil: "networkidle0" });
     await new Promise((r) => setTimeout(r, 800));
     await page.screenshot({ path: `${OUT}console-${id}.png`, fullPage: true });
