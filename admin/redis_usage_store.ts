@@ -10,7 +10,9 @@
  * Hours and days are epoch ms, so the first `:` after them starts the tenant.
  */
 import { createClient } from "redis";
+import type { KeptStats } from "../jobs/types.ts";
 import {
+  DAY_MS,
   dayOf,
   hourOf,
   type UsageCounters,
@@ -119,6 +121,46 @@ export class RedisUsageStore implements UsageStore {
       if (k) out[k] = Number(value);
     }
     return out;
+  }
+
+  async keptStats(): Promise<KeptStats> {
+    await this.#ready;
+    let count = 0;
+    let oldest: number | undefined;
+    let bytes = 0;
+    for (const tenant of await this.#client.sMembers(TENANTS)) {
+      const hours = (await this.#client.zRange(hoursOf(tenant), 0, -1)).map(Number);
+      if (hours.length && (oldest === undefined || hours[0] < oldest)) oldest = hours[0];
+      for (const hour of hours) {
+        const fields = await this.#client.hLen(hourKey(hour, tenant));
+        // One row per key: each key has one field per counter.
+        count += Math.ceil(fields / FIELDS.length);
+        bytes += fields * 32;
+      }
+    }
+    return { count, ...(oldest !== undefined && { oldest }), bytes };
+  }
+
+  async deleteBefore(before: number): Promise<number> {
+    await this.#ready;
+    const cutoff = hourOf(before);
+    let deleted = 0;
+    for (const tenant of await this.#client.sMembers(TENANTS)) {
+      const hours = (await this.#client.zRangeByScore(hoursOf(tenant), "-inf", `(${cutoff}`))
+        .map(Number);
+      if (!hours.length) continue;
+      for (const hour of hours) {
+        deleted += Math.ceil((await this.#client.hLen(hourKey(hour, tenant))) / FIELDS.length);
+      }
+      // A day's totals go with its last hour; today's (what quotas read) never do.
+      const days = [...new Set(hours.map(dayOf))].filter((d) => d + DAY_MS <= cutoff);
+      await this.#client.multi()
+        .del(hours.map((h) => hourKey(h, tenant)))
+        .zRemRangeByScore(hoursOf(tenant), "-inf", `(${cutoff}`)
+        .del(days.length ? days.map((d) => dayKey(d, tenant)) : [hourKey(-1, tenant)])
+        .exec();
+    }
+    return deleted;
   }
 
   async close(): Promise<void> {

@@ -11,9 +11,10 @@ import type { JobStore } from "../jobs/types.ts";
 import type { AuditLog } from "./audit_log.ts";
 import type { RuntimeSettings } from "./runtime_settings.ts";
 import type { AdminStore } from "./types.ts";
+import type { UsageStore } from "./usage_types.ts";
 
 /** The kinds of kept data a clean-up deletes from. */
-export type DataClass = "jobs" | "dead_letters" | "audit";
+export type DataClass = "jobs" | "dead_letters" | "audit" | "usage_history";
 
 /** How much one kind of data holds, and how long it is kept. */
 export interface ClassStats extends KeptStats {
@@ -21,9 +22,10 @@ export interface ClassStats extends KeptStats {
 }
 
 /** How many items a clean-up deleted, per kind. */
-export type Deleted = Record<DataClass, number>;
+export type Deleted = Partial<Record<DataClass, number>>;
 
 const MS_PER_DAY = 86_400_000;
+const dayOf = (ms: number) => Math.floor(ms / MS_PER_DAY) * MS_PER_DAY;
 const HOUR_MS = 3_600_000;
 
 /** Measures and cleans up the kept data. */
@@ -33,6 +35,7 @@ export class Retention {
   #settings: RuntimeSettings;
   #audit: AuditLog;
   #logger: Logger;
+  #usage: UsageStore | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #auto: Promise<void> = Promise.resolve();
   #closed = false;
@@ -43,7 +46,9 @@ export class Retention {
     settings: RuntimeSettings,
     audit: AuditLog,
     logger: Logger,
+    usage?: UsageStore,
   ) {
+    this.#usage = usage;
     this.#jobs = jobs;
     this.#admin = admin;
     this.#settings = settings;
@@ -52,13 +57,18 @@ export class Retention {
   }
 
   /** What each kind of data holds now, with its configured days. */
-  async stats(): Promise<Record<DataClass, ClassStats>> {
+  async stats(): Promise<Partial<Record<DataClass, ClassStats>>> {
     const days = this.#settings.retention;
-    const [kept, audit] = await Promise.all([this.#jobs.keptStats(), this.#admin.auditStats()]);
+    const [kept, audit, usage] = await Promise.all([
+      this.#jobs.keptStats(),
+      this.#admin.auditStats(),
+      this.#usage?.keptStats(),
+    ]);
     return {
       jobs: { ...kept.jobs, days: days.jobsDays },
       dead_letters: { ...kept.deadLetters, days: days.deadLettersDays },
       audit: { ...audit, days: days.auditDays },
+      ...(usage && { usage_history: { ...usage, days: days.usageDays } }),
     };
   }
 
@@ -73,6 +83,12 @@ export class Retention {
       jobs: await this.#jobs.deleteFinishedBefore(before(days.jobsDays)),
       dead_letters: await this.#jobs.deleteDeadLetters(before(days.deadLettersDays)),
       audit: await this.#admin.deleteAuditBefore(before(days.auditDays)),
+      // Today's hours stay whatever the days: daily quotas are read from them.
+      ...(this.#usage && {
+        usage_history: await this.#usage.deleteBefore(
+          Math.min(before(days.usageDays), dayOf(now)),
+        ),
+      }),
     };
   }
 

@@ -4,6 +4,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
+import type { KeptStats } from "../jobs/types.ts";
 import {
   DAY_MS,
   hourOf,
@@ -37,6 +38,9 @@ const countersOf = (r: Omit<Row, "tenant" | "key_id" | "hour">): UsageCounters =
 });
 
 /** Usage on one machine. */
+/** What one row takes on disk, roughly. */
+const ROW_BYTES = 120;
+
 export class SqliteUsageStore implements UsageStore {
   #db: DatabaseSync;
 
@@ -122,6 +126,22 @@ export class SqliteUsageStore implements UsageStore {
       FROM usage_hours WHERE tenant = ? AND hour >= ? AND hour < ?`)
       .get(tenant, day, day + DAY_MS) as unknown as Row;
     return Promise.resolve(countersOf(row));
+  }
+
+  keptStats(): Promise<KeptStats> {
+    const r = this.#db.prepare("SELECT COUNT(*) AS n, MIN(hour) AS oldest FROM usage_hours")
+      .get() as { n: number; oldest: number | null };
+    return Promise.resolve({
+      count: r.n,
+      ...(r.oldest !== null && { oldest: r.oldest }),
+      // A row's key, tenant and nine numbers, roughly.
+      bytes: r.n * ROW_BYTES,
+    });
+  }
+
+  deleteBefore(before: number): Promise<number> {
+    const r = this.#db.prepare("DELETE FROM usage_hours WHERE hour < ?").run(hourOf(before));
+    return Promise.resolve(Number(r.changes));
   }
 
   close(): Promise<void> {

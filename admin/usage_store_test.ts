@@ -64,6 +64,20 @@ async function contract(t: Deno.TestContext, a: UsageStore, b: UsageStore) {
     assert.deepEqual(await a.usage({ tenant: `${tag}-nobody` }), []);
   });
 
+  await t.step("kept rows are counted, and hours before a time are deleted", async () => {
+    const old = DAY - 40 * DAY_MS;
+    await a.addUsage([row(t1, "k1", old, 1), row(t1, "k2", old, 1)]);
+    const stats = await b.keptStats();
+    assert.ok(stats.count >= 5, String(stats.count));
+    assert.ok(stats.oldest !== undefined && stats.oldest <= old);
+    assert.ok(stats.bytes > 0);
+    assert.equal(await b.deleteBefore(old + HOUR_MS), 2);
+    assert.deepEqual(await a.usage({ tenant: t1, from: old, to: old + HOUR_MS }), []);
+    assert.equal(await a.deleteBefore(old + HOUR_MS), 0);
+    // Later hours stay.
+    assert.ok((await a.usage({ tenant: t1, from: DAY })).length > 0);
+  });
+
   await t.step("a day's totals cover its hours, every key together", async () => {
     const day = await b.dayTotals(t1, DAY);
     assert.equal(day.invocations, 1 + 5 + 1);

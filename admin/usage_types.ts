@@ -7,6 +7,7 @@
  */
 
 export type { Account } from "../core/account.ts";
+import type { KeptStats } from "../jobs/types.ts";
 
 /** What runs add up to. */
 export interface UsageCounters {
@@ -45,6 +46,10 @@ export interface UsageStore {
   usage(query: UsageQuery): Promise<UsageRow[]>;
   /** One tenant's counters over the UTC day starting at `day`, every key together. */
   dayTotals(tenant: string, day: number): Promise<UsageCounters>;
+  /** How many rows (a tenant's key's hour) are kept, the oldest hour, and their size, roughly. */
+  keptStats(): Promise<KeptStats>;
+  /** Deletes the hours that start before `before`; how many rows went. */
+  deleteBefore(before: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -109,7 +109,7 @@ const DELETED: Json = {
     deleted: {
       type: "object",
       properties: Object.fromEntries(
-        ["jobs", "dead_letters", "audit"].map((k) => [k, { type: "integer" }]),
+        ["jobs", "dead_letters", "audit", "usage_history"].map((k) => [k, { type: "integer" }]),
       ),
     },
     older_than_days: { type: ["integer", "null"] },
@@ -124,11 +124,11 @@ export function retentionPaths({ error }: PathHelpers): Json {
       get: {
         operationId: "retentionStats",
         tags: tag,
-        summary: "What done and cancelled jobs, dead letters and the audit log hold",
+        summary: "What done and cancelled jobs, dead letters, the audit log and usage history hold",
         responses: {
           200: ok("Per kind of data", {
             type: "object",
-            properties: { jobs: KEPT, dead_letters: KEPT, audit: KEPT },
+            properties: { jobs: KEPT, dead_letters: KEPT, audit: KEPT, usage_history: KEPT },
           }),
           ...adminErrors(error, false),
         },

@@ -271,7 +271,14 @@ export function createService(
   runtimeSettings.onChange(() => {
     if (keyed) keyUsage.setLimits(runtimeSettings.keyLimits);
   });
-  const retention = new Retention(jobStore, adminStore, runtimeSettings, audit, logger);
+  const retention = new Retention(
+    jobStore,
+    adminStore,
+    runtimeSettings,
+    audit,
+    logger,
+    metering.store,
+  );
   // The clean-up goes by the kept settings, so it starts once they are read.
   runtimeSettings.refresh().catch((err) =>
     logger.warn("settings changed while running could not be read", { reason: String(err) })

@@ -185,8 +185,12 @@ Deno.test({
         ids.push(await dead());
         const r = await admin.get("/retention/stats");
         assert.equal(r.status, 200);
-        assert.deepEqual(Object.keys(r.body), ["jobs", "dead_letters", "audit"]);
+        assert.deepEqual(Object.keys(r.body), ["jobs", "dead_letters", "audit", "usage_history"]);
         const { jobs: done, dead_letters: letters, audit } = r.body;
+        // Usage is written within a second of the runs.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const usage = (await admin.get("/retention/stats")).body.usage_history;
+        assert.ok(usage.count >= 1 && usage.days === 30, JSON.stringify(usage));
         assert.deepEqual([done.count, done.days], [2, 30]);
         assert.ok(Date.parse(done.oldest) <= Date.now() && done.bytes > 100, JSON.stringify(done));
         assert.deepEqual([letters.count, letters.days], [1, 30]);
@@ -202,10 +206,18 @@ Deno.test({
         );
         const key = await admin.post("/keys", { tenant: "t", role: "viewer", name: "old" });
         age("UPDATE audit_log SET at = at - ? WHERE target = ?", key.body.id);
+        // A usage hour from two days ago goes; today's hours stay.
+        const db = new DatabaseSync(path);
+        db.exec("PRAGMA busy_timeout = 5000");
+        db.prepare(
+          `INSERT INTO usage_hours (tenant, hour, key_id, invocations, errors, timeouts,
+            memory_kills, cpu_ms, wall_ms, peak_memory_bytes) VALUES (?, ?, '', 1, 0, 0, 0, 1, 1, 0)`,
+        ).run("long ago", Math.floor((Date.now() - 2 * DAY_MS) / 3_600_000) * 3_600_000);
+        db.close();
         const r = await admin.post("/retention/cleanup", { older_than_days: 1 });
         assert.equal(r.status, 200);
         assert.deepEqual(r.body, {
-          deleted: { jobs: 1, dead_letters: 1, audit: 1 },
+          deleted: { jobs: 1, dead_letters: 1, audit: 1, usage_history: 1 },
           older_than_days: 1,
         });
         assert.equal((await jobs.get(ids[0])).status, 404);

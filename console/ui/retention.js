@@ -11,6 +11,7 @@ const DAYS_KEY = {
   jobs: "retention.jobs_days",
   dead_letters: "retention.dead_letters_days",
   audit: "retention.audit_days",
+  usage_history: "retention.usage_days",
 };
 
 function Setting({ entry, admin, onSaved }) {
