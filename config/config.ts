@@ -47,6 +47,7 @@ const schema = z.object({
   FAAS_SESSION_MAX_TTL_S: int("FAAS_SESSION_MAX_TTL_S", 3600, 1, 30 * 86_400),
   FAAS_MAX_SESSIONS_PER_KEY: int("FAAS_MAX_SESSIONS_PER_KEY", 10, 0, 100_000),
   FAAS_MAX_SESSIONS: int("FAAS_MAX_SESSIONS", 32, 0, 100_000),
+  FAAS_REPLICA_HEARTBEAT_S: int("FAAS_REPLICA_HEARTBEAT_S", 10, 1, 3600),
   FAAS_SESSION_MAX_FILE_BYTES: int(
     "FAAS_SESSION_MAX_FILE_BYTES",
     10 * 1024 * 1024,
@@ -154,6 +155,11 @@ export interface Config {
   readonly maxSessionsPerKey: number;
   /** Live sessions in all (each holds an instance); 0 turns sessions off. */
   readonly maxSessions: number;
+  /**
+   * How long a replica sharing Redis counts as alive after its last
+   * heartbeat, ms; past it, its sessions are answered as gone (410).
+   */
+  readonly replicaHeartbeatMs: number;
   /** Bytes of one file uploaded to a session. */
   readonly sessionMaxFileBytes: number;
   /** Bytes a session's files may take together once a file is uploaded. */
@@ -381,6 +387,7 @@ export function loadConfig(
     sessionMaxTtlMs: v.FAAS_SESSION_MAX_TTL_S * 1000,
     maxSessionsPerKey: v.FAAS_MAX_SESSIONS_PER_KEY,
     maxSessions: v.FAAS_MAX_SESSIONS,
+    replicaHeartbeatMs: v.FAAS_REPLICA_HEARTBEAT_S * 1000,
     sessionMaxFileBytes: v.FAAS_SESSION_MAX_FILE_BYTES,
     sessionMaxFilesBytes: v.FAAS_SESSION_MAX_FILES_BYTES,
     port: v.FAAS_PORT,

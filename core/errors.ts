@@ -65,6 +65,31 @@ export class SessionLostError extends Error {
   }
 }
 
+/**
+ * The session lives on another replica, which is alive (409): its calls
+ * must reach that replica. `replica` is its id.
+ */
+export class SessionElsewhereError extends Error {
+  override name = "SessionElsewhereError";
+  constructor(readonly sessionId: string, readonly replica: string) {
+    super(
+      `Session ${sessionId} lives on replica ${replica}: its calls must reach that replica ` +
+        "(route by session id at the load balancer)",
+    );
+  }
+}
+
+/**
+ * The replica holding the session stopped (its heartbeat lapsed), and the
+ * session's state went with it (410).
+ */
+export class SessionReplicaGoneError extends SessionLostError {
+  override name = "SessionReplicaGoneError";
+  constructor(readonly sessionId: string, readonly replica: string) {
+    super(`the replica holding it (${replica}) is gone, and its state with it`);
+  }
+}
+
 /** The caller or the service has as many sessions as allowed (429). */
 export class SessionLimitError extends Error {
   override name = "SessionLimitError";

@@ -28,6 +28,7 @@ import { adminRoutes } from "./admin.ts";
 import { consoleRoutes } from "./console.ts";
 import { sessionRoutes } from "./sessions.ts";
 import type { SessionRegistry } from "../sessions/registry.ts";
+import type { SessionDirectory } from "../sessions/session_directory.ts";
 import type { RuntimeSettings } from "../admin/runtime_settings.ts";
 import type { Retention } from "../admin/retention.ts";
 
@@ -63,6 +64,8 @@ export interface AppDeps extends RunCodeDeps {
   maxOutputBytes: number;
   /** The live sessions. */
   sessions: SessionRegistry;
+  /** Where sessions of other replicas live; none without Redis. */
+  sessionDirectory?: SessionDirectory;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;

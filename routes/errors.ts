@@ -12,9 +12,11 @@ import {
   QueueFullError,
   QueueTimeoutError,
   QuotaExceededError,
+  SessionElsewhereError,
   SessionFileTooLargeError,
   SessionLimitError,
   SessionLostError,
+  SessionReplicaGoneError,
   UnauthorizedError,
   UnavailableError,
 } from "../core/errors.ts";
@@ -31,6 +33,8 @@ export interface ErrorBody {
   limit?: number;
   used?: number;
   reset_at?: string | null;
+  /** For a session on another replica (409) or on one that is gone (410): its id. */
+  replica?: string;
 }
 
 /** Seconds a client should wait before retrying after 429 or 503. */
@@ -67,6 +71,16 @@ function mapError(
   }
   if (err instanceof ConflictError) {
     return send({ error: err.message, details: err.details }, 409);
+  }
+  if (err instanceof SessionElsewhereError) {
+    return send({ error: err.message, replica: err.replica }, 409);
+  }
+  if (err instanceof SessionReplicaGoneError) {
+    return send({
+      error: err.message,
+      details: [{ field: "session", message: err.reason }],
+      replica: err.replica,
+    }, 410);
   }
   if (err instanceof SessionLostError) {
     return send({ error: err.message, details: [{ field: "session", message: err.reason }] }, 410);

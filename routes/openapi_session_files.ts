@@ -13,7 +13,10 @@ const FILE_PATH = {
     "no leading /, no . or .. segments, at most 255 characters",
 };
 const NO_SESSION = "No such session (or another key's or tenant's)";
-const GONE = "The session's sandbox was killed: its state, files included, is lost";
+const GONE = "The session's sandbox was killed, or the replica holding it is gone (`replica` " +
+  "names it): its state, files included, is lost";
+const ELSEWHERE = "The session lives on another replica (its id is in `replica`): route its " +
+  "calls to that replica";
 const BAD_PATH = "The path is not a file's relative path; details name `path`";
 
 /** The `/sessions/{id}/files` paths. */
@@ -53,6 +56,7 @@ export function sessionFilePaths({ error, unauthorized }: PathHelpers): Json {
           },
           ...unauthorized,
           404: error(NO_SESSION),
+          409: error(ELSEWHERE),
           410: error(GONE),
         },
       },
@@ -72,6 +76,7 @@ export function sessionFilePaths({ error, unauthorized }: PathHelpers): Json {
           400: error(BAD_PATH),
           ...unauthorized,
           404: error(NO_SESSION),
+          409: error(ELSEWHERE),
           410: error(GONE),
           413: error(
             "Past FAAS_SESSION_MAX_FILE_BYTES, FAAS_SESSION_MAX_FILES_BYTES (the session's files " +
@@ -93,6 +98,7 @@ export function sessionFilePaths({ error, unauthorized }: PathHelpers): Json {
           400: error(BAD_PATH),
           ...unauthorized,
           404: error("No such session, or no such file (the message names the path)"),
+          409: error(ELSEWHERE),
           410: error(GONE),
         },
       },
@@ -105,6 +111,7 @@ export function sessionFilePaths({ error, unauthorized }: PathHelpers): Json {
           400: error(BAD_PATH),
           ...unauthorized,
           404: error("No such session, or no such file (the message names the path)"),
+          409: error(ELSEWHERE),
           410: error(GONE),
         },
       },

@@ -14,8 +14,12 @@ const TENANT_HEADER = {
 };
 const NO_SESSION = "No such session: none with this id, another API key's or tenant's, " +
   "expired (the message says so), deleted, or made before the service restarted";
-const GONE = "The session's sandbox was killed (its memory limit, a run that would not stop, " +
-  "a crash): its state is lost, and the message says why";
+
+const ELSEWHERE = "The session lives on another replica (its id is in `replica`): its " +
+  "calls must reach that replica; route by session id at the load balancer";
+const SESSION_GONE = "The session's sandbox was killed (its memory limit, a run that " +
+  "would not stop, a crash) or the replica holding it is gone (`replica` names it): its state " +
+  "is lost, and the message says why";
 
 const SESSION_EXAMPLE = {
   id: "0b7f9f54-8a55-4a0e-bb1f-2f4f1d8c2e11",
@@ -88,7 +92,9 @@ export function sessionPaths(helpers: PathHelpers): Json {
       },
       get: {
         operationId: "listSessions",
-        summary: "The caller's live sessions",
+        summary: "The caller's live sessions on this replica",
+        description: "With replicas sharing Redis, only the sessions of the replica that " +
+          "answers: each replica lists its own.",
         parameters: [TENANT_HEADER],
         responses: {
           200: {
@@ -113,7 +119,13 @@ export function sessionPaths(helpers: PathHelpers): Json {
         operationId: "getSession",
         summary: "Describe a session",
         parameters: [SESSION_ID, TENANT_HEADER],
-        responses: { 200: session, ...unauthorized, 404: error(NO_SESSION), 410: error(GONE) },
+        responses: {
+          200: session,
+          ...unauthorized,
+          404: error(NO_SESSION),
+          409: error(ELSEWHERE),
+          410: error(SESSION_GONE),
+        },
       },
       delete: {
         operationId: "deleteSession",
@@ -123,7 +135,8 @@ export function sessionPaths(helpers: PathHelpers): Json {
           204: { description: "Ended" },
           ...unauthorized,
           404: error(NO_SESSION),
-          410: error(GONE),
+          409: error(ELSEWHERE),
+          410: error(SESSION_GONE),
         },
       },
     },
@@ -165,7 +178,8 @@ export function sessionPaths(helpers: PathHelpers): Json {
           400: error("Invalid JSON or fields; details name each field"),
           ...unauthorized,
           404: error(NO_SESSION),
-          410: error(GONE),
+          409: error(ELSEWHERE),
+          410: error(SESSION_GONE),
           413: error("Body over FAAS_MAX_BODY_BYTES"),
           429: error("Queue full, or a per-key limit reached", true),
           503: error("Draining, or queued longer than FAAS_MAX_QUEUE_WAIT", true),

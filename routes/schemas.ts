@@ -20,6 +20,9 @@ export const errorBodySchema = z.object({
     "For a quota exceeded: when a daily quota starts afresh (the next UTC midnight; " +
       "Retry-After counts the seconds to it); null for max_concurrent (Retry-After: 1)",
   ),
+  replica: z.string().optional().describe(
+    "For a session on another replica (409) or on one that is gone (410): that replica's id",
+  ),
 });
 
 /** The 200 response of `/run_code`. */

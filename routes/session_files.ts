@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { AppEnv } from "./app_env.ts";
 import type { SessionRegistry } from "../sessions/registry.ts";
+import type { Session } from "../sessions/session.ts";
 import { BadRequestError, SessionFileTooLargeError } from "../core/errors.ts";
 import { fileNameProblem } from "./run_files.ts";
 import { bytesToBase64 } from "../workers/returned_files.ts";
@@ -14,6 +15,8 @@ import { bytesToBase64 } from "../workers/returned_files.ts";
 /** What the file routes need. */
 export interface SessionFileDeps {
   sessions: SessionRegistry;
+  /** Session `id` of `owner`, or why not (on another replica, gone, not found). */
+  find(id: string, owner: string): Promise<Session>;
   /** Who owns what the request names (its API key and tenant). */
   ownerOf(c: Context<AppEnv>): string;
 }
@@ -47,10 +50,10 @@ export function sessionFileRoutes(deps: SessionFileDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { sessions } = deps;
   const limits = sessions.limits;
-  const sessionOf = (c: Context<AppEnv>) => sessions.find(c.req.param("id") ?? "", deps.ownerOf(c));
+  const sessionOf = (c: Context<AppEnv>) => deps.find(c.req.param("id") ?? "", deps.ownerOf(c));
 
   app.get("/sessions/:id/files", async (c) => {
-    const session = sessionOf(c);
+    const session = await sessionOf(c);
     const done = await sessions.files(session, { op: "list" }, c.req.raw.signal);
     const files = (done.files ?? []).map((f) => ({
       name: f.name,
@@ -61,7 +64,7 @@ export function sessionFileRoutes(deps: SessionFileDeps): Hono<AppEnv> {
   });
 
   app.put("/sessions/:id/files/*", async (c) => {
-    const session = sessionOf(c);
+    const session = await sessionOf(c);
     const path = filePath(c, session.id);
     const tooLarge = (bytes: number | string) =>
       new SessionFileTooLargeError(
@@ -82,7 +85,7 @@ export function sessionFileRoutes(deps: SessionFileDeps): Hono<AppEnv> {
   });
 
   app.get("/sessions/:id/files/*", async (c) => {
-    const session = sessionOf(c);
+    const session = await sessionOf(c);
     const path = filePath(c, session.id);
     const done = await sessions.files(session, { op: "get", path }, c.req.raw.signal);
     const binary = atob(done.content ?? "");
@@ -92,7 +95,7 @@ export function sessionFileRoutes(deps: SessionFileDeps): Hono<AppEnv> {
   });
 
   app.delete("/sessions/:id/files/*", async (c) => {
-    const session = sessionOf(c);
+    const session = await sessionOf(c);
     const path = filePath(c, session.id);
     await sessions.files(session, { op: "delete", path }, c.req.raw.signal);
     return c.body(null, 204);

@@ -2,7 +2,9 @@
  * Sessions: `POST /sessions` makes one, `POST /sessions/{id}/run` runs code
  * in it (answered like `/run_code`), `GET /sessions[/{id}]` describes them,
  * `DELETE /sessions/{id}` ends one. Only the API key and tenant that made a
- * session can see or use it; to anyone else it does not exist (404).
+ * session can see or use it; to anyone else it does not exist (404). With
+ * replicas sharing Redis, a session lives on the replica that made it: the
+ * others answer its owner where it is (409) or that its replica is gone (410).
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -10,12 +12,16 @@ import type { AppEnv } from "./app_env.ts";
 import type { TenantSource } from "../config/config.ts";
 import type { PoolCounts } from "../sandbox/pool.ts";
 import type { SessionRegistry } from "../sessions/registry.ts";
+import type { Session } from "../sessions/session.ts";
+import { LocalSessionDirectory, type SessionDirectory } from "../sessions/session_directory.ts";
+import { findSession } from "../sessions/find_session.ts";
 import { callerOf, namespaced, requestTenant } from "./tenant.ts";
 import { parseBody } from "./run_prepare.ts";
 import { scheduledResponse } from "./run_response.ts";
 import { admitRuns, settleWith } from "./quota_admission.ts";
 import { sessionFileRoutes } from "./session_files.ts";
 import type { QuotaGate } from "../admin/quota_gate.ts";
+import { NotFoundError } from "../core/errors.ts";
 import {
   ignoredFields,
   sessionCreateSchema,
@@ -26,6 +32,8 @@ import {
 /** What the session routes need. */
 export interface SessionDeps {
   sessions: SessionRegistry;
+  /** Where sessions of other replicas live; none (one replica) when left out. */
+  sessionDirectory?: SessionDirectory;
   defaultTimeoutMs: number;
   maxTimeoutMs: number;
   tenantSource: TenantSource;
@@ -65,6 +73,9 @@ async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
 export function sessionRoutes(deps: SessionDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { sessions } = deps;
+  const directory = deps.sessionDirectory ?? new LocalSessionDirectory();
+  const find = (id: string, owner: string): Promise<Session> =>
+    findSession(sessions, directory, id, owner);
 
   app.post("/sessions", async (c) => {
     const body = await jsonBody(c);
@@ -85,12 +96,20 @@ export function sessionRoutes(deps: SessionDeps): Hono<AppEnv> {
     return c.json({ sessions: list });
   });
 
-  app.get("/sessions/:id", (c) => {
-    return c.json(sessions.find(c.req.param("id"), ownerOf(c, deps)).view());
+  app.get("/sessions/:id", async (c) => {
+    return c.json((await find(c.req.param("id"), ownerOf(c, deps))).view());
   });
 
-  app.delete("/sessions/:id", (c) => {
-    sessions.delete(c.req.param("id"), ownerOf(c, deps));
+  app.delete("/sessions/:id", async (c) => {
+    const id = c.req.param("id");
+    const owner = ownerOf(c, deps);
+    try {
+      sessions.delete(id, owner);
+    } catch (err) {
+      // Not here: perhaps on another replica, which find says.
+      if (err instanceof NotFoundError) await find(id, owner);
+      throw err;
+    }
     return c.body(null, 204);
   });
 
@@ -98,7 +117,7 @@ export function sessionRoutes(deps: SessionDeps): Hono<AppEnv> {
     const body = await jsonBody(c);
     const req = validated(sessionRunSchema, body);
     const who = whoOf(c, deps, body);
-    const session = sessions.find(
+    const session = await find(
       c.req.param("id"),
       JSON.stringify(
         namespaced(who.tenant, who.keyId) ?? null,
@@ -133,6 +152,6 @@ export function sessionRoutes(deps: SessionDeps): Hono<AppEnv> {
     return c.json({ ...response, session: session.view() });
   });
 
-  app.route("/", sessionFileRoutes({ sessions, ownerOf: (c) => ownerOf(c, deps) }));
+  app.route("/", sessionFileRoutes({ sessions, find, ownerOf: (c) => ownerOf(c, deps) }));
   return app;
 }

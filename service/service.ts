@@ -36,6 +36,7 @@ import type { PythonSnapshot } from "../python/python_snapshot.ts";
 import type { PythonPackages } from "../python/python_packages.ts";
 import { VERSION } from "./version.ts";
 import { SessionRegistry } from "../sessions/registry.ts";
+import { openSessionDirectory } from "../sessions/open_session_directory.ts";
 
 /** A built service. */
 export interface Service {
@@ -52,6 +53,8 @@ export interface Service {
   pythonSnapshot: Promise<PythonSnapshot>;
   /** Resolves once every runtime has a warm instance. */
   ready(): Promise<void>;
+  /** This replica's id among those sharing Redis; undefined without Redis. */
+  replica: string | undefined;
   /** The accepted API keys; replace them to reload (SIGHUP). */
   apiKeys: ApiKeyRing;
   /** Drains runs for up to `graceMs`, then stops every host. */
@@ -300,6 +303,11 @@ export function createService(
       request.account ? metering.gate.track(request.account.tenant) : Promise.resolve(() => {}),
   });
   const apiKeys = new ApiKeyRing(config.apiKeys);
+  // Where sessions live, for replicas sharing Redis. Its writes never hold up
+  // a call: a record missed costs another replica a 404 instead of a 409.
+  const directory = openSessionDirectory(config.jobStore, config.replicaHeartbeatMs);
+  const directoryFailed = (err: unknown) =>
+    logger.warn("session directory not updated", { reason: String(err) });
   const sessions = new SessionRegistry(scheduler, {
     defaultTtlMs: config.sessionTtlMs,
     maxTtlMs: config.sessionMaxTtlMs,
@@ -308,11 +316,20 @@ export function createService(
     maxFileBytes: config.sessionMaxFileBytes,
     maxFilesBytes: config.sessionMaxFilesBytes,
   }, {
-    onCreated: (language) => metrics.sessionEvents.inc({ language, event: "created" }),
-    onEnded: (language, how) => metrics.sessionEvents.inc({ language, event: how }),
+    onCreated: (language, session) => {
+      metrics.sessionEvents.inc({ language, event: "created" });
+      directory.record(session).catch(directoryFailed);
+    },
+    onUsed: (session) => directory.record(session).catch(directoryFailed),
+    onEnded: (language, how, session) => {
+      metrics.sessionEvents.inc({ language, event: how });
+      // A shutdown keeps the record: other replicas then answer that its replica is gone (410).
+      if (how !== "shutdown") directory.forget(session.id).catch(directoryFailed);
+    },
   });
   const app = createApp({
     sessions,
+    sessionDirectory: directory,
     adminKeys: new ApiKeyRing(config.adminKeys),
     adminStore,
     audit,
@@ -370,6 +387,7 @@ export function createService(
     pools,
     metrics,
     hubPath: hub.path,
+    replica: directory.replica,
     pythonSnapshot: snapshot,
     ready: () =>
       scheduler.started ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve)),
@@ -378,6 +396,7 @@ export function createService(
       timeline.stop();
       jobRunner.close();
       sessions.close();
+      await directory.close();
       runtimeSettings.close();
       await retention.close();
       await scheduler.drain(graceMs);

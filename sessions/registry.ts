@@ -50,8 +50,10 @@ export type SessionEnd = "expired" | "deleted" | "killed" | "shutdown";
 
 /** Callbacks the registry reports through. */
 export interface SessionHooks {
-  onCreated?(language: Language): void;
-  onEnded?(language: Language, how: SessionEnd): void;
+  onCreated?(language: Language, session: Session): void;
+  /** A run or file operation of `session` finished: its expiry moved on. */
+  onUsed?(session: Session): void;
+  onEnded?(language: Language, how: SessionEnd, session: Session): void;
 }
 
 interface Tombstone {
@@ -120,7 +122,7 @@ export class SessionRegistry {
     const ttl = Math.min(ttlMs ?? this.#limits.defaultTtlMs, this.#limits.maxTtlMs);
     const session = new Session(language, owner, ttl);
     this.#sessions.set(session.id, session);
-    this.#hooks.onCreated?.(language);
+    this.#hooks.onCreated?.(language, session);
     return session;
   }
 
@@ -175,7 +177,7 @@ export class SessionRegistry {
    * session's next call is refused with SessionLostError saying why.
    */
   run(session: Session, request: RunRequest, signal?: AbortSignal): Promise<ScheduledResult> {
-    return session.serialize(async () => {
+    return this.#used(session, async () => {
       this.#checkLive(session);
       let scheduled: ScheduledResult;
       try {
@@ -206,7 +208,7 @@ export class SessionRegistry {
    * SessionFileTooLargeError or BadRequestError for a write refused.
    */
   files(session: Session, op: FileOp, signal?: AbortSignal): Promise<FileOpDone> {
-    return session.serialize(async () => {
+    return this.#used(session, async () => {
       this.#checkLive(session);
       let scheduled: ScheduledResult;
       try {
@@ -244,6 +246,16 @@ export class SessionRegistry {
     });
   }
 
+  /** Runs `task` in turn in `session`, then reports its use: its expiry moved on. */
+  async #used<T>(session: Session, task: () => Promise<T>): Promise<T> {
+    try {
+      return await session.serialize(task);
+    } finally {
+      // A session the operation ended (killed) is reported ended instead.
+      if (this.#sessions.get(session.id) === session) this.#hooks.onUsed?.(session);
+    }
+  }
+
   /** Throws when `session` ended while its operation waited its turn. */
   #checkLive(session: Session): void {
     if (this.#sessions.get(session.id) !== session) this.find(session.id, session.owner);
@@ -270,7 +282,7 @@ export class SessionRegistry {
     this.#sessions.delete(session.id);
     this.#scheduler.endSession(session.key);
     this.#tombstones.set(session.id, { owner: session.owner, how, reason, at: Date.now() });
-    this.#hooks.onEnded?.(session.language, how);
+    this.#hooks.onEnded?.(session.language, how, session);
   }
 
   /** Ends every session (the service is shutting down). */
