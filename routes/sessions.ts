@@ -85,6 +85,8 @@ export function sessionRoutes(deps: SessionDeps): Hono<AppEnv> {
       req.language,
       req.ttl_s === undefined ? undefined : Math.ceil(req.ttl_s * 1000),
     );
+    // Other replicas know where it lives before its id is handed out.
+    await directory.record(session).catch(() => {});
     return c.json(
       { ...session.view(), ignored_fields: ignoredFields(sessionCreateSchema, body) },
       201,
@@ -110,6 +112,8 @@ export function sessionRoutes(deps: SessionDeps): Hono<AppEnv> {
       if (err instanceof NotFoundError) await find(id, owner);
       throw err;
     }
+    // Gone for every replica once the answer says so.
+    await directory.forget(id).catch(() => {});
     return c.body(null, 204);
   });
 
