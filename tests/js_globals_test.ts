@@ -123,7 +123,7 @@ return u.searchParams.get("a") + n;`,
       });
 
       await t.step("fetch and Deno's and process's real APIs are absent", async () => {
-        const body = await js(`return [typeof fetch, typeof Deno.writeFile, typeof Deno.open,
+        const body = await js(`return [typeof fetch, typeof Deno.connect, typeof Deno.open,
   typeof Deno.Command, typeof process.binding, typeof WebSocket, typeof XMLHttpRequest, typeof Worker];`);
         assert.deepEqual(JSON.parse(body.output.ret_val), Array(8).fill("undefined"));
       });
