@@ -3,8 +3,8 @@
  * (`node:sqlite`), in the same database file as the jobs, so they survive a
  * restart the same way.
  */
-import { DatabaseSync } from "node:sqlite";
-import { dirname } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../jobs/sqlite_open.ts";
 import type { AdminStore, AuditEntry, AuditQuery, KeyRecord, Role } from "./types.ts";
 
 interface KeyRow {
@@ -58,11 +58,8 @@ export class SqliteAdminStore implements AdminStore {
   #db: DatabaseSync;
 
   constructor(path: string) {
-    if (path !== ":memory:") Deno.mkdirSync(dirname(path), { recursive: true });
-    this.#db = new DatabaseSync(path);
+    this.#db = openDatabase(path);
     this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS api_keys (
         id TEXT PRIMARY KEY,
         tenant TEXT NOT NULL,

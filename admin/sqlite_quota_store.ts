@@ -1,6 +1,6 @@
 /** Quota limits in SQLite (`node:sqlite`), in the same database file as the jobs. */
-import { DatabaseSync } from "node:sqlite";
-import { dirname } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../jobs/sqlite_open.ts";
 import type { Quota, QuotaStore } from "./quota_types.ts";
 
 interface Row {
@@ -26,11 +26,8 @@ export class SqliteQuotaStore implements QuotaStore {
   #db: DatabaseSync;
 
   constructor(path: string) {
-    if (path !== ":memory:") Deno.mkdirSync(dirname(path), { recursive: true });
-    this.#db = new DatabaseSync(path);
+    this.#db = openDatabase(path);
     this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS quotas (
         tenant TEXT PRIMARY KEY,
         invocations_per_day INTEGER,

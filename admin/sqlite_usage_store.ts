@@ -2,8 +2,8 @@
  * Usage in SQLite (`node:sqlite`), in the same database file as the jobs:
  * one row per tenant, key and UTC hour, added to in batches.
  */
-import { DatabaseSync } from "node:sqlite";
-import { dirname } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../jobs/sqlite_open.ts";
 import type { KeptStats } from "../jobs/types.ts";
 import {
   DAY_MS,
@@ -45,11 +45,8 @@ export class SqliteUsageStore implements UsageStore {
   #db: DatabaseSync;
 
   constructor(path: string) {
-    if (path !== ":memory:") Deno.mkdirSync(dirname(path), { recursive: true });
-    this.#db = new DatabaseSync(path);
+    this.#db = openDatabase(path);
     this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS usage_hours (
         tenant TEXT NOT NULL,
         hour INTEGER NOT NULL,

@@ -1,6 +1,6 @@
 /** Reading the admin API's input: JSON bodies, pages, times; faults as 400 naming the field. */
 import type { Context } from "hono";
-import type { z } from "zod";
+
 import { BadRequestError } from "../core/errors.ts";
 import { parseBody } from "./run_prepare.ts";
 import { TENANT_PATTERN } from "./run_request.ts";
@@ -10,17 +10,7 @@ export async function bodyOf(c: Context): Promise<unknown> {
   return parseBody(new Uint8Array(await c.req.arrayBuffer()));
 }
 
-/** A zod failure as the service's 400. */
-export function invalid(error: z.ZodError): BadRequestError {
-  const details = error.issues.map((issue) => ({
-    field: issue.path.join(".") || "body",
-    message: issue.message,
-  }));
-  return new BadRequestError(
-    `Invalid request: check ${[...new Set(details.map((d) => d.field))].join(", ")}`,
-    details,
-  );
-}
+export { invalid } from "./validation.ts";
 
 const fault = (field: string, message: string) =>
   new BadRequestError(`Invalid request: check ${field}`, [{ field, message }]);

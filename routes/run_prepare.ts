@@ -3,11 +3,12 @@
  * timeout clamped, its input serialized, its tenant and isolation key
  * settled. Every fault is a BadRequestError naming the field.
  */
-import { BadRequestError, type FieldIssue } from "../core/errors.ts";
+import { BadRequestError } from "../core/errors.ts";
 import type { TenantSource } from "../config/config.ts";
 import { type Caller, type HeaderReader, namespaced, requestTenant } from "./tenant.ts";
 import type { RunRequest } from "../scheduler/scheduler.ts";
 import { runRequestSchema } from "./run_request.ts";
+import { validated } from "./validation.ts";
 import { isolationKey, type IsolationMode } from "../core/isolation_key.ts";
 
 /** What preparing a run needs of the service's settings. */
@@ -45,21 +46,7 @@ export function parseBody(bytes: Uint8Array): unknown {
 
 /** Validates a parsed body into a run request. */
 export function validate(body: unknown) {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw new BadRequestError("Request body must be a JSON object", [
-      { field: "body", message: "Must be a JSON object" },
-    ]);
-  }
-  const parsed = runRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const details: FieldIssue[] = parsed.error.issues.map((issue) => ({
-      field: issue.path.join(".") || "body",
-      message: issue.message,
-    }));
-    const fields = [...new Set(details.map((d) => d.field))].join(", ");
-    throw new BadRequestError(`Invalid request: check ${fields}`, details);
-  }
-  return parsed.data;
+  return validated(runRequestSchema, body);
 }
 
 /** A validated run, ready for the scheduler, with what its response needs. */

@@ -1,6 +1,5 @@
 /** Bodies of the session routes, validated with the fields `/run_code` takes. */
 import { z } from "zod";
-import { BadRequestError, type FieldIssue } from "../core/errors.ts";
 import { runRequestSchema } from "./run_request.ts";
 
 const run = runRequestSchema.shape;
@@ -26,24 +25,7 @@ export const sessionRunSchema = z.looseObject({
   tenant: run.tenant,
 });
 
-/** Validates `body` with `schema`, or throws BadRequestError naming the fields at fault. */
-export function validated<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw new BadRequestError("Request body must be a JSON object", [
-      { field: "body", message: "Must be a JSON object" },
-    ]);
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const details: FieldIssue[] = parsed.error.issues.map((issue) => ({
-      field: issue.path.join(".") || "body",
-      message: issue.message,
-    }));
-    const fields = [...new Set(details.map((d) => d.field))].join(", ");
-    throw new BadRequestError(`Invalid request: check ${fields}`, details);
-  }
-  return parsed.data;
-}
+export { validated } from "./validation.ts";
 
 /** Fields of `body` that `schema` does not know (accepted, and ignored). */
 export function ignoredFields(schema: z.ZodObject, body: unknown): string[] {

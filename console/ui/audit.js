@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { html } from "./html.js";
 import { api, download } from "./api.js";
-import { Notice, Time } from "./widgets.js";
+import { Notice, Pager, Time } from "./widgets.js";
 
 const PER_PAGE = 50;
 
@@ -125,13 +125,7 @@ export function Audit() {
         )}
             </tbody>
       </table>
-      <nav class="row" aria-label="Pages">
-        <button type="button" class="secondary" disabled=${page <= 1} onClick=${() =>
-          setPage(page - 1)}>Previous</button>
-        <span>Page ${page} of ${pages}</span>
-        <button type="button" class="secondary" disabled=${page >= pages} onClick=${() =>
-          setPage(page + 1)}>Next</button>
-      </nav>
+      <${Pager} page=${page} pages=${pages} onPage=${setPage} />
     `
   }
   </div>`;

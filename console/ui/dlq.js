@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { html } from "./html.js";
 import { api } from "./api.js";
-import { Confirm, Notice, Time } from "./widgets.js";
+import { Confirm, Notice, Pager, Time } from "./widgets.js";
 
 const PER_PAGE = 25;
 
@@ -207,13 +207,7 @@ export function DeadLetters({ admin }) {
             )}
                 </tbody>
           </table>
-          <nav class="row" aria-label="Pages">
-            <button type="button" class="secondary" disabled=${page <= 1} onClick=${() =>
-              setPage(page - 1)}>Previous</button>
-            <span>Page ${page} of ${pages}</span>
-            <button type="button" class="secondary" disabled=${page >= pages} onClick=${() =>
-              setPage(page + 1)}>Next</button>
-          </nav>
+          <${Pager} page=${page} pages=${pages} onPage=${setPage} />
         `}
         <${Confirm} open=${purging} title="Purge dead letters"
           message=${`${purgeable} dead letters (${stats?.pending ?? 0} pending, ${
