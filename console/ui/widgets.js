@@ -70,11 +70,13 @@ export function Meter({ label, value, max, warnAt = 0.8 }) {
 
 /** Previous and next page buttons with where the list stands. */
 export function Pager({ page, pages, onPage }) {
-  return html`<nav class="row" aria-label="Pages">
-    <button type="button" class="secondary" disabled=${page <= 1}
-      onClick=${() => onPage(page - 1)}>Previous</button>
-    <span>Page ${page} of ${pages}</span>
-    <button type="button" class="secondary" disabled=${page >= pages}
-      onClick=${() => onPage(page + 1)}>Next</button>
-  </nav>`;
+  return html`
+    <nav class="row" aria-label="Pages">
+      <button type="button" class="secondary" disabled=${page <= 1}
+        onClick=${() => onPage(page - 1)}>Previous</button>
+      <span>Page ${page} of ${pages}</span>
+      <button type="button" class="secondary" disabled=${page >= pages}
+        onClick=${() => onPage(page + 1)}>Next</button>
+    </nav>
+  `;
 }
