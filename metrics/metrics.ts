@@ -21,6 +21,8 @@ export interface MetricsSources {
   jobCounts(): Promise<{ queued: number; running: number }>;
   /** Live sessions by language. */
   sessionCounts?(): Record<string, number>;
+  /** Host processes given to one session each, by runtime. */
+  sessionHostCounts?(): Record<Runtime, number>;
 }
 
 /** What the service is built from, for `faas_build_info`. */
@@ -248,6 +250,17 @@ export class Metrics {
       registers,
       collect() {
         const counts = sources()?.sessionCounts?.() ?? {};
+        for (const [language, n] of Object.entries(counts)) this.set({ language }, n);
+      },
+    });
+    new client.Gauge({
+      name: "faas_session_hosts",
+      help: "Host processes given to one session each, by language runtime (not in faas_hosts).",
+      labelNames: ["language"],
+      registers,
+      collect() {
+        const counts = sources()?.sessionHostCounts?.();
+        if (!counts) return;
         for (const [language, n] of Object.entries(counts)) this.set({ language }, n);
       },
     });

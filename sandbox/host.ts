@@ -58,6 +58,11 @@ export class Host {
   onInstanceLost?: (instance: HostedInstance, failed: boolean) => void;
   /** Resident memory of the host process, bytes, as it last reported (every second). */
   rssBytes?: number;
+  /**
+   * The session key this host serves alone, set by the pool when it gives
+   * the host to a session; undefined for a shared host.
+   */
+  dedicatedTo?: string;
   /** CPU seconds the host process has used, as it last reported. */
   cpuSeconds = 0;
   /** Cores the host kept busy between its last two reports. */

@@ -9,6 +9,12 @@
  * (single-use keys), that reached their run limit, or that asked to retire
  * are dropped after their run; idle ones are dropped after the idle timeout
  * or, least recently used first, when memory runs over the budget.
+ *
+ * A session's instance gets a host of its own (a dedicated host): a kill of
+ * a host (a memory bomb past its cap, a run that would not stop) then ends
+ * only the session whose run caused it, never another caller's session.
+ * Dedicated hosts keep no spares, take no other key's runs, do not count
+ * towards the pool's size, and stop when their session ends.
  */
 import type { Runtime } from "../protocol/host_messages.ts";
 import { Host, type HostedInstance, type HostSettings } from "./host.ts";
@@ -99,9 +105,26 @@ export class Pool {
     return [...this.#hosts];
   }
 
-  /** Counts of hosts by state. */
+  /** Counts of the shared hosts by state (sessions' own hosts are counted apart). */
   counts(): PoolCounts {
-    return countHosts(this.#hosts);
+    return countHosts(this.#shared());
+  }
+
+  /** Hosts given to one session each. */
+  sessionHosts(): number {
+    let n = 0;
+    for (const host of this.#hosts) if (host.dedicatedTo !== undefined) n++;
+    return n;
+  }
+
+  /** Resident memory of the host given to session key `key`, as last reported. */
+  sessionHostBytes(key: string): number | undefined {
+    for (const host of this.#hosts) if (host.dedicatedTo === key) return host.rssBytes;
+    return undefined;
+  }
+
+  #shared(): Host[] {
+    return [...this.#hosts].filter((host) => host.dedicatedTo === undefined);
   }
 
   /** Counts of instances. */
@@ -109,9 +132,17 @@ export class Pool {
     return countInstances(this.#hosts);
   }
 
-  /** Whether a host could take a run now. */
+  /** Whether a host could take a run now (a shared one, or a session's own). */
   hasIdleHost(): boolean {
     for (const host of this.#hosts) if (host.state === "idle") return true;
+    return false;
+  }
+
+  /** Whether a shared host (one that serves any key) could take a run now. */
+  hasIdleSharedHost(): boolean {
+    for (const host of this.#hosts) {
+      if (host.state === "idle" && host.dedicatedTo === undefined) return true;
+    }
     return false;
   }
 
@@ -119,7 +150,7 @@ export class Pool {
   youngestBusyMs(now = performance.now()): number | undefined {
     let youngest: number | undefined;
     for (const host of this.#hosts) {
-      if (host.state !== "busy") continue;
+      if (host.state !== "busy" || host.dedicatedTo !== undefined) continue;
       const age = now - host.since;
       if (youngest === undefined || age < youngest) youngest = age;
     }
@@ -132,9 +163,11 @@ export class Pool {
    * A lost session is placeable, so that its run is refused at once.
    */
   placeable(key: string): boolean {
-    if (!isSessionKey(key) || this.#losses.reason(key) !== undefined) return true;
+    if (!isSessionKey(key)) return this.hasIdleSharedHost();
+    if (this.#losses.reason(key) !== undefined) return true;
     const set = this.#byKey.get(key);
-    if (!set?.size) return true;
+    // A session's first run takes a shared host for its own.
+    if (!set?.size) return this.hasIdleSharedHost();
     for (const instance of set) {
       if (instance.state === "idle" && !instance.retiring && instance.host.state === "idle") {
         return true;
@@ -181,10 +214,11 @@ export class Pool {
       ) warm = instance;
     }
     if (warm) return this.#reserve(warm, "warm");
+    if (isSessionKey(key)) return this.#placeSession(key);
     let spare: HostedInstance | undefined;
     let emptiest: Host | undefined;
     for (const host of this.#hosts) {
-      if (host.state !== "idle") continue;
+      if (host.state !== "idle" || host.dedicatedTo !== undefined) continue;
       if (!emptiest || host.size < emptiest.size) emptiest = host;
       for (const instance of host.instances()) {
         if (instance.key !== undefined || instance.state === "gone") continue;
@@ -204,6 +238,37 @@ export class Pool {
     const instance = emptiest.spawn();
     this.#bind(instance, key);
     return this.#reserve(instance, "new");
+  }
+
+  /**
+   * Gives a session's first run a host of its own: an idle shared host with
+   * a spare (fewest other instances first) becomes the session's, its other
+   * instances are dropped, and the pool starts a shared host in its place
+   * once the run is over.
+   */
+  #placeSession(key: string): Placement | undefined {
+    let best: { host: Host; spare?: HostedInstance; others: number } | undefined;
+    for (const host of this.#hosts) {
+      if (host.state !== "idle" || host.dedicatedTo !== undefined) continue;
+      let spare: HostedInstance | undefined;
+      let others = 0;
+      for (const instance of host.instances()) {
+        if (instance.key !== undefined || instance.state === "gone") others++;
+        else if (!spare || (instance.state === "idle" && spare.state !== "idle")) spare = instance;
+      }
+      const better = !best || (spare !== undefined && best.spare === undefined) ||
+        ((spare === undefined) === (best.spare === undefined) && others < best.others);
+      if (better) best = { host, spare, others };
+    }
+    if (!best) return undefined;
+    const { host } = best;
+    host.dedicatedTo = key;
+    for (const instance of [...host.instances()]) {
+      if (instance !== best.spare) this.#drop(instance, "evicted");
+    }
+    const instance = best.spare ?? host.spawn();
+    this.#bind(instance, key);
+    return this.#reserve(instance, best.spare ? "spare" : "new");
   }
 
   #reserve(instance: HostedInstance, via: Placement["via"]): Placement {
@@ -240,6 +305,8 @@ export class Pool {
     }
     host.free();
     this.#replenish(host);
+    // A shared host given to a session is replaced now that its run is over.
+    this.#refill();
     this.#hooks.onIdle(this.runtime);
   }
 
@@ -249,6 +316,14 @@ export class Pool {
     this.#forget(instance);
     instance.host.drop(instance);
     this.#hooks.onDrop?.(this.runtime, reason);
+    this.#endDedicated(instance);
+  }
+
+  /** Stops a session's own host once its session's instance is gone. */
+  #endDedicated(instance: HostedInstance): void {
+    const host = instance.host;
+    if (host.dedicatedTo === undefined || host.dedicatedTo !== instance.key) return;
+    if (host.state === "idle" || host.state === "busy") host.retire("idle");
   }
 
   /**
@@ -263,7 +338,11 @@ export class Pool {
   /** Spares each host should keep now. */
   #spareTarget(): number {
     let live = 0;
-    for (const host of this.#hosts) if (host.state === "idle" || host.state === "busy") live++;
+    for (const host of this.#hosts) {
+      if ((host.state === "idle" || host.state === "busy") && host.dedicatedTo === undefined) {
+        live++;
+      }
+    }
     return this.#demand.perHost(live, this.#options.sparesPerHost);
   }
 
@@ -274,7 +353,10 @@ export class Pool {
    * memory allows, so making them never crowds out runs.
    */
   #replenish(host: Host): void {
-    if (this.#closed || (host.state !== "idle" && host.state !== "busy")) return;
+    if (
+      this.#closed || (host.state !== "idle" && host.state !== "busy") ||
+      host.dedicatedTo !== undefined
+    ) return;
     const wait = this.#retryAt - performance.now();
     if (wait > 0) {
       setTimeout(() => this.#replenish(host), wait);
@@ -303,7 +385,10 @@ export class Pool {
         // The next one beyond the configured number, if still wanted.
         this.#replenish(host);
       }, (err: Error) => {
-        if (host.state === "stopped" || instance.key !== undefined) return;
+        // Dropped because its host went to a session: not a failed start.
+        if (
+          host.state === "stopped" || instance.key !== undefined || host.dedicatedTo !== undefined
+        ) return;
         this.#startFailed(err);
         this.#replenish(host);
       });
@@ -353,15 +438,18 @@ export class Pool {
     // Spares made for a stream of new keys that has passed.
     const target = this.#spareTarget();
     for (const host of this.#hosts) {
-      if (host.state !== "idle" || now - host.since < idleMs) continue;
+      if (host.state !== "idle" || now - host.since < idleMs || host.dedicatedTo !== undefined) {
+        continue;
+      }
       let spares = 0;
       for (const instance of [...host.instances()]) {
         if (instance.key !== undefined || instance.state !== "idle") continue;
         if (++spares > target) this.#drop(instance, "idle");
       }
     }
-    let extra = this.#hosts.size - this.warm;
-    for (const host of this.#hosts) {
+    const shared = this.#shared();
+    let extra = shared.length - this.warm;
+    for (const host of shared) {
       if (extra <= 0) return;
       if (host.state === "idle" && now - host.since >= idleMs && !holdsSession(host)) {
         host.retire("idle");
@@ -389,8 +477,9 @@ export class Pool {
 
   /** Stops one idle host beyond the warm count, to make room elsewhere. */
   retireSpareIdle(): boolean {
-    if (this.#hosts.size <= this.warm) return false;
-    const idle = [...this.#hosts].find((h) => h.state === "idle" && !holdsSession(h));
+    const shared = this.#shared();
+    if (shared.length <= this.warm) return false;
+    const idle = shared.find((h) => h.state === "idle" && !holdsSession(h));
     if (!idle) return false;
     idle.retire("idle");
     return true;
@@ -417,6 +506,7 @@ export class Pool {
       this.#losses.note(instance.key, failed ? "its sandbox failed" : "its sandbox had to retire");
       this.#forget(instance);
       this.#hooks.onDrop?.(this.runtime, failed ? "failed" : "retired");
+      this.#endDedicated(instance);
     };
     this.#hosts.add(host);
     this.#hooks.onStart(this.runtime, reason);
@@ -442,14 +532,15 @@ export class Pool {
 
   /** Brings the pool back to its warm count, after any backoff. */
   #refill(): void {
-    if (this.#closed || this.#hosts.size >= this.warm) return;
+    let shared = this.#shared().length;
+    if (this.#closed || shared >= this.warm) return;
     const wait = this.#retryAt - performance.now();
     if (wait > 0) {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = setTimeout(() => this.#refill(), wait);
       return;
     }
-    while (this.#hosts.size < this.warm) this.#spawnHost("replace");
+    for (; shared < this.warm; shared++) this.#spawnHost("replace");
   }
 }
 

@@ -14,6 +14,7 @@ import {
 } from "../core/errors.ts";
 import type { Host, RunResult } from "../sandbox/host.ts";
 import type { Placement, Pool } from "../sandbox/pool.ts";
+import { SESSION_HOST_ESTIMATE_BYTES } from "../sandbox/memory_budget.ts";
 import { type Runtime, runtimeOf } from "../protocol/host_messages.ts";
 import { PRIORITIES, type Priority, PriorityQueue } from "./priority_queue.ts";
 import type {
@@ -148,7 +149,9 @@ export class Scheduler {
       );
     }
     if (signal?.aborted) return Promise.reject(new ClientGoneError());
-    if (this.#queuedTotal() >= this.#limits.maxQueue && !this.#pools[runtime].hasIdleHost()) {
+    if (
+      this.#queuedTotal() >= this.#limits.maxQueue && !this.#pools[runtime].hasIdleSharedHost()
+    ) {
       this.#hooks.onRejected?.("queue_full");
       return Promise.reject(new QueueFullError(this.#limits.maxQueue));
     }
@@ -362,6 +365,14 @@ export class Scheduler {
    */
   sessionLost(key: string): string | undefined {
     return this.#pools.python.lostReason(key) ?? this.#pools.javascript.lostReason(key);
+  }
+
+  /**
+   * Memory the host of session key `key` takes: as its host last reported,
+   * else an estimate for a host of `runtime` (before its first run).
+   */
+  sessionBytes(key: string, runtime: Runtime): number {
+    return this.#pools[runtime].sessionHostBytes(key) ?? SESSION_HOST_ESTIMATE_BYTES[runtime];
   }
 
   /** Ends the instance of session key `key`, now or after its run. */

@@ -228,6 +228,10 @@ export function createService(
     // Read at scrape time only, once the store below exists.
     jobCounts: () => jobStore.activeCounts(),
     sessionCounts: () => sessions.counts(),
+    sessionHostCounts: () => ({
+      python: pools.python.sessionHosts(),
+      javascript: pools.javascript.sessionHosts(),
+    }),
   });
   const startedAt = Date.now();
   const health: HealthSources = {
@@ -313,6 +317,9 @@ export function createService(
     maxTtlMs: config.sessionMaxTtlMs,
     maxPerOwner: config.maxSessionsPerKey,
     maxTotal: config.maxSessions,
+    // Each session has a host process of its own; the last quarter is left
+    // to the shared hosts (whose idle instances go first under pressure).
+    maxMemoryBytes: config.warmMemoryMb * 2 ** 20 * 0.75,
     maxFileBytes: config.sessionMaxFileBytes,
     maxFilesBytes: config.sessionMaxFilesBytes,
   }, {

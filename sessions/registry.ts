@@ -12,7 +12,13 @@ import {
   SessionLostError,
   UnavailableError,
 } from "../core/errors.ts";
-import type { FileOp, FileOpResult, Language } from "../protocol/host_messages.ts";
+import {
+  type FileOp,
+  type FileOpResult,
+  type Language,
+  type Runtime,
+  runtimeOf,
+} from "../protocol/host_messages.ts";
 import type { RunRequest, ScheduledResult } from "../scheduler/scheduler.ts";
 import { Session } from "./session.ts";
 
@@ -21,6 +27,8 @@ export interface SessionScheduler {
   submit(request: RunRequest, signal?: AbortSignal): Promise<ScheduledResult>;
   sessionLost(key: string): string | undefined;
   endSession(key: string): void;
+  /** Bytes the host of session key `key` (of `runtime`) takes or will take. */
+  sessionBytes(key: string, runtime: Runtime): number;
 }
 
 /** Limits on sessions. */
@@ -33,6 +41,11 @@ export interface SessionLimits {
   maxPerOwner: number;
   /** Live sessions in all. */
   maxTotal: number;
+  /**
+   * Bytes the sessions' hosts may take together (each session has a host
+   * process of its own); 0 for no limit.
+   */
+  maxMemoryBytes: number;
   /** Bytes of one uploaded file. */
   maxFileBytes: number;
   /** Bytes a session's files may take together once an upload is written. */
@@ -119,11 +132,31 @@ export class SessionRegistry {
           `(FAAS_MAX_SESSIONS); retry once one has ended`,
       );
     }
+    this.#checkMemory(language);
     const ttl = Math.min(ttlMs ?? this.#limits.defaultTtlMs, this.#limits.maxTtlMs);
     const session = new Session(language, owner, ttl);
     this.#sessions.set(session.id, session);
     this.#hooks.onCreated?.(language, session);
     return session;
+  }
+
+  /** Throws UnavailableError when one more session of `language` would not fit its memory. */
+  #checkMemory(language: Language): void {
+    const limit = this.#limits.maxMemoryBytes;
+    if (limit <= 0) return;
+    const runtime = runtimeOf(language);
+    let used = 0;
+    for (const s of this.#sessions.values()) {
+      used += this.#scheduler.sessionBytes(s.key, runtimeOf(s.language));
+    }
+    const more = this.#scheduler.sessionBytes("", runtime);
+    if (used + more <= limit) return;
+    const mib = (n: number) => Math.round(n / 2 ** 20);
+    throw new UnavailableError(
+      `The service's sessions take ${mib(used)} MiB and a ${language} session needs about ` +
+        `${mib(more)} MiB more, past the ${mib(limit)} MiB sessions may use (three quarters of ` +
+        `FAAS_WARM_MEMORY_MB); retry once one has ended`,
+    );
   }
 
   /**
