@@ -9,6 +9,7 @@
  * settings changed while running, the hash `faas:settings` of JSON values.
  */
 import { createClient } from "redis";
+import { closeRedis } from "../jobs/redis_client.ts";
 import type { AdminStore, AuditEntry, AuditQuery, KeyRecord, Role } from "./types.ts";
 
 const P = "faas:";
@@ -149,6 +150,6 @@ export class RedisAdminStore implements AdminStore {
 
   async close(): Promise<void> {
     await this.#ready;
-    await this.#client.close();
+    await closeRedis(this.#client);
   }
 }

@@ -9,6 +9,7 @@
  * two days) and `faas:quota:running:<tenant>` (runs in progress).
  */
 import { createClient } from "redis";
+import { closeRedis } from "../jobs/redis_client.ts";
 import type { Charge, QuotaCounters, Slot } from "./quota_types.ts";
 
 const P = "faas:quota:";
@@ -132,6 +133,6 @@ export class RedisQuotaCounters implements QuotaCounters {
 
   async close(): Promise<void> {
     await this.#ready;
-    await this.#client.close();
+    await closeRedis(this.#client);
   }
 }

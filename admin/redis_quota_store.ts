@@ -3,6 +3,7 @@
  * maps each tenant to its quota as JSON.
  */
 import { createClient } from "redis";
+import { closeRedis } from "../jobs/redis_client.ts";
 import type { Quota, QuotaStore } from "./quota_types.ts";
 
 const QUOTAS = "faas:quotas";
@@ -49,6 +50,6 @@ export class RedisQuotaStore implements QuotaStore {
 
   async close(): Promise<void> {
     await this.#ready;
-    await this.#client.close();
+    await closeRedis(this.#client);
   }
 }

@@ -10,6 +10,7 @@
  * Hours and days are epoch ms, so the first `:` after them starts the tenant.
  */
 import { createClient } from "redis";
+import { closeRedis } from "../jobs/redis_client.ts";
 import type { KeptStats } from "../jobs/types.ts";
 import {
   DAY_MS,
@@ -165,7 +166,7 @@ export class RedisUsageStore implements UsageStore {
 
   async close(): Promise<void> {
     await this.#ready;
-    await this.#client.close();
+    await closeRedis(this.#client);
   }
 }
 

@@ -7,7 +7,7 @@
  * lease runs out. Every change of status is one Lua script, so replicas
  * never claim the same job twice.
  */
-import { redisClient } from "./redis_client.ts";
+import { closeRedis, redisClient } from "./redis_client.ts";
 import { PRIORITIES } from "../scheduler/priority_queue.ts";
 import type {
   AttemptRecord,
@@ -296,7 +296,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
-    await this.#ready;
-    await this.#client.close();
+    await this.#ready.catch(() => {});
+    await closeRedis(this.#client);
   }
 }

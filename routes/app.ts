@@ -27,6 +27,7 @@ import { pistonRoutes } from "./piston.ts";
 import { adminRoutes } from "./admin.ts";
 import { consoleRoutes } from "./console.ts";
 import { sessionRoutes } from "./sessions.ts";
+import { SESSION_FILE_PATH, sessionFileLimit } from "./session_files.ts";
 import type { SessionRegistry } from "../sessions/registry.ts";
 import type { SessionDirectory } from "../sessions/session_directory.ts";
 import type { RuntimeSettings } from "../admin/runtime_settings.ts";
@@ -191,11 +192,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     onRejected,
   ));
   // Every route that takes a body takes at most this much, checked while it
-  // streams in.
-  app.use(bodyLimit({
+  // streams in; a session file upload is a file, not a request, and has a
+  // (streamed) limit of its own.
+  const requestLimit = bodyLimit({
     maxSize: deps.maxBodyBytes,
     onError: (c) => errorResponse(c, new PayloadTooLargeError(deps.maxBodyBytes)),
-  }));
+  });
+  const fileLimit = sessionFileLimit(deps.sessions.limits.maxFileBytes);
+  app.use((c, next) =>
+    c.req.method === "PUT" && SESSION_FILE_PATH.test(c.req.path)
+      ? fileLimit(c, next)
+      : requestLimit(c, next)
+  );
   app.post("/run_code", runCodeHandler(deps));
   app.route("/", healthRoutes(deps.health));
   app.route("/", pistonRoutes(deps));

@@ -72,6 +72,7 @@ function testApp(seen: RunRequest[]) {
     maxTotal: 1,
     maxFileBytes: 1024,
     maxFilesBytes: 4096,
+    maxMemoryBytes: 0,
   });
   const app = createApp({
     ...settings,

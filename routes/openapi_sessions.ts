@@ -45,6 +45,11 @@ export const SESSION_SCHEMA: Json = {
     ttl_s: { type: "number", description: "Idle seconds after which it ends" },
     runs: { type: "integer", description: "Runs it finished" },
     busy: { type: "boolean", description: "A run is in progress or waiting" },
+    replica: {
+      type: "string",
+      description: "In listings, with replicas sharing Redis: the replica holding it",
+    },
+    replica_alive: { type: "boolean", description: "In listings, with replicas: true" },
   },
   example: SESSION_EXAMPLE,
 };
@@ -92,9 +97,12 @@ export function sessionPaths(helpers: PathHelpers): Json {
       },
       get: {
         operationId: "listSessions",
-        summary: "The caller's live sessions on this replica",
-        description: "With replicas sharing Redis, only the sessions of the replica that " +
-          "answers: each replica lists its own.",
+        summary: "The caller's live sessions, on every replica",
+        description: "Sessions this replica holds come in full. With replicas sharing Redis, " +
+          "every entry names its `replica`, and the caller's sessions held by other replicas " +
+          "follow in brief (id, language, expires_at, replica, replica_alive: false once that " +
+          "replica is gone, when calls on it answer 410). `partial: true` when Redis could not " +
+          "be read: only this replica's sessions are listed.",
         parameters: [TENANT_HEADER],
         responses: {
           200: {
@@ -104,7 +112,33 @@ export function sessionPaths(helpers: PathHelpers): Json {
                 schema: {
                   type: "object",
                   properties: {
-                    sessions: { type: "array", items: { $ref: "#/components/schemas/Session" } },
+                    sessions: {
+                      type: "array",
+                      items: {
+                        anyOf: [
+                          { $ref: "#/components/schemas/Session" },
+                          {
+                            type: "object",
+                            description: "A session held by another replica",
+                            required: ["id", "language", "expires_at", "replica", "replica_alive"],
+                            properties: {
+                              id: { type: "string" },
+                              language: {
+                                type: "string",
+                                enum: ["python", "javascript", "typescript"],
+                              },
+                              expires_at: { type: "string", format: "date-time" },
+                              replica: { type: "string" },
+                              replica_alive: { type: "boolean" },
+                            },
+                          },
+                        ],
+                      },
+                    },
+                    partial: {
+                      type: "boolean",
+                      description: "Present (true) when other replicas' sessions could not be read",
+                    },
                   },
                 },
               },

@@ -4,13 +4,44 @@
  * operation on the session's instance, in turn with its runs.
  */
 import { Hono } from "hono";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { errorResponse } from "./errors.ts";
 import type { AppEnv } from "./app_env.ts";
 import type { SessionRegistry } from "../sessions/registry.ts";
 import type { Session } from "../sessions/session.ts";
 import { BadRequestError, SessionFileTooLargeError } from "../core/errors.ts";
 import { fileNameProblem } from "./run_files.ts";
 import { bytesToBase64 } from "../workers/returned_files.ts";
+
+/** The paths of session file uploads (`PUT /sessions/{id}/files/{path}`). */
+export const SESSION_FILE_PATH = /^\/sessions\/[^/]+\/files\/./;
+
+/**
+ * The body limit of a session file upload: `maxBytes`
+ * (FAAS_SESSION_MAX_FILE_BYTES) rather than the request limit, checked while
+ * the body streams in, so a larger upload is refused before it is held.
+ */
+export function sessionFileLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => {
+      const name = c.req.path.replace(/^\/sessions\/[^/]+\/files\//, "");
+      let shown = name;
+      try {
+        shown = decodeURIComponent(name);
+      } catch {
+        // Shown as sent.
+      }
+      return errorResponse(
+        c,
+        new SessionFileTooLargeError(
+          `File ${JSON.stringify(shown)} is past FAAS_SESSION_MAX_FILE_BYTES (${maxBytes} bytes)`,
+        ),
+      );
+    },
+  });
+}
 
 /** What the file routes need. */
 export interface SessionFileDeps {
@@ -71,6 +102,8 @@ export function sessionFileRoutes(deps: SessionFileDeps): Hono<AppEnv> {
         `File ${JSON.stringify(path)} is ${bytes} bytes, past FAAS_SESSION_MAX_FILE_BYTES ` +
           `(${limits.maxFileBytes} bytes)`,
       );
+    // The app's body limit for this path (sessionFileLimit) already stopped
+    // a larger body while it streamed in; this names the file.
     const declared = Number(c.req.header("content-length"));
     if (declared > limits.maxFileBytes) throw tooLarge(declared);
     const body = new Uint8Array(await c.req.arrayBuffer());

@@ -13,7 +13,11 @@ import type { TenantSource } from "../config/config.ts";
 import type { PoolCounts } from "../sandbox/pool.ts";
 import type { SessionRegistry } from "../sessions/registry.ts";
 import type { Session } from "../sessions/session.ts";
-import { LocalSessionDirectory, type SessionDirectory } from "../sessions/session_directory.ts";
+import {
+  type ListedSession,
+  LocalSessionDirectory,
+  type SessionDirectory,
+} from "../sessions/session_directory.ts";
 import { findSession } from "../sessions/find_session.ts";
 import { callerOf, namespaced, requestTenant } from "./tenant.ts";
 import { parseBody } from "./run_prepare.ts";
@@ -93,8 +97,32 @@ export function sessionRoutes(deps: SessionDeps): Hono<AppEnv> {
     );
   });
 
-  app.get("/sessions", (c) => {
-    const list = sessions.list(ownerOf(c, deps)).map((s) => s.view());
+  app.get("/sessions", async (c) => {
+    const owner = ownerOf(c, deps);
+    const replica = directory.replica;
+    const here = sessions.list(owner);
+    const list: Record<string, unknown>[] = here.map((s) => ({
+      ...s.view(),
+      ...(replica !== undefined && { replica, replica_alive: true }),
+    }));
+    const known = new Set(here.map((s) => s.id));
+    let elsewhere: ListedSession[];
+    try {
+      elsewhere = await directory.listFor(owner);
+    } catch {
+      // The directory is out of reach: what this replica holds, said to be partial.
+      return c.json({ sessions: list, partial: true });
+    }
+    for (const { id, record, replicaAlive } of elsewhere) {
+      if (known.has(id) || record.replica === replica) continue;
+      list.push({
+        id,
+        language: record.language,
+        expires_at: new Date(record.expiresAt).toISOString(),
+        replica: record.replica,
+        replica_alive: replicaAlive,
+      });
+    }
     return c.json({ sessions: list });
   });
 

@@ -10,11 +10,13 @@
  * are dropped after their run; idle ones are dropped after the idle timeout
  * or, least recently used first, when memory runs over the budget.
  *
- * A session's instance gets a host of its own (a dedicated host): a kill of
- * a host (a memory bomb past its cap, a run that would not stop) then ends
- * only the session whose run caused it, never another caller's session.
- * Dedicated hosts keep no spares, take no other key's runs, do not count
- * towards the pool's size, and stop when their session ends.
+ * A session's instance gets a host of its own (a dedicated host), started
+ * when the session is made: a kill of a host (a memory bomb past its cap, a
+ * run that would not stop) then ends only the session whose run caused it,
+ * never another caller's session. Dedicated hosts keep no spares, take no
+ * other key's runs, do not count towards the pool's size, and stop when
+ * their session ends. Should a session's host fail to start, its first run
+ * takes an idle shared host for its own instead.
  */
 import type { Runtime } from "../protocol/host_messages.ts";
 import { Host, type HostedInstance, type HostSettings } from "./host.ts";
@@ -166,12 +168,27 @@ export class Pool {
     if (!isSessionKey(key)) return this.hasIdleSharedHost();
     if (this.#losses.reason(key) !== undefined) return true;
     const set = this.#byKey.get(key);
-    // A session's first run takes a shared host for its own.
-    if (!set?.size) return this.hasIdleSharedHost();
+    if (!set?.size) {
+      // Its own host is on its way; without one, it takes a shared host.
+      for (const host of this.#hosts) if (host.dedicatedTo === key) return false;
+      return this.hasIdleSharedHost();
+    }
     for (const instance of set) {
       if (instance.state === "idle" && !instance.retiring && instance.host.state === "idle") {
         return true;
       }
+    }
+    return false;
+  }
+
+  /**
+   * Whether session key `key` has a host of its own (starting or up): its
+   * runs wait for that host, not for a shared one.
+   */
+  hasOwnHost(key: string): boolean {
+    if (!isSessionKey(key)) return false;
+    for (const host of this.#hosts) {
+      if (host.dedicatedTo === key && host.state !== "stopped") return true;
     }
     return false;
   }
@@ -189,16 +206,39 @@ export class Pool {
 
   /**
    * Ends the instance of `key` (a session deleted or expired): at once when
-   * idle, after its run when busy. Its memory goes with it.
+   * idle, after its run when busy. Its memory, and its host, go with it.
    */
   dropKey(key: string): void {
+    let busy = false;
     for (const instance of [...this.#byKey.get(key) ?? []]) {
       if (instance.state === "busy") {
+        busy = true;
         instance.retiring = true;
         this.#ended.add(instance);
       } else this.#drop(instance, "retired");
     }
     this.#losses.forget(key);
+    if (busy) return;
+    for (const host of this.#hosts) {
+      if (host.dedicatedTo !== key) continue;
+      if (host.state === "starting") host.kill("idle");
+      else if (host.state === "idle") host.retire("idle");
+    }
+  }
+
+  /**
+   * Starts a host of its own for session key `key` and, once it is up, the
+   * session's instance in it, so that its first run finds it ready.
+   */
+  openSession(key: string): void {
+    if (this.#closed) return;
+    const host = this.#spawnHost("session", key);
+    host.ready.then(() => {
+      if (host.state !== "idle" || host.dedicatedTo !== key) return;
+      const instance = host.spawn();
+      this.#bind(instance, key);
+      instance.ready.then(() => this.#hooks.onIdle(this.runtime), () => {});
+    }, () => {});
   }
 
   /**
@@ -323,7 +363,8 @@ export class Pool {
   #endDedicated(instance: HostedInstance): void {
     const host = instance.host;
     if (host.dedicatedTo === undefined || host.dedicatedTo !== instance.key) return;
-    if (host.state === "idle" || host.state === "busy") host.retire("idle");
+    if (host.state === "starting") host.kill("idle");
+    else if (host.state === "idle" || host.state === "busy") host.retire("idle");
   }
 
   /**
@@ -496,8 +537,9 @@ export class Pool {
     await Promise.all(exits);
   }
 
-  #spawnHost(reason: string): void {
+  #spawnHost(reason: string, dedicatedTo?: string): Host {
     const host = new Host(this.runtime, this.#settings);
+    host.dedicatedTo = dedicatedTo;
     host.onInstanceReady = (instance, ms) => {
       this.#demand.noteStart(ms);
       this.#hooks.onInstanceReady?.(this.runtime, ms, instance.key !== undefined);
@@ -528,6 +570,7 @@ export class Pool {
       this.#hooks.onExit(host, reason);
       this.#refill();
     });
+    return host;
   }
 
   /** Brings the pool back to its warm count, after any backoff. */

@@ -149,8 +149,12 @@ export class Scheduler {
       );
     }
     if (signal?.aborted) return Promise.reject(new ClientGoneError());
+    // The queue bounds runs waiting for a shared host: a session's run
+    // waits for its own host, one at a time (the session serializes them).
+    const pool = this.#pools[runtime];
     if (
-      this.#queuedTotal() >= this.#limits.maxQueue && !this.#pools[runtime].hasIdleSharedHost()
+      this.#queuedTotal() >= this.#limits.maxQueue && !pool.placeable(request.key) &&
+      !pool.hasOwnHost(request.key)
     ) {
       this.#hooks.onRejected?.("queue_full");
       return Promise.reject(new QueueFullError(this.#limits.maxQueue));
@@ -373,6 +377,11 @@ export class Scheduler {
    */
   sessionBytes(key: string, runtime: Runtime): number {
     return this.#pools[runtime].sessionHostBytes(key) ?? SESSION_HOST_ESTIMATE_BYTES[runtime];
+  }
+
+  /** Starts the host and instance of a new session key `key` of `runtime`, ahead of its runs. */
+  openSession(key: string, runtime: Runtime): void {
+    this.#pools[runtime].openSession(key);
   }
 
   /** Ends the instance of session key `key`, now or after its run. */

@@ -27,6 +27,8 @@ export interface SessionScheduler {
   submit(request: RunRequest, signal?: AbortSignal): Promise<ScheduledResult>;
   sessionLost(key: string): string | undefined;
   endSession(key: string): void;
+  /** Starts the host and instance of new session key `key` ahead of its runs. */
+  openSession(key: string, runtime: Runtime): void;
   /** Bytes the host of session key `key` (of `runtime`) takes or will take. */
   sessionBytes(key: string, runtime: Runtime): number;
 }
@@ -136,6 +138,7 @@ export class SessionRegistry {
     const ttl = Math.min(ttlMs ?? this.#limits.defaultTtlMs, this.#limits.maxTtlMs);
     const session = new Session(language, owner, ttl);
     this.#sessions.set(session.id, session);
+    this.#scheduler.openSession(session.key, runtimeOf(language));
     this.#hooks.onCreated?.(language, session);
     return session;
   }

@@ -25,6 +25,11 @@ export interface SessionWhereabouts {
   replicaAlive: boolean;
 }
 
+/** A session of one owner in the directory. */
+export interface ListedSession extends SessionWhereabouts {
+  id: string;
+}
+
 /** The sessions of every replica, as far as this replica can see them. */
 export interface SessionDirectory {
   /** This replica's id; undefined when there are no other replicas to tell apart. */
@@ -35,6 +40,8 @@ export interface SessionDirectory {
   forget(id: string): Promise<void>;
   /** Where session `id` lives; undefined when no replica recorded it. */
   locate(id: string): Promise<SessionWhereabouts | undefined>;
+  /** Every recorded session of `owner`, on any replica. */
+  listFor(owner: string): Promise<ListedSession[]>;
   /** Stops the heartbeat and says this replica is gone. */
   close(): Promise<void>;
 }
@@ -50,6 +57,9 @@ export class LocalSessionDirectory implements SessionDirectory {
   }
   locate(_id: string): Promise<SessionWhereabouts | undefined> {
     return Promise.resolve(undefined);
+  }
+  listFor(_owner: string): Promise<ListedSession[]> {
+    return Promise.resolve([]);
   }
   close(): Promise<void> {
     return Promise.resolve();

@@ -159,6 +159,7 @@ Deno.test({
         headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
         body: JSON.stringify(req.example),
       })).json();
+      if (!ran.output) console.log("DBG", JSON.stringify(ran));
       assert.deepEqual(Object.keys(ran.output).sort(), Object.keys(example.output).sort());
       assert.deepEqual(Object.keys(ran.metadata).sort(), Object.keys(example.metadata).sort());
       assert.equal(ran.output.ret_val, example.output.ret_val);

@@ -127,3 +127,66 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "session file uploads have their own limit, not the request body's",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const server = await startServer({
+      FAAS_MAX_BODY_BYTES: "1024",
+      FAAS_SESSION_MAX_FILE_BYTES: "8192",
+    });
+    const a = sessionClient(server.url);
+    const put = (id: string, path: string, body: BodyInit) =>
+      fetch(`${server.url}/sessions/${id}/files/${path}`, { method: "PUT", body });
+    /** A body sent in chunks with no Content-Length, as a streamed upload is. */
+    const streamed = (bytes: number) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let sent = 0; sent < bytes; sent += 1000) {
+            controller.enqueue(new Uint8Array(Math.min(1000, bytes - sent)).fill(7));
+          }
+          controller.close();
+        },
+      });
+    try {
+      const id = (await a.create("python")).body.id as string;
+
+      await t.step("a file past FAAS_MAX_BODY_BYTES but within its own limit goes in", async () => {
+        const res = await put(id, "big.bin", new Uint8Array(6000).fill(7));
+        assert.equal(res.status, 201, await res.text());
+        const streamedRes = await put(id, "streamed.bin", streamed(7000));
+        assert.equal(streamedRes.status, 201, await streamedRes.text());
+        const ran = await a.run(
+          id,
+          "len(open('big.bin', 'rb').read()) + len(open('streamed.bin', 'rb').read())",
+        );
+        assert.equal(ran.body.output.ret_val, "13000", JSON.stringify(ran.body));
+      });
+
+      await t.step("past its own limit: 413, also when streamed", async () => {
+        for (const body of [new Uint8Array(9000), streamed(9000)]) {
+          const res = await put(id, "huge.bin", body);
+          assert.equal(res.status, 413);
+          const answer = await res.json();
+          assert.match(answer.error, /FAAS_SESSION_MAX_FILE_BYTES \(8192 bytes\)/);
+          assert.match(answer.error, /huge\.bin/);
+          assert.equal(answer.details[0].field, "path");
+        }
+      });
+
+      await t.step("other bodies keep the request limit", async () => {
+        const res = await fetch(`${server.url}/run_code`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ language: "python", code: `x = "${"a".repeat(2000)}"` }),
+        });
+        assert.equal(res.status, 413);
+        assert.match((await res.json()).error, /1024 bytes/);
+      });
+    } finally {
+      await server.close();
+    }
+  },
+});

@@ -28,6 +28,7 @@ Deno.test({
     const a = await startServer(env);
     const b = await startServer(env);
     let aOpen = true;
+    let redisUp = true;
     try {
       const onA = sessionClient(a.url, "k1");
       const onB = sessionClient(b.url, "k1");
@@ -75,6 +76,35 @@ Deno.test({
         assert.equal((await onB.get(other)).status, 404);
       });
 
+      await t.step("every replica lists the caller's sessions on all replicas", async () => {
+        const onBOwn = (await onB.create("python")).body.id;
+        const fromB = (await onB.list()).body;
+        assert.equal(fromB.partial, undefined);
+        const remote = fromB.sessions.find((s: { id: string }) => s.id === id);
+        assert.deepEqual(Object.keys(remote).sort(), [
+          "expires_at",
+          "id",
+          "language",
+          "replica",
+          "replica_alive",
+        ]);
+        assert.equal(remote.replica, replicaA);
+        assert.equal(remote.replica_alive, true);
+        assert.equal(remote.language, "javascript");
+        const local = fromB.sessions.find((s: { id: string }) => s.id === onBOwn);
+        assert.equal(local.replica, b.service.replica);
+        assert.equal(local.runs, 0);
+        const fromA = (await onA.list()).body.sessions.map((s: { id: string }) => s.id).sort();
+        assert.deepEqual(fromA, [id, onBOwn].sort());
+        // Another key sees none of them, on either replica.
+        assert.deepEqual((await otherOnB.list()).body.sessions, []);
+        assert.equal((await onB.remove(onBOwn)).status, 204);
+        assert.deepEqual(
+          (await onA.list()).body.sessions.map((s: { id: string }) => s.id),
+          [id],
+        );
+      });
+
       await t.step("once its replica is gone, the session is gone too (410)", async () => {
         await a.close();
         aOpen = false;
@@ -86,11 +116,24 @@ Deno.test({
           assert.match(answer.body.error, /replica holding it .* is gone/);
         }
         assert.equal((await otherOnB.get(id)).status, 404);
+        const listed = (await onB.list()).body.sessions;
+        assert.equal(listed.length, 1);
+        assert.equal(listed[0].id, id);
+        assert.equal(listed[0].replica_alive, false);
+      });
+
+      await t.step("without Redis, a listing says it is partial", async () => {
+        await redis.stop();
+        redisUp = false;
+        const own = (await onB.create("javascript")).body.id;
+        const listed = (await onB.list()).body;
+        assert.equal(listed.partial, true);
+        assert.deepEqual(listed.sessions.map((s: { id: string }) => s.id), [own]);
       });
     } finally {
       if (aOpen) await a.close();
       await b.close();
-      await redis.stop();
+      if (redisUp) await redis.stop();
     }
   },
 });
