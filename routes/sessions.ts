@@ -81,13 +81,31 @@ export function sessionRoutes(deps: SessionDeps): Hono<AppEnv> {
   const find = (id: string, owner: string): Promise<Session> =>
     findSession(sessions, directory, id, owner);
 
+  /**
+   * Live sessions of `owner` on other replicas, so that its limit holds
+   * across them; 0 when the directory cannot say (then each replica
+   * counts its own).
+   */
+  const elsewhereCount = async (owner: string): Promise<number> => {
+    if (directory.replica === undefined) return 0;
+    try {
+      const listed = await directory.listFor(owner);
+      return listed.filter((l) => l.replicaAlive && l.record.replica !== directory.replica)
+        .length;
+    } catch {
+      return 0;
+    }
+  };
+
   app.post("/sessions", async (c) => {
     const body = await jsonBody(c);
     const req = validated(sessionCreateSchema, body);
+    const owner = ownerOf(c, deps, body);
     const session = sessions.create(
-      ownerOf(c, deps, body),
+      owner,
       req.language,
       req.ttl_s === undefined ? undefined : Math.ceil(req.ttl_s * 1000),
+      await elsewhereCount(owner),
     );
     // Other replicas know where it lives before its id is handed out.
     await directory.record(session).catch(() => {});

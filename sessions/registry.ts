@@ -115,12 +115,13 @@ export class SessionRegistry {
   }
 
   /**
-   * Makes a session for `owner`; `ttlMs` is clamped to the maximum. Throws
+   * Makes a session for `owner`, who holds `elsewhere` more on other
+   * replicas; `ttlMs` is clamped to the maximum. Throws
    * SessionLimitError past the owner's limit, UnavailableError past the
    * service's.
    */
-  create(owner: string, language: Language, ttlMs?: number): Session {
-    let mine = 0;
+  create(owner: string, language: Language, ttlMs?: number, elsewhere = 0): Session {
+    let mine = elsewhere;
     for (const session of this.#sessions.values()) if (session.owner === owner) mine++;
     if (mine >= this.#limits.maxPerOwner) {
       throw new SessionLimitError(

@@ -24,6 +24,7 @@ Deno.test({
       FAAS_JOB_STORE: redis.url,
       FAAS_API_KEYS: "k1,k2",
       FAAS_REPLICA_HEARTBEAT_S: "1",
+      FAAS_MAX_SESSIONS_PER_KEY: "3",
     };
     const a = await startServer(env);
     const b = await startServer(env);
@@ -98,6 +99,17 @@ Deno.test({
         assert.deepEqual(fromA, [id, onBOwn].sort());
         // Another key sees none of them, on either replica.
         assert.deepEqual((await otherOnB.list()).body.sessions, []);
+        // The per-key limit holds across replicas: one on A and one on B, so
+        // one more anywhere, then 429 on either.
+        const third = await onA.create("javascript");
+        assert.equal(third.status, 201, JSON.stringify(third.body));
+        for (const client of [onA, onB]) {
+          const over = await client.create("javascript");
+          assert.equal(over.status, 429, JSON.stringify(over.body));
+          assert.match(over.body.error, /You have 3 live sessions/);
+        }
+        assert.equal((await otherOnB.create("javascript")).status, 201, "another key has its own");
+        assert.equal((await onA.remove(third.body.id)).status, 204);
         assert.equal((await onB.remove(onBOwn)).status, 204);
         assert.deepEqual(
           (await onA.list()).body.sessions.map((s: { id: string }) => s.id),
