@@ -281,34 +281,18 @@ export class Pool {
   }
 
   /**
-   * Gives a session's first run a host of its own: an idle shared host with
-   * a spare (fewest other instances first) becomes the session's, its other
-   * instances are dropped, and the pool starts a shared host in its place
-   * once the run is over.
+   * Gives a session's first run a host of its own when the one started for
+   * it failed: an idle shared host becomes the session's, its other
+   * instances are dropped, and a new shared host replaces it (see release).
    */
   #placeSession(key: string): Placement | undefined {
-    let best: { host: Host; spare?: HostedInstance; others: number } | undefined;
-    for (const host of this.#hosts) {
-      if (host.state !== "idle" || host.dedicatedTo !== undefined) continue;
-      let spare: HostedInstance | undefined;
-      let others = 0;
-      for (const instance of host.instances()) {
-        if (instance.key !== undefined || instance.state === "gone") others++;
-        else if (!spare || (instance.state === "idle" && spare.state !== "idle")) spare = instance;
-      }
-      const better = !best || (spare !== undefined && best.spare === undefined) ||
-        ((spare === undefined) === (best.spare === undefined) && others < best.others);
-      if (better) best = { host, spare, others };
-    }
-    if (!best) return undefined;
-    const { host } = best;
+    const host = this.#shared().find((h) => h.state === "idle");
+    if (!host) return undefined;
     host.dedicatedTo = key;
-    for (const instance of [...host.instances()]) {
-      if (instance !== best.spare) this.#drop(instance, "evicted");
-    }
-    const instance = best.spare ?? host.spawn();
+    for (const instance of [...host.instances()]) this.#drop(instance, "evicted");
+    const instance = host.spawn();
     this.#bind(instance, key);
-    return this.#reserve(instance, best.spare ? "spare" : "new");
+    return this.#reserve(instance, "new");
   }
 
   #reserve(instance: HostedInstance, via: Placement["via"]): Placement {

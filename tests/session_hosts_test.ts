@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "./helpers/server.ts";
 import { sessionClient } from "./helpers/sessions.ts";
+import { sessionKey } from "../core/isolation_key.ts";
 
 const JS_BOMB = "const xs = []; while (true) xs.push(new Uint8Array(16 * 1024 * 1024).fill(1));";
 const PY_STUBBORN = [
@@ -101,6 +102,22 @@ Deno.test({
           const hosts = await sessionHosts(server.url);
           return hosts.python === 0 && hosts.javascript === 0;
         });
+      });
+
+      await t.step("a session whose own host failed to start takes a shared one", async () => {
+        const id = (await victim.create("python")).body.id;
+        const own = server.service.pools.python.hosts()
+          .find((h) => h.dedicatedTo === sessionKey(id));
+        assert.ok(own, "a host was started for the session");
+        assert.equal(own.state, "starting");
+        own.kill("crashed");
+        await own.exited;
+        const ran = await victim.run(id, "x = 6 * 7\nx");
+        assert.equal(ran.status, 200, JSON.stringify(ran.body));
+        assert.equal(ran.body.output.ret_val, "42");
+        assert.equal((await victim.run(id, "x")).body.output.ret_val, "42");
+        assert.deepEqual(await sessionHosts(server.url), { python: 1, javascript: 0 });
+        assert.equal((await victim.remove(id)).status, 204);
       });
 
       await t.step("stateless runs still answer", async () => {
