@@ -28,7 +28,7 @@ import {
 } from "../protocol/worker_channel.ts";
 import { PYODIDE_FILES } from "../protocol/pyodide_files.ts";
 import type { NativeInstall } from "../protocol/native_bundle.ts";
-import { FAST_LOAD_PINS, nonZeroRanges, snapshotMemory } from "../workers/pyodide_fast_load.ts";
+import { sharedSnapshot } from "./shared_snapshot.ts";
 
 const [socketPath, token, runtime, memoryMb, pyodideDir, snapshotPath, packagesPath, nativePath] =
   Deno.args as [
@@ -191,38 +191,6 @@ function spawn(wid: number): void {
       b.buffer as ArrayBuffer
     ),
   ]);
-}
-
-/**
- * The snapshot as one copy in shared memory, with its non-zero pages, when
- * Pyodide's glue is the build pyodide_fast_load.ts was written for;
- * undefined (after a line on stderr) when it is not.
- */
-async function sharedSnapshot(
-  dir: string,
-  bytes: Uint8Array,
-): Promise<{ snapshot: Uint8Array; ranges: Uint32Array } | undefined> {
-  for (const [file, pin] of Object.entries(FAST_LOAD_PINS)) {
-    let hex = "";
-    try {
-      const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(`${dir}/${file}`));
-      hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-    } catch {
-      // Reported below as a mismatch.
-    }
-    if (hex !== pin) {
-      console.error(`Pyodide's ${file} is not the pinned build: restoring the stock way`);
-      return undefined;
-    }
-  }
-  const memory = snapshotMemory(bytes);
-  if (!memory) return undefined;
-  const ranges = nonZeroRanges(memory);
-  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
-  shared.set(bytes);
-  // Freed now: an idle host may never collect it.
-  (bytes.buffer as ArrayBuffer).transfer(0);
-  return { snapshot: shared, ranges };
 }
 
 function drop(wid: number): void {
