@@ -6,7 +6,7 @@
 import type { LinkPlan } from "../protocol/link_plan.ts";
 
 /** How long the check may take before it gives up on the plan, ms. */
-const PROBE_TIMEOUT_MS = 60_000;
+const PROBE_TIMEOUT_MS = 20_000;
 
 /** What the check needs. */
 export interface LinkPlanCheck {
