@@ -71,6 +71,25 @@ Deno.test("patchGlue refuses a glue it was not written for", () => {
 
 const pyodideDir = resolvePyodideDir(undefined);
 
+/** What a planned and a stock instance must answer alike (the last ones load symbols). */
+const SNIPPETS = [
+  "import json; json.dumps({'a': [1, 2.5, None]}, sort_keys=True)",
+  "import decimal; str(decimal.Decimal(2).sqrt())",
+  "import hashlib; hashlib.md5(b'abc').hexdigest() + hashlib.sha1(b'abc').hexdigest()",
+  "import zlib; zlib.crc32(zlib.decompress(zlib.compress(b'x' * 999)))",
+  "import traceback\ntry:\n  1/0\nexcept Exception as e:\n  r = ''.join(traceback.format_exception_only(e))\nr",
+  "open('/tmp/f.txt', 'w').write('hi'); open('/tmp/f.txt').read()",
+  "import sqlite3; sqlite3.connect(':memory:').execute('select 6*7, sqlite_version()').fetchone()",
+  "import js; js.Math.max(3, 9)",
+  "import ctypes; ctypes.CDLL(None).strlen(b'hello')",
+  "import ctypes\n" +
+  "a = (ctypes.c_int * 5)(5, 1, 4, 2, 3)\n" +
+  "F = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int))\n" +
+  "ctypes.CDLL(None).qsort(a, 5, 4, F(lambda x, y: x[0] - y[0]))\nlist(a)",
+  "import ctypes; libc = ctypes.CDLL(None); " +
+  "[ctypes.cast(getattr(libc, n), ctypes.c_void_p).value for n in ('malloc', 'free', 'strlen')]",
+];
+
 /** What every test below shares: the compiled module, a snapshot and the patched glue. */
 async function fixture() {
   const wasmModule = await WebAssembly.compile(
@@ -189,6 +208,17 @@ Deno.test({
       assert.ok(errors.some((e) => e.includes("Fast Pyodide restore failed")), errors.join("\n"));
       assert.ok(gotEntries(fallback) > 5 * plan.gotNames.length, "linked the stock way");
       assert.equal(fallback.runPython("sum(range(10))"), 45);
+
+      // Both instances give the same answers, down to function pointers,
+      // also once ctypes makes the planned one finish its deferred link.
+      for (const code of SNIPPETS) {
+        assert.equal(String(planned.runPython(code)), String(fallback.runPython(code)), code);
+      }
+      assert.ok(gotEntries(planned) > 5 * plan.gotNames.length, "the deferred link ran");
+      assert.equal(gotEntries(planned), gotEntries(fallback));
+      const tableLength = (p: unknown) =>
+        (p as { _module: { wasmTable: WebAssembly.Table } })._module.wasmTable.length;
+      assert.equal(tableLength(planned), tableLength(fallback));
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
