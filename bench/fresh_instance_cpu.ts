@@ -167,6 +167,7 @@ for (let i = 0; i < count; i++) {
   ready.push(r.readyMs);
   cpu.push(r.cpuMs);
 }
+await Deno.remove(gluePath);
 console.log(
   `fresh instances: n=${count} ready median ${median(ready).toFixed(1)} ms wall ` +
     `(min ${Math.min(...ready).toFixed(1)}), cycle median ${median(cpu).toFixed(1)} ms CPU ` +
