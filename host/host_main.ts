@@ -8,7 +8,8 @@
  *
  * Arguments: socket path, token, runtime, memory limit in MiB, the directory
  * holding Pyodide's files, and for Python the memory snapshot its workers
- * start from ("" for none).
+ * start from, the packages' zip, the compiled packages, and the link-plan
+ * patched glue and the plan checked at start-up ("" for none).
  */
 import process from "node:process";
 import {
@@ -28,19 +29,32 @@ import {
 } from "../protocol/worker_channel.ts";
 import { PYODIDE_FILES } from "../protocol/pyodide_files.ts";
 import type { NativeInstall } from "../protocol/native_bundle.ts";
-import { FAST_LOAD_PINS, nonZeroRanges, snapshotMemory } from "../workers/pyodide_fast_load.ts";
+import { sharedSnapshot } from "./shared_snapshot.ts";
+import { type HostLinkPlan, loadLinkPlan } from "./host_link_plan.ts";
 
-const [socketPath, token, runtime, memoryMb, pyodideDir, snapshotPath, packagesPath, nativePath] =
-  Deno.args as [
-    string,
-    string,
-    Runtime,
-    string,
-    string,
-    string | undefined,
-    string | undefined,
-    string | undefined,
-  ];
+const [
+  socketPath,
+  token,
+  runtime,
+  memoryMb,
+  pyodideDir,
+  snapshotPath,
+  packagesPath,
+  nativePath,
+  linkedGluePath,
+  linkPlanPath,
+] = Deno.args as [
+  string,
+  string,
+  string,
+  Runtime,
+  string,
+  string,
+  string | undefined,
+  string | undefined,
+  string | undefined,
+  string | undefined,
+];
 const MIB = 1024 * 1024;
 const memoryLimitBytes = Number(memoryMb) * MIB;
 // Room beyond what the run's code may allocate (V8 and runtime overhead);
@@ -69,6 +83,11 @@ let wasmModule: WebAssembly.Module | undefined;
  * non-zero pages.
  */
 let snapshotRanges: Uint32Array | undefined;
+/**
+ * Set when the server's start-up check found that linking Pyodide by a
+ * recorded plan gives what the stock link does: workers link by it.
+ */
+let linkPlan: HostLinkPlan | undefined;
 try {
   // Real paths: permissions given by a symlinked path do not match.
   readable = runtime === "python"
@@ -88,6 +107,10 @@ try {
   if (runtime === "python" && snapshot) {
     const shared = await sharedSnapshot(pyodideDir, snapshot);
     if (shared) ({ snapshot, ranges: snapshotRanges } = shared);
+  }
+  if (snapshotRanges && wasmModule && readable && linkedGluePath && linkPlanPath) {
+    linkPlan = loadLinkPlan(linkPlanPath, linkedGluePath, wasmModule);
+    if (linkPlan) readable = [...readable, linkPlan.gluePath];
   }
 } catch (err) {
   // One line: the server reports the last line of a host's stderr.
@@ -185,44 +208,14 @@ function spawn(wid: number): void {
     wasmModule,
     fastLoad: snapshotRanges !== undefined,
     snapshotRanges,
+    linkPlan: linkPlan?.plan,
+    gluePath: linkPlan?.gluePath,
   }, [
     channel.port2,
     ...[snapshotRanges ? undefined : copy, packages].filter((b) => b !== undefined).map((b) =>
       b.buffer as ArrayBuffer
     ),
   ]);
-}
-
-/**
- * The snapshot as one copy in shared memory, with its non-zero pages, when
- * Pyodide's glue is the build pyodide_fast_load.ts was written for;
- * undefined (after a line on stderr) when it is not.
- */
-async function sharedSnapshot(
-  dir: string,
-  bytes: Uint8Array,
-): Promise<{ snapshot: Uint8Array; ranges: Uint32Array } | undefined> {
-  for (const [file, pin] of Object.entries(FAST_LOAD_PINS)) {
-    let hex = "";
-    try {
-      const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(`${dir}/${file}`));
-      hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-    } catch {
-      // Reported below as a mismatch.
-    }
-    if (hex !== pin) {
-      console.error(`Pyodide's ${file} is not the pinned build: restoring the stock way`);
-      return undefined;
-    }
-  }
-  const memory = snapshotMemory(bytes);
-  if (!memory) return undefined;
-  const ranges = nonZeroRanges(memory);
-  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
-  shared.set(bytes);
-  // Freed now: an idle host may never collect it.
-  (bytes.buffer as ArrayBuffer).transfer(0);
-  return { snapshot: shared, ranges };
 }
 
 function drop(wid: number): void {

@@ -12,6 +12,7 @@
  */
 import type { CancelMessage, RunMessage } from "./host_messages.ts";
 import type { NativeInstall } from "./native_bundle.ts";
+import type { LinkPlan } from "./link_plan.ts";
 
 /** Bytes of the control buffer a host shares with its worker. */
 export const CONTROL_BYTES = 12;
@@ -49,6 +50,14 @@ export interface InitMessage {
    * host's one copy in shared memory, which the worker only reads.
    */
   snapshotRanges?: Uint32Array;
+  /**
+   * With `fastLoad`: link Pyodide's main module by this plan, which the
+   * host checked against a stock link, running the patched glue at
+   * `gluePath` (Python workers).
+   */
+  linkPlan?: LinkPlan;
+  /** The link-plan patched glue, with `linkPlan` (Python workers). */
+  gluePath?: string;
   /** A memory snapshot to start from instead of loading (Python workers). */
   snapshot?: Uint8Array;
   /** Make a memory snapshot, post it and stop (Python workers). */

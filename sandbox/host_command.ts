@@ -1,7 +1,7 @@
 /**
  * The command line and environment a host process starts with: what it may
  * read (its own code, its workers', the protocol, Pyodide's files, its
- * snapshot and packages) and write (its socket), its V8 flags, and an
+ * snapshot and packages, the link plan and its glue) and write (its socket), its V8 flags, and an
  * environment cleared of everything but what Deno needs.
  */
 import type { Runtime } from "../protocol/host_messages.ts";
@@ -39,6 +39,11 @@ export function hostCommand(
   }
   const packages = runtime === "python" ? settings.pythonPackagesZip ?? "" : "";
   const native = runtime === "python" ? settings.pythonNativeZip ?? "" : "";
+  // Only with a snapshot: the plan is for the fast restore.
+  const plan = snapshot && settings.pythonLinkPlan;
+  const [linkedGlue, linkPlan] = plan && isFile(plan.gluePath) && isFile(plan.planPath)
+    ? [plan.gluePath, plan.planPath]
+    : ["", ""];
   const v8Flags = [`--max-old-space-size=${settings.memoryLimitMb}`, ...HOST_V8_FLAGS];
   // Python's JS side allocates little per run: a 1 MB young generation
   // saves ~7 MB of RSS per worker.
@@ -50,8 +55,16 @@ export function hostCommand(
       "--cached-only",
       `--config=${settings.configPath}`,
       `--allow-read=${
-        [settings.pyodideDir, socket, SOURCE_DIRS, snapshot, packages, native].filter(Boolean)
-          .join(",")
+        [
+          settings.pyodideDir,
+          socket,
+          SOURCE_DIRS,
+          snapshot,
+          packages,
+          native,
+          linkedGlue,
+          linkPlan,
+        ].filter(Boolean).join(",")
       }`,
       `--allow-write=${socket}`,
       `--allow-net=unix:${socket}`,
@@ -65,6 +78,8 @@ export function hostCommand(
       snapshot,
       packages,
       native,
+      linkedGlue,
+      linkPlan,
     ],
     clearEnv: true,
     env: { ...hostEnv(), DENO_DIR: denoDir },

@@ -22,6 +22,12 @@ export interface HostSettings {
    * Pyodide itself (slower) while the owner makes the snapshot again.
    */
   onSnapshotMissing?: (path: string) => void;
+  /**
+   * A link plan checked at start-up and the patched glue that applies it
+   * (python/link_plan_prepare.ts): Python hosts started once it is set link
+   * Pyodide by it.
+   */
+  pythonLinkPlan?: { gluePath: string; planPath: string };
   /** The installed pure-Python packages' zip, when there are any. */
   pythonPackagesZip?: string;
   /** The compiled packages each Python instance installs at start (native_install.ts). */

@@ -8,11 +8,14 @@ import type { HostSettings } from "../sandbox/host.ts";
 import type { Logger } from "../core/log.ts";
 import type { PythonPackages } from "../python/python_packages.ts";
 import { preparePythonSnapshot, type PythonSnapshot } from "../python/python_snapshot.ts";
+import { prepareLinkPlan } from "../python/link_plan_prepare.ts";
 
 /**
  * Prepares the snapshot into `workDir` and points `settings` at it (or,
  * when it fails, leaves hosts to load Pyodide themselves); `whenSettled`
- * runs either way (it starts the Python pool).
+ * runs either way (it starts the Python pool), once the plan hosts link
+ * Pyodide by is checked too (python/link_plan_prepare.ts); when that fails,
+ * hosts link the stock way.
  */
 export function startPythonSnapshot(
   config: Config,
@@ -47,6 +50,21 @@ export function startPythonSnapshot(
     }, (err) => logger.warn("python snapshot could not be restored", { reason: err.message }))
       .finally(() => remaking = false);
   };
+  // Checked while the snapshot is prepared, and waited for before the pool
+  // starts: a pool's first hosts would otherwise never use it. Without it
+  // hosts link Pyodide the stock way, only slower.
+  const linkPlanStarted = performance.now();
+  const linkPlan = prepareLinkPlan(settings.pyodideDir, workDir).then(
+    (prepared) => {
+      settings.pythonLinkPlan = prepared;
+      if (prepared) {
+        logger.info("python link plan checked", {
+          ms: Math.round(performance.now() - linkPlanStarted),
+        });
+      }
+    },
+    (err) => logger.warn("no link plan; hosts link Pyodide the stock way", { reason: err.message }),
+  );
   const snapshot = prepareSnapshot();
   snapshot
     .then((made) => {
@@ -66,6 +84,6 @@ export function startPythonSnapshot(
     .catch((err) =>
       logger.warn("no Python snapshot; hosts will load Pyodide", { reason: err.message })
     )
-    .finally(whenSettled);
+    .finally(() => linkPlan.then(whenSettled));
   return snapshot;
 }

@@ -16,6 +16,7 @@
  * on any failure.
  */
 import type { PyodideAPI } from "pyodide";
+import { type LinkPlan, type LinkReceiver, linkReceiver } from "./link_plan.ts";
 
 /**
  * SHA-256 of the files in Pyodide's directory whose internals this module
@@ -52,11 +53,16 @@ export interface FastLoadOptions {
   ranges?: Uint32Array;
   /** pyodide.asm.wasm, compiled by the host. */
   wasmModule: WebAssembly.Module;
+  /** A link plan the host checked (link_plan.ts), with `gluePath`. */
+  linkPlan?: LinkPlan;
+  /** The link-plan patched glue (glue_link_patch.ts), used with `linkPlan`. */
+  gluePath?: string;
 }
 
 type Settings = Record<string, unknown> & { API: Record<string, unknown> };
+/** Emscripten's module object: untyped, as Pyodide ships no types for it. */
 // deno-lint-ignore no-explicit-any
-type Emscripten = any;
+export type Emscripten = any;
 
 /**
  * Runtime flags Pyodide's JS takes instead of probing the global scope: a
@@ -190,8 +196,36 @@ export function sparseRestore(
   }
 }
 
-/** Restores Pyodide from `options.snapshot` the fast way. */
-export async function loadFromSnapshot(options: FastLoadOptions): Promise<PyodideAPI> {
+/** What {@linkcode startGlue} needs. */
+export interface GlueOptions {
+  /** Directory with Pyodide's files, as given to `loadPyodide`. */
+  indexURL: string;
+  /** pyodide.asm.wasm, compiled by the host. */
+  wasmModule: WebAssembly.Module;
+  /** The glue to run instead of `indexURL`'s (the link-plan patched copy). */
+  gluePath?: string;
+  /** Links the main module instead of the glue's own linker (link_plan.ts). */
+  linkPlan?: LinkReceiver;
+  /** Initial size of the wasm memory, bytes; the glue's default when absent. */
+  initialMemory?: number;
+  /**
+   * Called with the instance right before the glue links it, the import
+   * object it was instantiated with (the glue's symbol table is its `env`)
+   * and the glue's module object; what it returns is called right after.
+   */
+  onLink?: (
+    instance: WebAssembly.Instance,
+    imports: WebAssembly.Imports,
+    module: Emscripten,
+  ) => (() => void) | void;
+}
+
+/**
+ * Runs the glue's factory the way pyodide.mjs would (on the browser-worker
+ * path, with the host's compiled module) up to a fresh, initialised runtime:
+ * Pyodide's Emscripten module, its Python not bootstrapped yet.
+ */
+export async function startGlue(options: GlueOptions): Promise<Emscripten> {
   const indexURL = options.indexURL.endsWith("/") ? options.indexURL : options.indexURL + "/";
   const env = { HOME: "/home/pyodide", PYTHONINSPECT: "1" };
   const scope = globalThis as { prompt?: () => string | null };
@@ -215,8 +249,7 @@ export async function loadFromSnapshot(options: FastLoadOptions): Promise<Pyodid
     cdnUrl: `https://cdn.jsdelivr.net/pyodide/v${FAST_LOAD_VERSION}/full/`,
     lockFileContents: lockFile,
   };
-  const { memory, extra } = parseSnapshot(options.snapshot);
-  const { wasmModule } = options;
+  const { wasmModule, onLink } = options;
   let failLoad!: (reason: unknown) => void;
   const linkFailed = new Promise<never>((_, reject) => failLoad = reject);
   const API: Record<string, unknown> = { config, runtimeEnv: RUNTIME_ENV };
@@ -249,16 +282,20 @@ export async function loadFromSnapshot(options: FastLoadOptions): Promise<Pyodid
       Object.assign(imports.env as Record<string, unknown>, jsvErrorImports());
       // The glue only logs a failure here and never settles: the load
       // fails instead, and the caller falls back.
-      WebAssembly.instantiate(wasmModule, imports).then(
-        (instance) => receive(instance, wasmModule),
-      ).catch(failLoad);
+      WebAssembly.instantiate(wasmModule, imports).then((instance) => {
+        // The glue's module object is these settings.
+        const after = onLink?.(instance, imports, settings);
+        receive(instance, wasmModule);
+        after?.();
+      }).catch(failLoad);
       return {};
     },
     noInitialRun: true,
-    INITIAL_MEMORY: options.snapshot.length,
   };
+  if (options.initialMemory !== undefined) settings.INITIAL_MEMORY = options.initialMemory;
+  if (options.linkPlan) settings.linkPlan = options.linkPlan;
   const glue = new URL("file:///");
-  glue.pathname = indexURL + "pyodide.asm.mjs";
+  glue.pathname = options.gluePath ?? indexURL + "pyodide.asm.mjs";
   const factory = (await import(glue.href)).default as (
     s: Settings,
   ) => Promise<Emscripten>;
@@ -266,6 +303,19 @@ export async function loadFromSnapshot(options: FastLoadOptions): Promise<Pyodid
     Promise.race([withoutProcess(() => factory(settings)), linkFailed])
   );
   if (settings.exitCode !== undefined) throw new module.ExitStatus(settings.exitCode);
+  return module;
+}
+
+/** Restores Pyodide from `options.snapshot` the fast way. */
+export async function loadFromSnapshot(options: FastLoadOptions): Promise<PyodideAPI> {
+  const { memory, extra } = parseSnapshot(options.snapshot);
+  const module = await startGlue({
+    indexURL: options.indexURL,
+    wasmModule: options.wasmModule,
+    gluePath: options.linkPlan ? options.gluePath : undefined,
+    linkPlan: options.linkPlan && linkReceiver(options.linkPlan),
+    initialMemory: options.snapshot.length,
+  });
   const api = module.API;
   if (api.version !== FAST_LOAD_VERSION) throw new Error(`Pyodide version ${api.version}`);
   module.locateFile = (path: string) => {
@@ -289,6 +339,7 @@ export async function loadFromSnapshot(options: FastLoadOptions): Promise<Pyodid
   internal.sys.path.insert(0, "");
   internal._pyodide.set_excepthook();
   await internal.packageIndexReady;
+  const config = api.config as Record<string, unknown>;
   internal.initializeStreams(config.stdin, undefined, undefined);
   return pyodide as PyodideAPI;
 }

@@ -141,6 +141,8 @@ async function fastRestore(init: InitMessage): Promise<PyodideAPI | undefined> {
       snapshot: init.snapshot,
       ranges: init.snapshotRanges,
       wasmModule: init.wasmModule,
+      linkPlan: init.gluePath ? init.linkPlan : undefined,
+      gluePath: init.gluePath,
     });
   } catch (e) {
     console.error(`Fast Pyodide restore failed, loading the stock way: ${e}`);
