@@ -151,8 +151,27 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       parkUntilNeeded(gate);
     }, post);
   };
-  post({ t: "ready" });
-  parkUntilNeeded(gate);
+  // One run of our own, in a context thrown away after it, before the
+  // worker says it is ready: the first caller's run (a new key's) then
+  // finds the run path compiled rather than paying for it.
+  new ActiveRun(WARM_UP, fresh(), undefined, () => {
+    restoreRealm();
+    post({ t: "ready" });
+    parkUntilNeeded(gate);
+  }, () => {});
+};
+
+/** The worker's own first run (see above): no caller's code or data. */
+const WARM_UP: RunMessage = {
+  t: "run",
+  wid: -1,
+  id: 0,
+  language: "javascript",
+  code: "const warm = [1, 2].map((n) => n * 2); console.log(warm.join(' ')); return warm.length;",
+  input: "null",
+  stdin: "",
+  timeoutMs: 1000,
+  maxOutputBytes: 1024,
 };
 
 /** One run: its context, output, timers and deadline. */
