@@ -276,6 +276,15 @@ Deno.test({
             e.textContent?.includes("Retried 1 of 1")
           )
         );
+        // The retried job runs the same code and dies again; wait for that,
+        // so that the purge below sees every letter there will be.
+        let again: { status?: string } = {};
+        for (let i = 0; i < 10 && again.status !== "dead"; i++) {
+          again = await (await fetch(`${server.url}/jobs/${ids[0]}?wait=5`, {
+            headers: { authorization: `Bearer ${runner.key}` },
+          })).json();
+        }
+        assert.equal(again.status, "dead");
         const retried = await (await fetch(`${server.url}/api/v1/dlq/${ids[0]}`, {
           headers: { authorization: `Bearer ${ADMIN}` },
         })).json();
@@ -294,13 +303,17 @@ Deno.test({
         await page.waitForSelector("dialog[open]");
         const message = await page.$eval("dialog[open] p", (e) => e.textContent ?? "");
         // The retried job died again (same code), so it is pending once more.
-        const [, count] = message.match(/^(\d+) dead letters \(\d+ pending, 1 discarded\)/) ?? [];
+        const [, count] = message.match(/^(\d+) dead letters \(2 pending, 1 discarded\)/) ?? [];
         assert.ok(count, message);
         await page.click("dialog[open] button.danger");
         await page.waitForFunction(
           (n) => document.querySelector('[role="status"]')?.textContent?.includes(`Purged ${n}`),
           {},
           count,
+        );
+        // The stats reload after the notice shows.
+        await page.waitForFunction(() =>
+          document.querySelector('[data-dlq-stat="pending"]')?.textContent === "0"
         );
         assert.equal(await pending(), "0");
       });
