@@ -178,7 +178,7 @@ Deno.test({
     const store = new RedisJobStore(redis.url);
     try {
       const subs = [];
-      for (const [tag, s] of [["a", 12], ["b", 12], ["c", 0.2], ["d", 0.2]] as const) {
+      for (const [tag, s] of [["a", 20], ["b", 20], ["c", 0.2], ["d", 0.2]] as const) {
         subs.push(
           await post(first.url, {
             language: "python",

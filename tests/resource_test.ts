@@ -132,7 +132,7 @@ Deno.test({
     await t.step("stdout flood is capped with truncated", async () => {
       const py = await server.run({
         language: "python",
-        code: "while True: print('x' * 1000)",
+        code: "while True: print('x' * 10000)",
         timeout: 1000,
       });
       assert.equal(py.body.metadata.status, "timeout");

@@ -41,14 +41,7 @@ interface Harness {
   _class_tag_offset?: number;
   connect(wait: unknown, interrupted: unknown): void;
   compile_source(source: string): unknown;
-  start(
-    code: PyProxyLike | null,
-    input: string,
-    stdin: string,
-    argv: string,
-    files: boolean,
-    session: boolean,
-  ): PyProxyLike;
+  start: StartRun;
   reset(everything: boolean, changed: number[] | null, classes: number[] | null): void;
   dict_ids(): PyProxyLike;
   touch_canary(): void;
@@ -56,6 +49,22 @@ interface Harness {
   class_ids(): PyProxyLike;
   watch_classes(tagged: boolean[]): void;
 }
+
+/** The harness's `start`: a Python function, callable through a stack switch when the engine can. */
+interface StartRun {
+  (...args: StartArgs): PyProxyLike;
+  /** Present when WebAssembly stack switching (JSPI) is available. */
+  callPromising?: (...args: StartArgs) => Promise<PyProxyLike>;
+}
+
+type StartArgs = readonly [
+  code: PyProxyLike | null,
+  input: string,
+  stdin: string,
+  argv: string,
+  files: boolean,
+  session: boolean,
+];
 
 interface PyProxyLike {
   type: string;
@@ -169,6 +178,10 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
 
   const restoreRealm = lockDownRealm();
   let cancel: (() => void) | undefined;
+  // Taken once: each attribute read of a proxy makes a new proxy.
+  const start = harness.start;
+  // Set when a run was stopped while its stack was switched out.
+  let stackAbandoned = false;
 
   const cache = new CodeCache<PyProxyLike | null>(
     CODE_CACHE_SIZE,
@@ -223,6 +236,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     let excType: string | null = null;
     let excMessage: string | null = null;
     let compileFailed = false;
+    stackAbandoned = false;
     const topAtStart = heapTop();
     runStarted(ctl, msg.id);
     try {
@@ -241,18 +255,33 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       const argv = msg.args?.length || msg.entry !== undefined
         ? JSON.stringify([msg.entry ?? "main.py", ...(msg.args ?? [])])
         : "";
-      let result = harness.start(
+      const stopped = new Promise<"stopped">((resolve) => {
+        cancel = () => resolve("stopped");
+      });
+      const args = [
         code,
         msg.input,
         msg.stdin,
         argv,
         !!msg.files?.length,
         msg.persist === true,
-      );
+      ] as const;
+      let result: PyProxyLike;
+      if (start.callPromising) {
+        // Entered through a stack switch, so that code may block on a
+        // coroutine (asyncio.run, run_until_complete) while the worker's
+        // event loop drives it.
+        const settled = await Promise.race([start.callPromising(...args), stopped]);
+        if (settled === "stopped") {
+          // Its stack stays suspended and would resume in a later run.
+          stackAbandoned = true;
+          throw new StoppedError();
+        }
+        result = settled;
+      } else {
+        result = start(...args);
+      }
       if (result.type === "coroutine") {
-        const stopped = new Promise<"stopped">((resolve) => {
-          cancel = () => resolve("stopped");
-        });
         const settled = await Promise.race([result as unknown as Promise<PyProxyLike>, stopped]);
         if (settled === "stopped") {
           result.destroy();
@@ -355,6 +384,9 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       // A change the journal could not record cannot be undone, and wasm
       // memory never shrinks, so an inflated instance is replaced.
       if (journal.broken) retire = "filesystem change could not be undone";
+      // Its suspended stack would resume inside a later run (a session's
+      // too), so the instance goes.
+      else if (stackAbandoned) retire = "run stopped while blocked on a coroutine";
       else if (!msg.persist && wasmBytes() > retireAboveBytes) {
         retire = "wasm memory grew past half the limit";
       }
