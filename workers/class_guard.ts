@@ -78,9 +78,9 @@ export class ClassGuard {
     this.#tags = Uint32Array.from(ids, (id) => this.#word(id + this.#offset));
   }
 
-  /** How many tracked classes have a tag (untagged ones need a full check). */
-  tagged(): boolean[] {
-    return Array.from(this.#tags, (t) => t !== 0);
+  /** Which tracked classes have a tag, a byte each (1: tagged; untagged ones need a full check). */
+  tagged(): Uint8Array {
+    return Uint8Array.from(this.#tags, (t) => t !== 0 ? 1 : 0);
   }
 
   /** Indexes of tracked classes whose tag changed since start or last accept. */
