@@ -91,10 +91,16 @@ def _words(ids):
     return b"".join(i.to_bytes(4, "little") for i in ids)
 
 
+# Taken by prepare(), so they are in the memory snapshot: a restored
+# interpreter has the very same addresses.
+_class_words = b""
+_dict_words = b""
+
+
 def class_ids():
     """Addresses of the tracked classes, for the tag watcher, as 32-bit
     little-endian words."""
-    return _words(id(cls) for cls, _ in _classes)
+    return _class_words
 
 
 _canary = {}
@@ -104,9 +110,7 @@ def dict_ids():
     """Addresses of the dicts the dict watcher watches (the module dicts,
     sys.modules and os.environ's data), then last of a canary dict only
     touch_canary() changes, as 32-bit little-endian words."""
-    watched = [id(d) for d, _ in _snapshot[1]]
-    watched += [id(_modules_dict), id(_environ_data), id(_canary)]
-    return _words(watched)
+    return _dict_words
 
 
 def touch_canary():
@@ -143,7 +147,7 @@ _interrupted = None
 def prepare(home):
     """Patch what must be patched, then snapshot the interpreter. Touches
     nothing of JavaScript, so a memory snapshot can be taken right after."""
-    global _snapshot, _streams
+    global _snapshot, _streams, _class_words, _dict_words
     import time
     time.sleep = _sleep
     os.chdir(home)
@@ -180,6 +184,10 @@ def prepare(home):
         sys.getrecursionlimit(),
     )
     _dicts_by_id.update((id(d), (d, saved)) for d, saved in _snapshot[1])
+    _class_words = _words(id(cls) for cls, _ in _classes)
+    watched = [id(d) for d, _ in _snapshot[1]]
+    watched += [id(_modules_dict), id(_environ_data), id(_canary)]
+    _dict_words = _words(watched)
 
 
 def rebaseline(home):

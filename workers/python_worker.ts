@@ -416,7 +416,9 @@ function words(proxy: PyProxyLike): number[] {
   const bytes = proxy.toJs() as Uint8Array;
   proxy.destroy();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return Array.from({ length: bytes.byteLength >>> 2 }, (_, i) => view.getUint32(i * 4, true));
+  const out = new Array<number>(bytes.byteLength >>> 2);
+  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true);
+  return out;
 }
 
 /** The bytes of base64 text (checked by the route). */
