@@ -74,13 +74,21 @@ export class ClassGuard {
 
   /** Starts tracking the classes with these ids (CPython addresses). */
   track(ids: number[]): void {
+    // Plain loops here and in tagged(): a callback called per class gets
+    // optimised by V8 anew in every worker, for this one call.
+    const heap = this.#module.HEAPU32;
+    const tags = new Uint32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) tags[i] = heap[(ids[i] + this.#offset) >>> 2];
     this.#ids = ids;
-    this.#tags = Uint32Array.from(ids, (id) => this.#word(id + this.#offset));
+    this.#tags = tags;
   }
 
-  /** How many tracked classes have a tag (untagged ones need a full check). */
-  tagged(): boolean[] {
-    return Array.from(this.#tags, (t) => t !== 0);
+  /** Which tracked classes have a tag, a byte each (1: tagged; untagged ones need a full check). */
+  tagged(): Uint8Array {
+    const tags = this.#tags;
+    const out = new Uint8Array(tags.length);
+    for (let i = 0; i < tags.length; i++) out[i] = tags[i] !== 0 ? 1 : 0;
+    return out;
   }
 
   /** Indexes of tracked classes whose tag changed since start or last accept. */

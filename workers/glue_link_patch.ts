@@ -11,16 +11,15 @@
  * table and giving each a GOT entry) until something reads them: every
  * reader of that state first runs what was deferred.
  *
+ * The same patch makes V8 compile the glue's start-up code eagerly, so
+ * Deno's code cache keeps it (glue_eager_compile.ts).
+ *
  * The patched text is written to a file by the server (a module evaluated
  * from a blob or data URL costs ~165 ms of Deno's module analysis per
  * worker; a file is analysed once per host and its code is cached).
  */
 
-/** One replacement: `find` must occur exactly once in the glue. */
-interface Edit {
-  find: string;
-  replace: string;
-}
+import { EAGER_EDITS, type GlueEdit } from "./glue_eager_compile.ts";
 
 /** Runs a deferred part of the planned link, if any is still pending. */
 const COMPLETE = "linkComplete();";
@@ -46,7 +45,7 @@ const INTERNALS = "{" + [
   "complete:linkComplete",
 ].join(",") + "}";
 
-const EDITS: readonly Edit[] = [
+const EDITS: readonly GlueEdit[] = [
   {
     // The pending parts and the functions that run them, at the factory's top level.
     find: "var wasmTableMirror=[];",
@@ -100,7 +99,7 @@ const EDITS: readonly Edit[] = [
  */
 export function patchGlue(source: string): string {
   let text = source;
-  for (const { find, replace } of EDITS) {
+  for (const { find, replace } of [...EDITS, ...EAGER_EDITS]) {
     const at = text.indexOf(find);
     if (at < 0 || text.indexOf(find, at + 1) >= 0) {
       throw new Error(`Glue patch anchor not found exactly once: ${find.slice(0, 60)}`);

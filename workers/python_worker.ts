@@ -43,11 +43,14 @@ interface Harness {
   compile_source(source: string): unknown;
   start: StartRun;
   reset(everything: boolean, changed: number[] | null, classes: number[] | null): void;
+  /** The watched dicts' addresses, then the canary's, as bytes (see {@linkcode words}). */
   dict_ids(): PyProxyLike;
   touch_canary(): void;
   flush(): void;
+  /** The tracked classes' addresses, as bytes (see {@linkcode words}). */
   class_ids(): PyProxyLike;
-  watch_classes(tagged: boolean[]): void;
+  /** A byte per tracked class: 1 when it has a version tag. */
+  watch_classes(tagged: Uint8Array): void;
 }
 
 /** The harness's `start`: a Python function, callable through a stack switch when the engine can. */
@@ -160,17 +163,14 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     () => Atomics.load(ctl, 2) === -1,
   );
   const guard = new ClassGuard(pyodide, harness._class_tag_offset);
-  const ids = harness.class_ids();
-  guard.track(ids.toJs() as number[]);
-  ids.destroy();
+  guard.track(words(harness.class_ids()));
   harness.watch_classes(guard.tagged());
   // Without the dict watcher (another build), every reset restores every
   // module dict: slower, not weaker.
   let dicts: DictGuard | undefined;
   try {
-    const found = harness.dict_ids();
-    const [addresses, canary] = found.toJs() as [number[], number];
-    found.destroy();
+    const addresses = words(harness.dict_ids());
+    const canary = addresses.pop()!;
     dicts = new DictGuard(pyodide, addresses, canary, () => harness.touch_canary());
   } catch (e) {
     console.error(`Dict watcher unavailable, restoring every module dict: ${e}`);
@@ -439,6 +439,19 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   post({ t: "ready" });
   parkUntilNeeded(gate);
 };
+
+/**
+ * The 32-bit little-endian words (CPython addresses on wasm32) of a Python
+ * `bytes` object the harness returned; frees the proxy.
+ */
+function words(proxy: PyProxyLike): number[] {
+  const bytes = proxy.toJs() as Uint8Array;
+  proxy.destroy();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Array<number>(bytes.byteLength >>> 2);
+  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true);
+  return out;
+}
 
 /** The bytes of base64 text (checked by the route). */
 function base64Bytes(text: string): Uint8Array {

@@ -4,8 +4,8 @@
  * user code runs. Python code reaches this realm through `import js`, and JS
  * code can reach it through stack-trace objects, so the realm holds only a
  * capability allowlist:
- * - the language's own globals (what a fresh `node:vm` context has, minus
- *   `eval`), and the few web APIs a run or the runtimes use (timers, text
+ * - the language's own globals (what a fresh V8 context has, minus `eval`:
+ *   language_globals.ts), and the few web APIs a run or the runtimes use (timers, text
  *   coding, URLs, crypto, events, streams, message ports);
  * - `Deno` and `navigator` as small frozen objects with only harmless
  *   members;
@@ -25,7 +25,7 @@
  * since Emscripten assigns `constructor` on its own objects), are put back
  * after each run.
  */
-import vm from "node:vm";
+import { LANGUAGE_GLOBALS } from "./language_globals.ts";
 
 /** Web APIs kept in the realm: none of them reaches beyond the worker. */
 const WEB_GLOBALS = [
@@ -139,8 +139,7 @@ const RUNTIME_GLOBALS = ["nodeBootstrap"];
 
 /** Everything a locked-down realm may hold as a global, by name. */
 export function allowedGlobals(): Set<string> {
-  const language = Reflect.ownKeys(vm.runInContext("globalThis", vm.createContext()))
-    .filter((k): k is string => typeof k === "string" && !LANGUAGE_EXCLUDED.has(k));
+  const language = LANGUAGE_GLOBALS.filter((k) => !LANGUAGE_EXCLUDED.has(k));
   return new Set([...language, ...WEB_GLOBALS, ...RUNTIME_GLOBALS]);
 }
 
