@@ -8,6 +8,7 @@
 import type { PyodideAPI } from "pyodide";
 import type { FileOpResult, RunFile, RunMessage, RunOutcome } from "../protocol/host_messages.ts";
 import { ClassGuard } from "./class_guard.ts";
+import { type Harness, type PyProxyLike, words } from "./python_harness_api.ts";
 import { DictGuard } from "./dict_guard.ts";
 import { type EmscriptenFs, FsJournal } from "./fs_journal.ts";
 import { CodeCache } from "./code_cache.ts";
@@ -35,46 +36,6 @@ import {
 const CODE_CACHE_SIZE = 256;
 /** Longer sources are compiled for each run rather than kept. */
 const CACHEABLE_SOURCE_CHARS = 64 * 1024;
-
-interface Harness {
-  /** The class guard's tag offset, as probed when the snapshot was made. */
-  _class_tag_offset?: number;
-  connect(wait: unknown, interrupted: unknown): void;
-  compile_source(source: string): unknown;
-  start: StartRun;
-  reset(everything: boolean, changed: number[] | null, classes: number[] | null): void;
-  /** The watched dicts' addresses, then the canary's, as bytes (see {@linkcode words}). */
-  dict_ids(): PyProxyLike;
-  touch_canary(): void;
-  flush(): void;
-  /** The tracked classes' addresses, as bytes (see {@linkcode words}). */
-  class_ids(): PyProxyLike;
-  /** A byte per tracked class: 1 when it has a version tag. */
-  watch_classes(tagged: Uint8Array): void;
-}
-
-/** The harness's `start`: a Python function, callable through a stack switch when the engine can. */
-interface StartRun {
-  (...args: StartArgs): PyProxyLike;
-  /** Present when WebAssembly stack switching (JSPI) is available. */
-  callPromising?: (...args: StartArgs) => Promise<PyProxyLike>;
-}
-
-type StartArgs = readonly [
-  code: PyProxyLike | null,
-  input: string,
-  stdin: string,
-  argv: string,
-  files: boolean,
-  session: boolean,
-];
-
-interface PyProxyLike {
-  type: string;
-  toJs(): unknown;
-  destroy(): void;
-  then?: unknown;
-}
 
 keepWorkerAlive();
 
@@ -439,19 +400,6 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
   post({ t: "ready" });
   parkUntilNeeded(gate);
 };
-
-/**
- * The 32-bit little-endian words (CPython addresses on wasm32) of a Python
- * `bytes` object the harness returned; frees the proxy.
- */
-function words(proxy: PyProxyLike): number[] {
-  const bytes = proxy.toJs() as Uint8Array;
-  proxy.destroy();
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Array<number>(bytes.byteLength >>> 2);
-  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true);
-  return out;
-}
 
 /** The bytes of base64 text (checked by the route). */
 function base64Bytes(text: string): Uint8Array {
