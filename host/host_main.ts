@@ -123,6 +123,8 @@ interface Slot {
   port: MessagePort;
   control: Int32Array;
   gate: Int32Array;
+  /** The worker said it is ready (a start failure is no longer taken from it). */
+  ready?: boolean;
 }
 
 const slots = new Map<number, Slot>();
@@ -177,8 +179,14 @@ function spawn(wid: number): void {
   // they say, and only the running run's result is passed on.
   channel.port1.onmessage = (e: MessageEvent<WorkerMessage>) => {
     const msg = e.data;
-    if (msg.t === "ready") send({ t: "ready", wid });
-    else if (msg.t === "output" && running?.wid === wid && running.id === msg.id) {
+    if (msg.t === "ready") {
+      slot.ready = true;
+      send({ t: "ready", wid });
+    } else if (msg.t === "failed" && !slot.ready) {
+      // Only while starting: a worker that said ready ends by retiring.
+      drop(wid);
+      send({ t: "failed", wid, reason: String(msg.reason) });
+    } else if (msg.t === "output" && running?.wid === wid && running.id === msg.id) {
       send({ t: "output", wid, id: msg.id, fd: msg.fd === 2 ? 2 : 1, text: String(msg.text) });
     } else if (msg.t === "retire") send({ t: "retire", wid, reason: String(msg.reason) });
     else if (msg.t === "result" && running?.wid === wid && running.id === msg.id) {

@@ -269,6 +269,7 @@ export type HostMessage =
 /** What a worker sends its host (the host adds the worker's id). */
 export type WorkerMessage =
   | { t: "ready" }
+  | { t: "failed"; reason: string }
   | { t: "output"; id: number; fd: number; text: string }
   | { t: "retire"; reason: string }
   | ({ t: "result" } & RunOutcome);

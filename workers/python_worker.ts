@@ -397,8 +397,34 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     journal.restore();
     restoreRealm();
   }
+
+  // One run of our own before the worker says it is ready, undone like any
+  // other: a new key's first run then finds the run path (compiling, the
+  // stack switch, the reset) warm rather than paying for it. It checks the
+  // interpreter too: an instance that cannot run it never says ready.
+  try {
+    const outcome = await run(WARM_UP);
+    if (outcome.status !== "success") throw new Error(outcome.stderr.trim() || outcome.status);
+    reset();
+  } catch (e) {
+    post({ t: "failed", reason: `Warm-up run failed: ${e instanceof Error ? e.message : e}` });
+    return;
+  }
   post({ t: "ready" });
   parkUntilNeeded(gate);
+};
+
+/** The worker's own first run (see above): no caller's code or data. */
+const WARM_UP: RunMessage = {
+  t: "run",
+  wid: -1,
+  id: 0,
+  language: "python",
+  code: "import json\nwarm = json.dumps({'warm': [1, 2]})\nprint(warm)\nlen(warm)",
+  input: "null",
+  stdin: "",
+  timeoutMs: 1000,
+  maxOutputBytes: 1024,
 };
 
 /** The bytes of base64 text (checked by the route). */
