@@ -8,26 +8,16 @@
  *   deno run -A bench/fresh_service_cpu.ts [seconds per round] [rounds]
  */
 import { TreeMonitor } from "../tests/helpers/proc_stats.ts";
-import { startServer } from "./server_process.ts";
+import { SERVICE_FLAGS, startServer } from "./server_process.ts";
 import { fetchLoad } from "./fetch_load.ts";
 
 const seconds = Number(Deno.args[0] ?? 10);
 const rounds = Number(Deno.args[1] ?? 3);
-const FLAGS = [
-  "--no-prompt",
-  "--cached-only",
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-sys",
-];
 const snapshotDir = await Deno.makeTempDir({ prefix: "faas-fresh-bench-" });
 const env = { FAAS_SNAPSHOT_DIR: snapshotDir, FAAS_JOB_STORE: `${snapshotDir}/jobs.sqlite` };
 // The first start makes the snapshot; the measured one takes it from the cache.
-await (await startServer("main.ts", FLAGS, env, "/health")).stop();
-const server = await startServer("main.ts", FLAGS, env, "/health");
+await (await startServer("main.ts", SERVICE_FLAGS, env, "/health")).stop();
+const server = await startServer("main.ts", SERVICE_FLAGS, env, "/health");
 try {
   // Let the pool settle before measuring.
   await new Promise((r) => setTimeout(r, 3000));

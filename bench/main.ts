@@ -6,7 +6,7 @@
  */
 import { TreeMonitor } from "../tests/helpers/proc_stats.ts";
 import { hosts, idleRssMb, replacement } from "./service_probes.ts";
-import { type ServerProcess, startServer } from "./server_process.ts";
+import { type ServerProcess, SERVICE_FLAGS, startServer } from "./server_process.ts";
 import { ensureWrk, type LoadResult, runWrk } from "./wrk.ts";
 import { EVALUATOR, evaluatorInput, evaluatorItem, FIB } from "./scenarios.ts";
 import { burst, fetchLoad } from "./fetch_load.ts";
@@ -20,16 +20,6 @@ import { oneAtATime, rssPerWarmInstance, RUNAWAYS, timeoutAnswer } from "./fresh
 
 const quick = Deno.args.includes("--quick");
 const SECONDS = quick ? 1 : 5;
-const SERVICE_FLAGS = [
-  "--no-prompt",
-  "--cached-only",
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-sys",
-];
 
 interface Row extends Partial<LoadResult> {
   scenario: string;

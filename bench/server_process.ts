@@ -19,6 +19,18 @@ export function freePort(): number {
   return port;
 }
 
+/** The flags `deno task start` runs the service with. */
+export const SERVICE_FLAGS = [
+  "--no-prompt",
+  "--cached-only",
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-sys",
+];
+
 /** Spawns `deno run <flags> <entry>` with `env`, waiting for `readyPath`. */
 export async function startServer(
   entry: string,
