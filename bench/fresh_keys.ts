@@ -85,30 +85,34 @@ export async function timeoutAnswer(url: string, language: string, code: string)
 
 /**
  * Resident memory each warm Python instance adds: the Python hosts' RSS
- * (read through `hostRssMb`) before and after `tenants` tenants ran once
- * each (`bodyFor(i)` names tenant `i`), divided by the instances they left
- * warm. Needs FAAS_ISOLATION=tenant.
+ * (read through `hostRssMb`, by process id) before and after `tenants`
+ * tenants ran once each, one at a time (`bodyFor(i)` names tenant `i`),
+ * divided by the instances they left warm. Needs FAAS_ISOLATION=tenant.
+ * A host that started or stopped in between would count a whole process
+ * as instance memory, so such a round is measured again (up to three
+ * times; `hostsChanged` tells when none was clean).
  */
 export async function rssPerWarmInstance(
   url: string,
   tenants: number,
   bodyFor: (tenant: number) => string,
-  hostRssMb: () => number,
-): Promise<{ mb: number; instances: number }> {
-  await sparesSettled(url, "python");
-  const keyedBefore = (await health(url)).pools.python.instances.keyed;
-  const before = hostRssMb();
-  for (let i = 0; i < tenants; i += 4) {
-    await Promise.all(
-      Array.from(
-        { length: Math.min(4, tenants - i) },
-        (_, j) => timed(url, bodyFor(i + j)),
-      ),
-    );
+  hostRssMb: () => Map<number, number>,
+): Promise<{ mb: number; instances: number; hostsChanged: boolean }> {
+  let round = 0;
+  for (;;) {
+    await sparesSettled(url, "python");
+    const keyedBefore = (await health(url)).pools.python.instances.keyed;
+    const before = hostRssMb();
+    // One at a time: the pool has an idle host for each, so none starts.
+    for (let i = 0; i < tenants; i++) await timed(url, bodyFor(round * tenants + i));
+    await sparesSettled(url, "python", 30_000);
+    // Freed buffers go back to the OS within a moment.
+    await sleep(1500);
+    const instances = (await health(url)).pools.python.instances.keyed - keyedBefore;
+    const after = hostRssMb();
+    const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    const same = before.size === after.size && [...before.keys()].every((pid) => after.has(pid));
+    const mb = (sum(after) - sum(before)) / Math.max(1, instances);
+    if (same || ++round === 3) return { mb, instances, hostsChanged: !same };
   }
-  await sparesSettled(url, "python", 30_000);
-  // Freed buffers go back to the OS within a moment.
-  await sleep(1500);
-  const instances = (await health(url)).pools.python.instances.keyed - keyedBefore;
-  return { mb: (hostRssMb() - before) / Math.max(1, instances), instances };
 }
