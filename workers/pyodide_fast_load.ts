@@ -17,6 +17,7 @@
  */
 import type { PyodideAPI } from "pyodide";
 import { type LinkPlan, type LinkReceiver, linkReceiver } from "./link_plan.ts";
+import { makeLazyFile } from "./lazy_file.ts";
 
 /**
  * SHA-256 of the files in Pyodide's directory whose internals this module
@@ -232,7 +233,6 @@ export async function startGlue(options: GlueOptions): Promise<Emscripten> {
   const lockFile = readBinary(indexURL + "pyodide-lock.json").then((b) =>
     JSON.parse(new TextDecoder().decode(b))
   );
-  const stdlib = readBinary(indexURL + "python_stdlib.zip");
   // As pyodide.mjs's initializeConfiguration makes it for { indexURL }.
   const config: Record<string, unknown> = {
     jsglobals: globalThis,
@@ -259,7 +259,7 @@ export async function startGlue(options: GlueOptions): Promise<Emscripten> {
     noAudioDecoding: true,
     noWasmDecoding: false,
     preRun: [
-      installStdlib(stdlib),
+      installStdlib(indexURL + "python_stdlib.zip"),
       (m: Emscripten) => {
         m.FS.mkdirTree(env.HOME);
         m.FS.chdir(env.HOME);
@@ -344,8 +344,8 @@ export async function loadFromSnapshot(options: FastLoadOptions): Promise<Pyodid
   return pyodide as PyodideAPI;
 }
 
-function installStdlib(stdlib: Promise<Uint8Array>) {
-  return async (m: Emscripten) => {
+function installStdlib(source: string) {
+  return (m: Emscripten) => {
     const version = m.HEAPU32[m._Py_Version >>> 2];
     const major = version >>> 24 & 255, minor = version >>> 16 & 255;
     m.API.pyVersionTuple = [major, minor, version >>> 8 & 255];
@@ -353,12 +353,10 @@ function installStdlib(stdlib: Promise<Uint8Array>) {
     m.API.sitePackages = `/lib/python${major}.${minor}/site-packages`;
     m.FS.mkdirTree(m.API.sitePackages);
     m.FS.mkdirTree(`/lib/python${major}.${minor}/lib-dynload`);
-    m.addRunDependency("install-stdlib");
-    try {
-      m.FS.writeFile(`/lib/python${major}${minor}.zip`, await stdlib, { canOwn: true });
-    } finally {
-      m.removeRunDependency("install-stdlib");
-    }
+    // Read when an import first needs it (see lazy_file.ts).
+    const path = `/lib/python${major}${minor}.zip`;
+    m.FS.writeFile(path, new Uint8Array(0));
+    makeLazyFile(m.FS.lookupPath(path).node, source);
   };
 }
 
