@@ -260,11 +260,12 @@ await service.stop();
 
 // The same experiment with the workspace as the tenant: a workspace's items
 // share warm instances (reset between runs), workspaces never share one.
-const byWorkspace = await startServer("main.ts", SERVICE_FLAGS, {
+const workspaceEnv = {
   ...serviceEnv,
   FAAS_ISOLATION: "tenant",
   FAAS_TENANT_FROM: "body:ext.space_id",
-}, "/health");
+};
+const byWorkspace = await startServer("main.ts", SERVICE_FLAGS, workspaceEnv, "/health");
 if (!quick) await fetchLoad(`${byWorkspace.url}/run_code`, experiment, 4, 5);
 await measureVarying(
   byWorkspace,
@@ -275,11 +276,7 @@ await measureVarying(
 await byWorkspace.stop();
 // Memory per warm instance, on a service of its own at its warm size: what
 // earlier scenarios grew or left behind is not counted.
-const byTenant = await startServer("main.ts", SERVICE_FLAGS, {
-  ...serviceEnv,
-  FAAS_ISOLATION: "tenant",
-  FAAS_TENANT_FROM: "body:ext.space_id",
-}, "/health");
+const byTenant = await startServer("main.ts", SERVICE_FLAGS, workspaceEnv, "/health");
 {
   const tenants = quick ? 4 : 24;
   const pythonRss = () =>
