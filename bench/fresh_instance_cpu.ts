@@ -5,7 +5,7 @@
  * drops it, and prints the medians of wall time from `new Worker` to ready
  * and of the whole cycle's process CPU (every thread of this process).
  *
- *   deno run -A --v8-flags=--disallow-code-generation-from-strings,--max-semi-space-size=1 \
+ *   deno run -A --v8-flags=--disallow-code-generation-from-strings,--max-semi-space-size=1,--no-wasm-deopt \
  *     bench/fresh_instance_cpu.ts [count] [--stock] [snapshot path]
  *
  * The snapshot is made once and kept at the given path (by default in the
