@@ -13,12 +13,12 @@ import { JS_WEB_GLOBALS, JS_WEB_GLOBALS_FILENAME, parseUrlParts } from "./js_web
 import { CodeCache } from "./code_cache.ts";
 import { capExtras, capText, OutputBuffer, OutputStreamer } from "./output_buffer.ts";
 import {
+  cpuLap,
   type InitMessage,
   keepWorkerAlive,
   macrotasks,
   parkUntilNeeded,
   type PortMessage,
-  threadCpuMs,
 } from "./worker_common.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
 import { pickFiles } from "./returned_files.ts";
@@ -118,12 +118,11 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       if (current?.id === msg.id) current.complete("timeout", "", false, 1);
       return;
     }
-    const cpuStarted = threadCpuMs();
     if (msg.fileOp) {
       session ??= spare;
       sessionFiles ??= new RunFiles(undefined, session.ctx);
       const outcome = fileOpOutcome(msg.id, jsFileOp(sessionFiles, msg.fileOp));
-      post({ t: "result", ...outcome, cpuMs: threadCpuMs() - cpuStarted });
+      post({ t: "result", ...outcome, cpuMs: cpuLap() });
       parkUntilNeeded(gate);
       return;
     }
@@ -147,7 +146,7 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       } catch (e) {
         post({ t: "retire", reason: `reset failed: ${e instanceof Error ? e.message : e}` });
       }
-      post({ t: "result", ...outcome, cpuMs: threadCpuMs() - cpuStarted });
+      post({ t: "result", ...outcome, cpuMs: cpuLap() });
       parkUntilNeeded(gate);
     }, post);
   };
@@ -156,6 +155,7 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
   // finds the run path compiled rather than paying for it.
   new ActiveRun(WARM_UP, fresh(), undefined, () => {
     restoreRealm();
+    cpuLap();
     post({ t: "ready" });
     parkUntilNeeded(gate);
   }, () => {});

@@ -24,13 +24,13 @@ import { lockDownRealm } from "./realm_lockdown.ts";
 import { pickFiles, type WalkableFs, walkFiles } from "./returned_files.ts";
 import { fileOpOutcome, pythonFileOp, type SessionFs } from "./session_files.ts";
 import {
+  cpuLap,
   type InitMessage,
   keepWorkerAlive,
   parkUntilNeeded,
   type PortMessage,
   runFinished,
   runStarted,
-  threadCpuMs,
 } from "./worker_common.ts";
 
 const CODE_CACHE_SIZE = 256;
@@ -307,7 +307,6 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       cancel?.();
       return;
     }
-    const cpuStarted = threadCpuMs();
     if (msg.fileOp) {
       // A session's files are its state: from now on nothing is journaled.
       journal.off = true;
@@ -317,7 +316,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
       } catch (e) {
         result = { ok: false, error: "invalid", message: `File operation failed: ${errorText(e)}` };
       }
-      post({ t: "result", ...fileOpOutcome(msg.id, result), cpuMs: threadCpuMs() - cpuStarted });
+      post({ t: "result", ...fileOpOutcome(msg.id, result), cpuMs: cpuLap() });
       parkUntilNeeded(gate);
       return;
     }
@@ -359,7 +358,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     // Announced before the result, so the server never hands this
     // instance another run.
     if (retire) post({ t: "retire", reason: retire });
-    post({ t: "result", ...outcome, cpuMs: threadCpuMs() - cpuStarted });
+    post({ t: "result", ...outcome, cpuMs: cpuLap() });
     parkUntilNeeded(gate);
   };
 
@@ -410,6 +409,7 @@ self.onmessage = async (event: MessageEvent<InitMessage>) => {
     post({ t: "failed", reason: `Warm-up run failed: ${e instanceof Error ? e.message : e}` });
     return;
   }
+  cpuLap();
   post({ t: "ready" });
   parkUntilNeeded(gate);
 };
