@@ -21,6 +21,7 @@ import {
   type PortMessage,
 } from "./worker_common.ts";
 import { lockDownRealm } from "./realm_lockdown.ts";
+import { collectYoungGarbage } from "./young_garbage.ts";
 import { pickFiles } from "./returned_files.ts";
 import { fileOpOutcome, jsFileOp } from "./session_files.ts";
 import {
@@ -155,6 +156,8 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
   // finds the run path compiled rather than paying for it.
   new ActiveRun(WARM_UP, fresh(), undefined, () => {
     restoreRealm();
+    // While still a spare, not in the first caller's run.
+    collectYoungGarbage();
     cpuLap();
     post({ t: "ready" });
     parkUntilNeeded(gate);
