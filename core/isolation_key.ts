@@ -28,10 +28,12 @@ export function isolationKey(
   files?: readonly { name: string; content: string }[],
 ): string {
   if (mode === "code") {
-    const hash = createHash("sha256").update(language).update("\0").update(code);
-    // A run's files are code too (modules it imports): part of what is keyed.
-    if (files?.length) hash.update("\0").update(JSON.stringify(files));
-    const digest = hash.digest("hex");
+    // One update, not one per part: each is a call into the runtime. A
+    // run's files are code too (modules it imports): part of what is keyed.
+    const keyed = files?.length
+      ? `${language}\0${code}\0${JSON.stringify(files)}`
+      : `${language}\0${code}`;
+    const digest = createHash("sha256").update(keyed).digest("hex");
     // JSON keeps "a" + "/b" apart from "a/" + "b" and a tenant from none.
     return `code:${JSON.stringify([tenant ?? null, digest])}`;
   }

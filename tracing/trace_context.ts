@@ -29,8 +29,13 @@ export function formatTraceparent(t: TraceParent): string {
   return `00-${t.traceId}-${t.spanId}-${t.flags}`;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 /** `bytes` random bytes as hex. */
 export function randomHex(bytes: number): string {
   const b = crypto.getRandomValues(new Uint8Array(bytes));
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  // Every request makes two of these: a table beats formatting each byte.
+  let hex = "";
+  for (const x of b) hex += HEX[x];
+  return hex;
 }

@@ -33,5 +33,14 @@ Deno.test("traceparent headers are parsed strictly", async (t) => {
   });
   await t.step("random ids have the right length", () => {
     assert.match(randomHex(16), /^[0-9a-f]{32}$/);
+    assert.match(randomHex(8), /^[0-9a-f]{16}$/);
+  });
+  await t.step("random ids differ and use every hex digit in both places", () => {
+    const ids = Array.from({ length: 2000 }, () => randomHex(8));
+    assert.equal(new Set(ids).size, ids.length);
+    for (const place of [0, 1]) {
+      const digits = new Set(ids.flatMap((id) => [...id].filter((_, i) => i % 2 === place)));
+      assert.equal(digits.size, 16);
+    }
   });
 });
