@@ -21,6 +21,7 @@ export function collectYoungGarbage(): boolean {
   let before = v8.getHeapStatistics().used_heap_size;
   for (let i = 0; i < MAX_CHUNKS; i++) {
     const chunk: unknown[] = new Array(CHUNK_ELEMENTS);
+    // Read back, so the allocation is used and cannot be left out.
     if (chunk.length !== CHUNK_ELEMENTS) return false;
     const now = v8.getHeapStatistics().used_heap_size;
     if (now < before) return true;
