@@ -62,6 +62,25 @@ async function signIn(page: Page, url: string, key: string) {
 const texts = (page: Page, selector: string) =>
   page.$$eval(selector, (els) => els.map((e) => e.textContent?.trim() ?? ""));
 
+/**
+ * Clicks the first `selector` element whose text starts with `text`, inside
+ * the page and once it exists: a page that re-renders on its own (the dead
+ * letters refresh as jobs die) would detach an element handle taken before.
+ */
+async function clickButton(page: Page, selector: string, text: string) {
+  await page.waitForFunction(
+    (selector, text) => {
+      const button = [...document.querySelectorAll<HTMLElement>(selector)]
+        .find((e) => (e.textContent ?? "").startsWith(text));
+      button?.click();
+      return button !== undefined;
+    },
+    {},
+    selector,
+    text,
+  );
+}
+
 Deno.test({
   name: "console works in a real browser for each role",
   ignore: CHROMIUM === undefined,
@@ -263,13 +282,7 @@ Deno.test({
         assert.match(await page.$eval("pre[data-code]", (e) => e.textContent ?? ""), /bad row 1/);
         assert.ok(await page.$("tr[data-attempt='1']"), "the attempt is listed");
         await page.click(`tr[data-dlq="${ids[0]}"] input[type=checkbox]`);
-        const retrySelected = await page.$$("button");
-        for (const b of retrySelected) {
-          if ((await b.evaluate((e) => e.textContent ?? "")).startsWith("Retry selected")) {
-            await b.click();
-            break;
-          }
-        }
+        await clickButton(page, "button", "Retry selected");
         // The page says so; its job may run and die again before the stats are read.
         await page.waitForFunction(() =>
           [...document.querySelectorAll('[role="status"]')].some((e) =>
@@ -289,17 +302,11 @@ Deno.test({
           headers: { authorization: `Bearer ${ADMIN}` },
         })).json();
         assert.ok(retried.history.length >= 1);
-        const discard = await page.$$(`tr[data-dlq="${ids[1]}"] button`);
-        for (const b of discard) {
-          if ((await b.evaluate((e) => e.textContent)) === "Discard") await b.click();
-        }
+        await clickButton(page, `tr[data-dlq="${ids[1]}"] button`, "Discard");
         await page.waitForFunction(() =>
           document.querySelector('[data-dlq-stat="discarded"]')?.textContent === "1"
         );
-        const buttons = await page.$$("button.danger");
-        for (const b of buttons) {
-          if ((await b.evaluate((e) => e.textContent ?? "")).startsWith("Purge")) await b.click();
-        }
+        await clickButton(page, "button.danger", "Purge");
         await page.waitForSelector("dialog[open]");
         const message = await page.$eval("dialog[open] p", (e) => e.textContent ?? "");
         // The retried job died again (same code), so it is pending once more.
