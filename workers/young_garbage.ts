@@ -7,11 +7,15 @@
  */
 import v8 from "node:v8";
 
-// Large enough to go straight to the young large-object space, so that a
-// few allocations, not thousands, fill the young generation.
-const CHUNK_ELEMENTS = 64 * 1024;
+// Small enough to be allocated in the young generation's own pages: a
+// large object gets fresh pages of its own, and their page faults made
+// filling it with 512 KiB chunks cost about 6 ms, against 1.5 ms in these.
+const CHUNK_ELEMENTS = 1024;
+// The heap is read every this many chunks (128 KiB): a read costs more
+// than an allocation.
+const CHUNKS_PER_CHECK = 16;
 // 8 MiB of chunks at most: more than a default young generation holds.
-const MAX_CHUNKS = 16;
+const MAX_CHUNKS = (8 * 1024 * 1024) / (CHUNK_ELEMENTS * 8);
 
 /**
  * Allocates garbage until the heap in use shrinks (a collection ran);
@@ -19,10 +23,11 @@ const MAX_CHUNKS = 16;
  */
 export function collectYoungGarbage(): boolean {
   let before = v8.getHeapStatistics().used_heap_size;
-  for (let i = 0; i < MAX_CHUNKS; i++) {
+  for (let i = 1; i <= MAX_CHUNKS; i++) {
     const chunk: unknown[] = new Array(CHUNK_ELEMENTS);
     // Read back, so the allocation is used and cannot be left out.
     if (chunk.length !== CHUNK_ELEMENTS) return false;
+    if (i % CHUNKS_PER_CHECK !== 0) continue;
     const now = v8.getHeapStatistics().used_heap_size;
     if (now < before) return true;
     before = now;
