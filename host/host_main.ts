@@ -274,7 +274,7 @@ function sendStats(): void {
   const cpu = process.cpuUsage();
   send({ t: "stats", rssBytes: Deno.memoryUsage().rss, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
 }
-setInterval(sendStats, 1000);
+setInterval(sendStats, 250);
 
 send({ t: "up" });
 sendStats();

@@ -233,7 +233,8 @@ export interface MemoryMessage {
 }
 
 /**
- * The host's own account of its resources, sent every second: the server
+ * The host's own account of its resources, sent four times a second (often
+ * enough for the scheduler to see a burst of starts): the server
  * may not read /proc (Deno asks for all permissions there), the host reads
  * its own with plain Deno and Node APIs.
  */

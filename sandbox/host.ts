@@ -56,7 +56,7 @@ export class Host {
   stderrTail = "";
   /** Called when a worker of this host stops being usable: it failed, or retired while idle. */
   onInstanceLost?: (instance: HostedInstance, failed: boolean) => void;
-  /** Resident memory of the host process, bytes, as it last reported (every second). */
+  /** Resident memory of the host process, bytes, as it last reported (four times a second). */
   rssBytes?: number;
   /**
    * The session key this host serves alone, set by the pool when it gives

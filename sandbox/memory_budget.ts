@@ -1,7 +1,7 @@
 /**
  * Keeps the hosts' resident memory under a budget by dropping idle
  * instances, least recently used first. Hosts report their resident
- * memory every second; until one has, each of its instances counts for a
+ * memory four times a second; until one has, each of its instances counts for a
  * fixed estimate.
  */
 import type { Host, HostedInstance } from "./host.ts";

@@ -148,6 +148,25 @@ export class Pool {
     return false;
   }
 
+  /**
+   * Shared hosts held by a run that waits for its new instance to start:
+   * each keeps about a core busy from the first moment, before its own
+   * report (four times a second) shows it.
+   */
+  startingForRuns(): number {
+    let n = 0;
+    for (const host of this.#hosts) {
+      if (host.state !== "busy" || host.dedicatedTo !== undefined) continue;
+      for (const instance of host.instances()) {
+        if (instance.state === "starting" && instance.key !== undefined) {
+          n++;
+          break;
+        }
+      }
+    }
+    return n;
+  }
+
   /** How long the most recently taken busy host has been busy, ms; undefined if none. */
   youngestBusyMs(now = performance.now()): number | undefined {
     let youngest: number | undefined;

@@ -245,7 +245,14 @@ export class Scheduler {
     // Hosts held by long runs that keep the cores busy: another host would
     // only share the same cores (and start cold). Long runs that wait (sleep,
     // timers) leave the cores idle, and more hosts do help them.
-    const busyCores = this.#pools.python.cpuRate() + this.#pools.javascript.cpuRate();
+    // Instance starts are CPU-bound from their first moment, and a new host
+    // would only start cold beside them: a burst of new keys counts them
+    // before the hosts' own reports catch up.
+    const { python, javascript } = this.#pools;
+    const busyCores = Math.max(
+      python.cpuRate() + javascript.cpuRate(),
+      python.startingForRuns() + javascript.startingForRuns(),
+    );
     if (busyCores >= this.#limits.cores * SATURATED) return;
     if (this.#totalHosts() < this.#limits.maxHosts) {
       pool.grow();
