@@ -28,6 +28,9 @@ export type HostedInstance = Instance<Host>;
 
 let nextHost = 1;
 
+/** The longer window a host's CPU rate is taken over, ms (its reports come four times a second). */
+const RATE_WINDOW_MS = 1000;
+
 type Timer = ReturnType<typeof setTimeout>;
 
 interface Pending extends PendingRun {
@@ -65,9 +68,14 @@ export class Host {
   dedicatedTo?: string;
   /** CPU seconds the host process has used, as it last reported. */
   cpuSeconds = 0;
-  /** Cores the host kept busy between its last two reports. */
+  /**
+   * Cores the host kept busy lately: the larger of its rate between its
+   * last two reports and over about the last second, so a burst shows at
+   * once and a short lull in steady work does not.
+   */
   cpuRate = 0;
-  #lastStatsAt?: number;
+  /** Its last reports' times and CPU seconds, oldest first (about a second's worth). */
+  #cpuSamples: { at: number; cpuSeconds: number }[] = [];
   /** Called when a worker of this host became ready, with how long it took. */
   onInstanceReady?: (instance: HostedInstance, ms: number) => void;
 
@@ -277,19 +285,27 @@ export class Host {
     if (typeof text === "string") pending.onOutput?.(fd === 2 ? 2 : 1, text);
   }
 
+  /** Whether its last two reports, and so the short part of `cpuRate`, both came after `t`. */
+  rateSince(t: number): boolean {
+    const samples = this.#cpuSamples;
+    return samples.length >= 2 && samples[samples.length - 2].at >= t;
+  }
+
   #onStats(rssBytes: unknown, cpuSeconds: unknown): void {
     if (typeof rssBytes === "number" && Number.isFinite(rssBytes)) this.rssBytes = rssBytes;
-    if (typeof cpuSeconds === "number" && Number.isFinite(cpuSeconds)) {
-      const now = performance.now();
-      if (this.#lastStatsAt !== undefined && now > this.#lastStatsAt) {
-        this.cpuRate = Math.max(
-          0,
-          (cpuSeconds - this.cpuSeconds) / ((now - this.#lastStatsAt) / 1000),
-        );
-      }
-      this.#lastStatsAt = now;
-      this.cpuSeconds = cpuSeconds;
+    if (typeof cpuSeconds !== "number" || !Number.isFinite(cpuSeconds)) return;
+    const now = { at: performance.now(), cpuSeconds };
+    const samples = this.#cpuSamples;
+    const rate = (from: { at: number; cpuSeconds: number }) =>
+      now.at > from.at
+        ? Math.max(0, (cpuSeconds - from.cpuSeconds) / ((now.at - from.at) / 1000))
+        : 0;
+    if (samples.length > 0) {
+      this.cpuRate = Math.max(rate(samples[samples.length - 1]), rate(samples[0]));
     }
+    this.cpuSeconds = cpuSeconds;
+    samples.push(now);
+    while (samples.length > 1 && now.at - samples[0].at > RATE_WINDOW_MS) samples.shift();
   }
 
   #onReady(wid: number): void {

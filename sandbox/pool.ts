@@ -148,6 +148,15 @@ export class Pool {
     return false;
   }
 
+  /** Whether every busy shared host has reported its CPU over a stretch since it took its run. */
+  busyRatesKnown(): boolean {
+    for (const host of this.#hosts) {
+      if (host.state !== "busy" || host.dedicatedTo !== undefined) continue;
+      if (!host.rateSince(host.since)) return false;
+    }
+    return true;
+  }
+
   /**
    * Shared hosts held by a run that waits for its new instance to start:
    * each keeps about a core busy from the first moment, before its own

@@ -18,7 +18,7 @@ function settings(hub: SocketHub): HostSettings {
 const hooks = { onIdle() {}, onStart() {}, onExit() {} };
 
 Deno.test({
-  name: "pool counts hosts held by a run waiting for its instance to start",
+  name: "pool tells how its busy hosts keep the cores busy",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
@@ -41,6 +41,19 @@ Deno.test({
       await placement.instance.ready;
       assert.equal(pool.startingForRuns(), 0, "ready: the run is no longer waiting");
       pool.release(placement);
+    });
+
+    await t.step("a busy host's CPU rate counts once two reports came after its run", async () => {
+      const placement = pool.place("key-b")!;
+      assert.equal(pool.busyRatesKnown(), false, "no report covers the run yet");
+      let known = false;
+      for (let i = 0; i < 40 && !known; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        known = pool.busyRatesKnown();
+      }
+      assert.ok(known, "reports come four times a second");
+      pool.release(placement);
+      await placement.instance.ready.catch(() => {});
     });
 
     await t.step("a spare starting for no run is not counted", async () => {

@@ -60,6 +60,9 @@ let nextRun = 1;
  */
 const GROW_AFTER_MS = 50;
 
+/** How soon to look again at growing when the hosts' reports are not in yet, ms. */
+const LOOK_AGAIN_MS = 100;
+
 /** Share of the cores the hosts must leave idle for the pool to grow. */
 const SATURATED = 0.7;
 
@@ -228,39 +231,49 @@ export class Scheduler {
     }
     if (queue.size === 0) return;
     const busyMs = pool.youngestBusyMs() ?? 0;
+    let lookAgainMs = GROW_AFTER_MS - busyMs;
     if (busyMs >= GROW_AFTER_MS) {
-      this.#growFor(runtime);
-    } else if (!this.#growTimers[runtime]) {
+      if (!this.#growFor(runtime)) return;
+      lookAgainMs = LOOK_AGAIN_MS;
+    }
+    if (!this.#growTimers[runtime]) {
       this.#growTimers[runtime] = setTimeout(() => {
         this.#growTimers[runtime] = undefined;
         this.#pump(runtime);
-      }, GROW_AFTER_MS - busyMs);
+      }, lookAgainMs);
     }
   }
 
-  /** Starts another host when runs wait and none is on its way. */
-  #growFor(runtime: Runtime): void {
+  /**
+   * Starts another host when runs wait and none is on its way. Returns
+   * whether to look again shortly: the hosts have not reported yet how busy
+   * their runs keep the cores.
+   */
+  #growFor(runtime: Runtime): boolean {
     const pool = this.#pools[runtime];
-    if (pool.counts().starting > 0 || !pool.canGrow()) return;
+    if (pool.counts().starting > 0 || !pool.canGrow()) return false;
+    const { python, javascript } = this.#pools;
+    // A run that just began shows in its host's CPU only from the report
+    // after it began: until then the cores look idle whatever it does.
+    if (!python.busyRatesKnown() || !javascript.busyRatesKnown()) return true;
     // Hosts held by long runs that keep the cores busy: another host would
     // only share the same cores (and start cold). Long runs that wait (sleep,
-    // timers) leave the cores idle, and more hosts do help them.
-    // Instance starts are CPU-bound from their first moment, and a new host
-    // would only start cold beside them: a burst of new keys counts them
-    // before the hosts' own reports catch up.
-    const { python, javascript } = this.#pools;
+    // timers) leave the cores idle, and more hosts do help them. Instance
+    // starts are CPU-bound from their first moment, and a new host would
+    // only start cold beside them: they count as busy cores at once.
     const busyCores = Math.max(
       python.cpuRate() + javascript.cpuRate(),
       python.startingForRuns() + javascript.startingForRuns(),
     );
-    if (busyCores >= this.#limits.cores * SATURATED) return;
+    if (busyCores >= this.#limits.cores * SATURATED) return false;
     if (this.#totalHosts() < this.#limits.maxHosts) {
       pool.grow();
-      return;
+      return false;
     }
     // At the cap: an idle host of the other runtime makes room.
     const other = this.#pools[runtime === "python" ? "javascript" : "python"];
     if (other.retireSpareIdle()) pool.grow();
+    return false;
   }
 
   async #dispatch(job: Job, placement: Placement, pool: Pool): Promise<void> {
