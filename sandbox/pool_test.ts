@@ -24,9 +24,12 @@ Deno.test({
   async fn(t) {
     const hub = SocketHub.open();
     // No spares: a new key always waits for a worker of its own.
-    const pool = new Pool("javascript", { warmHosts: 1, maxRuns: 100, sparesPerHost: 0 }, {
-      ...settings(hub),
-    }, hooks);
+    const pool = new Pool(
+      "javascript",
+      { warmHosts: 1, maxRuns: 100, sparesPerHost: 0 },
+      settings(hub),
+      hooks,
+    );
     pool.start();
     await pool.hosts()[0].ready;
 
@@ -57,9 +60,12 @@ Deno.test({
     });
 
     await t.step("a spare starting for no run is not counted", async () => {
-      const spares = new Pool("javascript", { warmHosts: 1, maxRuns: 100, sparesPerHost: 1 }, {
-        ...settings(hub),
-      }, hooks);
+      const spares = new Pool(
+        "javascript",
+        { warmHosts: 1, maxRuns: 100, sparesPerHost: 1 },
+        settings(hub),
+        hooks,
+      );
       spares.start();
       await spares.hosts()[0].ready;
       assert.equal(spares.instanceCounts().starting, 1, "the host's spare is starting");
