@@ -111,15 +111,28 @@ function isFile(path: string): boolean {
   }
 }
 
+/**
+ * glibc's allocator settings for hosts. Every new worker copies
+ * multi-megabyte buffers (its glue's code cache alone is ~4 MB) into fresh
+ * memory; buffers up to 8 MiB therefore come from the heap, where the next
+ * worker reuses their pages, instead of from a new mapping that faults in
+ * every page again (~2,000 page faults, about 45 ms of CPU, per Python
+ * instance at a 128 KiB threshold). Fixed values, because glibc's adaptive
+ * threshold would climb to the snapshot's size and keep tens of megabytes
+ * of freed buffers per host; at 8 MiB of trim threshold an idle host holds
+ * ~10 MB more (docs/performance.md).
+ */
+export const HOST_ALLOCATOR_ENV: Readonly<Record<string, string>> = Object.freeze({
+  MALLOC_MMAP_THRESHOLD_: String(8 * 2 ** 20),
+  MALLOC_TRIM_THRESHOLD_: String(8 * 2 ** 20),
+});
+
 /** The environment a host gets: what Deno needs to find its cache, and allocator tuning. */
 function hostEnv(): Record<string, string> {
   const env: Record<string, string> = {
     NO_COLOR: "1",
     DENO_NO_UPDATE_CHECK: "1",
-    // A fixed threshold makes glibc give large buffers (snapshot copies,
-    // big outputs) back to the OS when freed; its default adapts upwards
-    // and then keeps them in the heap: ~20 MB more idle RSS per worker.
-    MALLOC_MMAP_THRESHOLD_: "131072",
+    ...HOST_ALLOCATOR_ENV,
   };
   for (const name of ["HOME", "XDG_CACHE_HOME", "PATH"]) {
     const value = Deno.env.get(name);

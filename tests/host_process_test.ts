@@ -12,6 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "./helpers/server.ts";
+import { HOST_ALLOCATOR_ENV } from "../sandbox/host_command.ts";
 
 interface HostAttack {
   language: "python" | "javascript" | "typescript";
@@ -330,15 +331,16 @@ for (const mode of ["tenant", "code"]) {
   });
 }
 
-/** The DENO_DIR a process was started with, as `ps` shows its environment (Linux). */
-async function denoDirOf(pid: number): Promise<string | undefined> {
+/** A variable of the environment a process was started with, as `ps` shows it (Linux). */
+async function envOf(pid: number, name: string): Promise<string | undefined> {
   const out = await new Deno.Command("ps", { args: ["e", "-ww", "-o", "args=", "-p", `${pid}`] })
     .output();
-  return new TextDecoder().decode(out.stdout).match(/(?:^|\s)DENO_DIR=(\S+)/)?.[1];
+  return new TextDecoder().decode(out.stdout).match(new RegExp(`(?:^|\\s)${name}=(\\S+)`))?.[1];
 }
 
 Deno.test({
-  name: "every host process has a DENO_DIR of its own, removed when it exits",
+  name:
+    "every host process has a DENO_DIR of its own, removed when it exits, and the allocator settings",
   ignore: Deno.build.os !== "linux",
   sanitizeOps: false,
   sanitizeResources: false,
@@ -349,13 +351,19 @@ Deno.test({
         ...server.service.pools.python.hosts(),
         ...server.service.pools.javascript.hosts(),
       ];
-      const dirs = await Promise.all(hosts.map(async (h) => await denoDirOf(h.pid) ?? ""));
+      const dirs = await Promise.all(hosts.map(async (h) => await envOf(h.pid, "DENO_DIR") ?? ""));
       assert.equal(new Set(dirs).size, hosts.length, `shared DENO_DIRs: ${dirs}`);
       const shared = Deno.env.get("DENO_DIR");
       for (const dir of dirs) {
         assert.ok(dir.startsWith(server.service.hubPath.replace(/\/[^/]+$/, "/")), dir);
         assert.notEqual(dir, shared);
         assert.ok(Deno.statSync(dir).isDirectory);
+      }
+      // Allocator tuning rides along in the cleared environment.
+      for (const host of hosts) {
+        for (const [name, value] of Object.entries(HOST_ALLOCATOR_ENV)) {
+          assert.equal(await envOf(host.pid, name), value, `${host.runtime} host ${name}`);
+        }
       }
       const victim = hosts.find((h) => h.runtime === "javascript")!;
       const dir = dirs[hosts.indexOf(victim)];
