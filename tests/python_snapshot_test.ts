@@ -63,8 +63,10 @@ Deno.test({
     await t.step("an idle restored host has freed the snapshot and the wasm bytes", async () => {
       // Private memory, so the Deno binary's pages shared by every process do
       // not count. Keeping the 30 MB snapshot and Pyodide's 9.6 MB wasm
-      // buffer put it at 160-195 MB; freed, it is 100-125 MB. (Deno asks
-      // for --allow-all to read /proc/<pid>/smaps_rollup itself.)
+      // buffer puts it at about 195 MB; freed, it is 139-155 MB (hosts keep
+      // up to 8 MiB of freed buffers per allocator arena for their next
+      // workers: sandbox/host_command.ts). (Deno asks for --allow-all to
+      // read /proc/<pid>/smaps_rollup itself.)
       const [instance] = server.service.pools.python.hosts();
       const out = await new Deno.Command("cat", { args: [`/proc/${instance.pid}/smaps_rollup`] })
         .output();
@@ -73,7 +75,7 @@ Deno.test({
         Number(rollup.match(new RegExp(`^${field}:\\s+(\\d+)`, "m"))![1]);
       const privateMb = (kb("Private_Dirty") + kb("Private_Clean")) / 1024;
       assert.ok(
-        privateMb < 150,
+        privateMb < 170,
         `private memory of an idle Python host: ${privateMb.toFixed(0)} MB`,
       );
     });
