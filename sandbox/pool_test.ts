@@ -17,6 +17,18 @@ function settings(hub: SocketHub): HostSettings {
 
 const hooks = { onIdle() {}, onStart() {}, onExit() {} };
 
+/** A one-host JavaScript pool, started. */
+function jsPool(hub: SocketHub, sparesPerHost: number): Pool {
+  const pool = new Pool(
+    "javascript",
+    { warmHosts: 1, maxRuns: 100, sparesPerHost },
+    settings(hub),
+    hooks,
+  );
+  pool.start();
+  return pool;
+}
+
 Deno.test({
   name: "pool tells how its busy hosts keep the cores busy",
   sanitizeOps: false,
@@ -24,13 +36,7 @@ Deno.test({
   async fn(t) {
     const hub = SocketHub.open();
     // No spares: a new key always waits for a worker of its own.
-    const pool = new Pool(
-      "javascript",
-      { warmHosts: 1, maxRuns: 100, sparesPerHost: 0 },
-      settings(hub),
-      hooks,
-    );
-    pool.start();
+    const pool = jsPool(hub, 0);
     await pool.hosts()[0].ready;
 
     await t.step("an idle pool has none", () => {
@@ -60,13 +66,7 @@ Deno.test({
     });
 
     await t.step("a spare starting for no run is not counted", async () => {
-      const spares = new Pool(
-        "javascript",
-        { warmHosts: 1, maxRuns: 100, sparesPerHost: 1 },
-        settings(hub),
-        hooks,
-      );
-      spares.start();
+      const spares = jsPool(hub, 1);
       await spares.hosts()[0].ready;
       assert.equal(spares.instanceCounts().starting, 1, "the host's spare is starting");
       assert.equal(spares.startingForRuns(), 0);
