@@ -148,12 +148,16 @@ export class Pool {
     return false;
   }
 
+  /** Shared hosts (ones that serve any key) holding a run. */
+  *#busyShared(): Iterable<Host> {
+    for (const host of this.#hosts) {
+      if (host.state === "busy" && host.dedicatedTo === undefined) yield host;
+    }
+  }
+
   /** Whether every busy shared host has reported its CPU over a stretch since it took its run. */
   busyRatesKnown(): boolean {
-    for (const host of this.#hosts) {
-      if (host.state !== "busy" || host.dedicatedTo !== undefined) continue;
-      if (!host.rateSince(host.since)) return false;
-    }
+    for (const host of this.#busyShared()) if (!host.rateSince(host.since)) return false;
     return true;
   }
 
@@ -164,8 +168,7 @@ export class Pool {
    */
   startingForRuns(): number {
     let n = 0;
-    for (const host of this.#hosts) {
-      if (host.state !== "busy" || host.dedicatedTo !== undefined) continue;
+    for (const host of this.#busyShared()) {
       for (const instance of host.instances()) {
         if (instance.state === "starting" && instance.key !== undefined) {
           n++;
@@ -179,8 +182,7 @@ export class Pool {
   /** How long the most recently taken busy host has been busy, ms; undefined if none. */
   youngestBusyMs(now = performance.now()): number | undefined {
     let youngest: number | undefined;
-    for (const host of this.#hosts) {
-      if (host.state !== "busy" || host.dedicatedTo !== undefined) continue;
+    for (const host of this.#busyShared()) {
       const age = now - host.since;
       if (youngest === undefined || age < youngest) youngest = age;
     }
