@@ -6,6 +6,11 @@
 
 /** The window new keys are counted over, ms. */
 const WINDOW_MS = 10_000;
+/**
+ * The shortest span a rate is taken over, ms, so that two keys arriving
+ * together do not read as a flood.
+ */
+const MIN_SPAN_MS = 1_000;
 /** Weight of a new start time in the running average. */
 const START_WEIGHT = 0.2;
 /** Spares per host above which demand is not followed. */
@@ -29,10 +34,16 @@ export class SpareDemand {
       : this.#startMs + START_WEIGHT * (ms - this.#startMs);
   }
 
-  /** New keys per second over the last window. */
+  /**
+   * New keys per second over the last window, taken over the span since
+   * the oldest arrival in it: a burst shorter than the window reads at its
+   * own rate, not spread over the whole window.
+   */
   rate(now = performance.now()): number {
     this.#trim(now);
-    return this.#arrivals.length / (WINDOW_MS / 1000);
+    if (this.#arrivals.length === 0) return 0;
+    const span = Math.min(WINDOW_MS, Math.max(MIN_SPAN_MS, now - this.#arrivals[0]));
+    return this.#arrivals.length / (span / 1000);
   }
 
   /**

@@ -15,6 +15,24 @@ Deno.test("spare demand follows the rate of new keys", async (t) => {
     for (let i = 0; i < 40; i++) d.noteNewKey(i * 250);
     assert.equal(d.perHost(2, 1, 9_999), 2);
   });
+  await t.step("a burst shorter than the window reads at its own rate", () => {
+    const d = new SpareDemand();
+    d.noteStart(400);
+    // 20 new keys in 2 s: 10/s × 0.4 s × 1.5 = 6 spares over 2 hosts: 3 each.
+    for (let i = 0; i < 20; i++) d.noteNewKey(i * 100);
+    assert.equal(d.rate(2_000), 10);
+    assert.equal(d.perHost(2, 1, 2_000), 3);
+    // Read over the whole window the same burst would ask for one each.
+    assert.equal(d.perHost(2, 1, 9_999), 1);
+  });
+  await t.step("keys arriving together do not read as a flood", () => {
+    const d = new SpareDemand();
+    d.noteStart(300);
+    d.noteNewKey(0);
+    d.noteNewKey(1);
+    assert.equal(d.rate(2), 2);
+    assert.equal(d.perHost(1, 1, 2), 1);
+  });
   await t.step("the cap holds however fast keys come", () => {
     const d = new SpareDemand();
     d.noteStart(1000);

@@ -13,8 +13,12 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    // One Python host with one spare configured.
-    const server = await startServer({ FAAS_POOL_SIZE: "2", FAAS_IDLE_TIMEOUT: "1000" });
+    // One Python host (the pool cannot grow) with one spare configured.
+    const server = await startServer({
+      FAAS_POOL_SIZE: "2",
+      FAAS_MAX_INSTANCES: "2",
+      FAAS_IDLE_TIMEOUT: "1000",
+    });
     const python = async () =>
       (await (await fetch(`${server.url}/health`)).json()).pools.python.instances;
     try {
