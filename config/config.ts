@@ -30,6 +30,7 @@ const schema = z.object({
   FAAS_MAX_BODY_BYTES: int("FAAS_MAX_BODY_BYTES", 1024 * 1024, 1024, 256 * 1024 * 1024),
   FAAS_MEMORY_LIMIT_MB: int("FAAS_MEMORY_LIMIT_MB", 256, 128, 16 * 1024),
   FAAS_KILL_GRACE_MS: int("FAAS_KILL_GRACE_MS", 200, 10, 10_000),
+  FAAS_DEMOTE_AFTER_MS: int("FAAS_DEMOTE_AFTER_MS", 100, 0, 3_600_000),
   FAAS_SHUTDOWN_GRACE_MS: int("FAAS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
   FAAS_WORKER_COUNT: int("FAAS_WORKER_COUNT", 0, 0, 256),
   FAAS_WORKSPACE: z.string().optional(),
@@ -210,6 +211,8 @@ export interface Config {
   readonly memoryLimitMb: number;
   /** Time a soft stop gets before the host is killed, ms. */
   readonly killGraceMs: number;
+  /** CPU-bound time after which a run's thread gets the lowest priority, ms; 0 never. */
+  readonly demoteAfterMs: number;
   /** Time in-flight runs get to finish on shutdown, ms. */
   readonly shutdownGraceMs: number;
   /** Directory holding Pyodide's files; undefined for the bundled package. */
@@ -412,6 +415,7 @@ export function loadConfig(
     maxBodyBytes: v.FAAS_MAX_BODY_BYTES,
     memoryLimitMb: v.FAAS_MEMORY_LIMIT_MB,
     killGraceMs: v.FAAS_KILL_GRACE_MS,
+    demoteAfterMs: v.FAAS_DEMOTE_AFTER_MS,
     shutdownGraceMs: v.FAAS_SHUTDOWN_GRACE_MS,
     pyodideDir: v.FAAS_PYODIDE_DIR?.trim() || undefined,
     pythonPackagesDir: v.FAAS_PYTHON_PACKAGES_DIR?.trim() || undefined,

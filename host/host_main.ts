@@ -125,9 +125,19 @@ interface Slot {
   gate: Int32Array;
   /** The worker said it is ready (a start failure is no longer taken from it). */
   ready?: boolean;
+  /** The name Deno gave the worker's thread, when it is known. */
+  thread?: string;
 }
 
 const slots = new Map<number, Slot>();
+/**
+ * Workers this process made. Deno names each worker's thread `worker-<n>`,
+ * numbered in the order a process creates them (and workers cannot make
+ * workers of their own), so the server can find a worker's thread and
+ * lower its priority. A constructor that threw may have used a number up:
+ * from then on the names are not told.
+ */
+let workersMade: number | undefined = 0;
 /** The run in progress and the RSS it may take the process to. */
 let running: { wid: number; id: number; rssLimit: number } | undefined;
 
@@ -151,9 +161,11 @@ function spawn(wid: number): void {
       },
     });
   } catch (err) {
+    workersMade = undefined;
     send({ t: "failed", wid, reason: `Worker start failed: ${(err as Error).message}` });
     return;
   }
+  if (workersMade !== undefined) workersMade++;
   const control = new SharedArrayBuffer(CONTROL_BYTES);
   const gate = new SharedArrayBuffer(GATE_BYTES);
   const channel = new MessageChannel();
@@ -162,6 +174,7 @@ function spawn(wid: number): void {
     port: channel.port1,
     control: new Int32Array(control),
     gate: new Int32Array(gate),
+    thread: workersMade === undefined ? undefined : `worker-${workersMade}`,
   };
   slots.set(wid, slot);
   if (running) running.rssLimit += START_ALLOWANCE_BYTES;
@@ -181,7 +194,7 @@ function spawn(wid: number): void {
     const msg = e.data;
     if (msg.t === "ready") {
       slot.ready = true;
-      send({ t: "ready", wid });
+      send({ t: "ready", wid, thread: slot.thread });
     } else if (msg.t === "failed" && !slot.ready) {
       // Only while starting: a worker that said ready ends by retiring.
       drop(wid);

@@ -63,6 +63,7 @@ export class Metrics {
   readonly instanceStarts: client.Counter<"language" | "reason">;
   readonly instanceExits: client.Counter<"language" | "reason">;
   readonly instanceDrops: client.Counter<"language" | "reason">;
+  readonly runsDemoted: client.Counter<"language">;
   readonly rejections: client.Counter<"reason">;
   readonly httpRequests: client.Counter<"route" | "method" | "status">;
   readonly instanceStartDuration: client.Histogram<"language" | "kind">;
@@ -215,6 +216,13 @@ export class Metrics {
         "kind: spare (started ahead) or bound (a run waited for it).",
       labelNames: ["language", "kind"],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10],
+      registers,
+    });
+    this.runsDemoted = new client.Counter({
+      name: "faas_runs_demoted_total",
+      help: "Runs that kept their thread busy past FAAS_DEMOTE_AFTER_MS and were given the " +
+        "lowest CPU priority, by language.",
+      labelNames: ["language"],
       registers,
     });
     this.instanceStarts = new client.Counter({

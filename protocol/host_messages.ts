@@ -201,6 +201,8 @@ export interface UpMessage {
 export interface ReadyMessage {
   t: "ready";
   wid: number;
+  /** The name of the worker's thread (`worker-<n>`), when the host knows it. */
+  thread?: string;
 }
 
 /** A worker could not start. */

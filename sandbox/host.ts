@@ -20,6 +20,9 @@ import { createHostDenoDir, removeHostDenoDir, sharedDenoDir } from "./host_deno
 import { hostCommand } from "./host_command.ts";
 import type { ExitReason, HostSettings, HostState, RunResult } from "./host_types.ts";
 import { lostRun, type PendingRun, stopError, timeoutError } from "./lost_runs.ts";
+import { demoteThread } from "./thread_priority.ts";
+import { watchBusyThread } from "./busy_thread_watch.ts";
+import { CpuRate } from "./cpu_rate.ts";
 export { HOST_V8_FLAGS } from "./host_command.ts";
 export type { ExitReason, HostSettings, HostState, RunResult } from "./host_types.ts";
 
@@ -28,8 +31,12 @@ export type HostedInstance = Instance<Host>;
 
 let nextHost = 1;
 
-/** The longer window a host's CPU rate is taken over, ms (its reports come four times a second). */
-const RATE_WINDOW_MS = 1000;
+/**
+ * How long a stopped run on a demoted thread may take to end after its
+ * caller was answered, ms: on a crowded machine the lowest priority can wait
+ * a few hundred ms for a core, and killing the host would cost far more.
+ */
+const DEMOTED_DRAIN_MS = 2000;
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -40,6 +47,8 @@ interface Pending extends PendingRun {
   started: number;
   softTimer: Timer;
   hardTimer?: Timer;
+  /** Samples the run's thread for demotion (see #watchCpu). */
+  cpuTimer?: Timer;
   stopReason?: StopReason;
   onOutput?: (fd: 1 | 2, text: string) => void;
 }
@@ -66,18 +75,13 @@ export class Host {
    * the host to a session; undefined for a shared host.
    */
   dedicatedTo?: string;
-  /** CPU seconds the host process has used, as it last reported. */
-  cpuSeconds = 0;
-  /**
-   * Cores the host kept busy lately: the larger of its rate between its
-   * last two reports and over about the last second, so a burst shows at
-   * once and a short lull in steady work does not.
-   */
-  cpuRate = 0;
-  /** Its last reports' times and CPU seconds, oldest first (about a second's worth). */
-  #cpuSamples: { at: number; cpuSeconds: number }[] = [];
+  #cpu = new CpuRate();
   /** Called when a worker of this host became ready, with how long it took. */
   onInstanceReady?: (instance: HostedInstance, ms: number) => void;
+  /** Called when a run's thread was given the lowest priority. */
+  onDemoted?: (instance: HostedInstance) => void;
+  /** Called when a host given back while a stopped run was still ending became idle. */
+  onFreed?: () => void;
 
   #settings: HostSettings;
   #child: Deno.ChildProcess;
@@ -86,6 +90,8 @@ export class Host {
   #instances = new Map<number, HostedInstance>();
   #nextWid = 1;
   #pending?: Pending;
+  /** A stopped run answered already whose demoted worker has yet to end it. */
+  #draining?: { wid: number; id: number; timer: Timer; freed: boolean };
   #exitReason?: ExitReason;
   #stderrDone: Promise<void>;
   #denoDir: string;
@@ -161,7 +167,7 @@ export class Host {
         const msg = JSON.parse(line) as HostMessage;
         if (msg.t === "result") this.#onResult(msg);
         else if (msg.t === "output") this.#onOutput(msg.wid, msg.id, msg.fd, msg.text);
-        else if (msg.t === "ready") this.#onReady(msg.wid);
+        else if (msg.t === "ready") this.#onReady(msg.wid, msg.thread);
         else if (msg.t === "failed") this.#onFailed(msg.wid, msg.reason);
         else if (msg.t === "retire") this.#onRetire(msg.wid);
         else if (msg.t === "memory") this.#exitReason ??= "memory_limit";
@@ -205,6 +211,11 @@ export class Host {
   /** Gives the host back after a run. */
   free(): void {
     if (this.state !== "busy") return;
+    if (this.#draining) {
+      // Idle once the stopped run has ended: nothing else runs beside it.
+      this.#draining.freed = true;
+      return;
+    }
     this.state = "idle";
     this.since = performance.now();
   }
@@ -229,6 +240,31 @@ export class Host {
         onOutput,
       };
       this.#conn!.writer.send(msg);
+      this.#watchCpu(this.#pending);
+    });
+  }
+
+  /**
+   * Gives a run that keeps its worker's thread busy the lowest CPU priority
+   * (nice 19) for the rest of its instance's life, so that long CPU-bound
+   * runs (a busy loop waiting for its timeout among them) take cores only
+   * when short runs and instance starts leave them free.
+   */
+  #watchCpu(pending: Pending): void {
+    const afterMs = this.#settings.demoteAfterMs ?? 0;
+    const { instance } = pending;
+    if (afterMs <= 0 || instance.demoted || instance.thread === undefined) return;
+    watchBusyThread({
+      pid: this.pid,
+      thread: instance.thread,
+      afterMs,
+      going: () => this.#pending === pending && !pending.stopReason,
+      onBusy: (tid) => {
+        if (!demoteThread(tid)) return;
+        instance.demoted = true;
+        this.onDemoted?.(instance);
+      },
+      setTimer: (timer) => pending.cpuTimer = timer,
     });
   }
 
@@ -242,6 +278,7 @@ export class Host {
     pending.stopReason = reason;
     this.#conn?.writer.send({ t: "cancel", wid: pending.msg.wid, id: pending.msg.id, reason });
     pending.hardTimer = setTimeout(() => {
+      if (pending.instance.demoted) return this.#drain(pending);
       this.kill(reason === "timeout" ? "timeout" : "stopped");
       // The caller hears now, not once the process is gone and reaped:
       // the host is dealt with after the answer.
@@ -261,7 +298,51 @@ export class Host {
     );
   }
 
+  /**
+   * Answers a stopped run whose demoted worker has not ended it within the
+   * grace period, and keeps the host busy until it does, killing the host
+   * only if that takes longer than {@linkcode DEMOTED_DRAIN_MS}.
+   */
+  #drain(pending: Pending): void {
+    const stopReason = pending.stopReason!;
+    this.#draining = {
+      wid: pending.msg.wid,
+      id: pending.msg.id,
+      freed: false,
+      timer: setTimeout(
+        () => this.kill(stopReason === "timeout" ? "timeout" : "stopped"),
+        DEMOTED_DRAIN_MS,
+      ),
+    };
+    // Its key may use it again once it has ended its run (its host is busy till then).
+    pending.instance.state = "idle";
+    this.#settle(
+      pending,
+      lostRun(pending, stopReason, stopError(stopReason, pending.msg.timeoutMs)),
+    );
+  }
+
+  /** The draining run ended: the host takes runs again if it was given back. */
+  #drained(instance: HostedInstance | undefined): void {
+    const draining = this.#draining!;
+    clearTimeout(draining.timer);
+    this.#draining = undefined;
+    if (instance) {
+      instance.runs++;
+      instance.lastUsed = performance.now();
+    }
+    if (draining.freed && this.state === "busy") {
+      this.state = "idle";
+      this.since = performance.now();
+      this.onFreed?.();
+    }
+  }
+
   #onResult(outcome: RunOutcome & { wid: number }): void {
+    const draining = this.#draining;
+    if (draining && outcome.id === draining.id && outcome.wid === draining.wid) {
+      return this.#drained(this.#instances.get(outcome.wid));
+    }
     const pending = this.#pending;
     if (!pending || outcome.id !== pending.msg.id || outcome.wid !== pending.msg.wid) return;
     const { wid: _, ...rest } = outcome;
@@ -285,32 +366,30 @@ export class Host {
     if (typeof text === "string") pending.onOutput?.(fd === 2 ? 2 : 1, text);
   }
 
+  /** CPU seconds the host process has used, as it last reported. */
+  get cpuSeconds(): number {
+    return this.#cpu.seconds;
+  }
+
+  /** Cores the host kept busy lately (see {@linkcode CpuRate}). */
+  get cpuRate(): number {
+    return this.#cpu.rate;
+  }
+
   /** Whether its last two reports, and so the short part of `cpuRate`, both came after `t`. */
   rateSince(t: number): boolean {
-    const samples = this.#cpuSamples;
-    return samples.length >= 2 && samples[samples.length - 2].at >= t;
+    return this.#cpu.since(t);
   }
 
   #onStats(rssBytes: unknown, cpuSeconds: unknown): void {
     if (typeof rssBytes === "number" && Number.isFinite(rssBytes)) this.rssBytes = rssBytes;
-    if (typeof cpuSeconds !== "number" || !Number.isFinite(cpuSeconds)) return;
-    const now = { at: performance.now(), cpuSeconds };
-    const samples = this.#cpuSamples;
-    const rate = (from: { at: number; cpuSeconds: number }) =>
-      now.at > from.at
-        ? Math.max(0, (cpuSeconds - from.cpuSeconds) / ((now.at - from.at) / 1000))
-        : 0;
-    if (samples.length > 0) {
-      this.cpuRate = Math.max(rate(samples[samples.length - 1]), rate(samples[0]));
-    }
-    this.cpuSeconds = cpuSeconds;
-    samples.push(now);
-    while (samples.length > 1 && now.at - samples[0].at > RATE_WINDOW_MS) samples.shift();
+    if (typeof cpuSeconds === "number" && Number.isFinite(cpuSeconds)) this.#cpu.note(cpuSeconds);
   }
 
-  #onReady(wid: number): void {
+  #onReady(wid: number, thread: unknown): void {
     const instance = this.#instances.get(wid);
     if (!instance || instance.state !== "starting") return;
+    if (typeof thread === "string" && /^worker-\d{1,8}$/.test(thread)) instance.thread = thread;
     instance.markReady();
     this.onInstanceReady?.(instance, performance.now() - instance.createdAt);
   }
@@ -342,6 +421,7 @@ export class Host {
   #settle(pending: Pending, result: RunResult): void {
     clearTimeout(pending.softTimer);
     clearTimeout(pending.hardTimer);
+    clearTimeout(pending.cpuTimer);
     this.#pending = undefined;
     pending.resolve(result);
   }
@@ -369,6 +449,8 @@ export class Host {
 
   #onExit(status: Deno.CommandStatus): ExitReason {
     removeHostDenoDir(this.#denoDir);
+    clearTimeout(this.#draining?.timer);
+    this.#draining = undefined;
     if (this.state === "starting") this.#exitReason ??= "failed_start";
     this.state = "stopped";
     this.#conn?.close();

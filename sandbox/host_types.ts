@@ -11,6 +11,11 @@ export interface HostSettings {
   killGraceMs: number;
   /** How long a host or worker may take to become ready, ms. */
   startTimeoutMs: number;
+  /**
+   * A run that keeps its thread busy this long (ms) gets the lowest CPU
+   * priority for the rest of its instance's life; 0 never.
+   */
+  demoteAfterMs?: number;
   /** Directory with Pyodide's files. */
   pyodideDir: string;
   /** The deno.json the host runs with. */

@@ -26,6 +26,10 @@ export class Instance<H extends { readonly id: string } = { readonly id: string 
   lastUsed = performance.now();
   /** Set when it must take no further runs (its worker asked to retire). */
   retiring = false;
+  /** The name of its worker's thread, when its host told it. */
+  thread?: string;
+  /** Set once its thread runs at the lowest priority (for the rest of its life). */
+  demoted = false;
   /** When it was asked for (performance.now()). */
   readonly createdAt = performance.now();
   /** Resolves when the worker is ready; rejects if it never gets there. */

@@ -558,6 +558,11 @@ export class Pool {
       this.#demand.noteStart(ms);
       this.#hooks.onInstanceReady?.(this.runtime, ms, instance.key !== undefined);
     };
+    host.onDemoted = () => this.#hooks.onDemoted?.(this.runtime);
+    host.onFreed = () => {
+      this.#replenish(host);
+      this.#hooks.onIdle(this.runtime);
+    };
     host.onInstanceLost = (instance, failed) => {
       this.#losses.note(instance.key, failed ? "its sandbox failed" : "its sandbox had to retire");
       this.#forget(instance);

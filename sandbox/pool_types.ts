@@ -16,6 +16,8 @@ export interface PoolHooks {
   onDrop?(runtime: Runtime, reason: DropReason): void;
   /** An instance became ready `ms` after it was asked for; `bound` when a run waited for it. */
   onInstanceReady?(runtime: Runtime, ms: number, bound: boolean): void;
+  /** A run kept its thread busy and now runs at the lowest priority. */
+  onDemoted?(runtime: Runtime): void;
 }
 
 /** Why an instance was dropped. */

@@ -18,6 +18,7 @@ export function hostSettings(
     hub,
     memoryLimitMb: config.memoryLimitMb,
     killGraceMs: config.killGraceMs,
+    demoteAfterMs: config.demoteAfterMs,
     startTimeoutMs: 60_000,
     pyodideDir: resolvePyodideDir(config.pyodideDir),
     configPath: new URL("../deno.json", import.meta.url).pathname,

@@ -116,6 +116,7 @@ export function createService(
     onStartFailed: (runtime: Runtime) => scheduler.startFailed(runtime),
     onDrop: (runtime: Runtime, reason: string) =>
       metrics.instanceDrops.inc({ language: runtime, reason }),
+    onDemoted: (runtime: Runtime) => metrics.runsDemoted.inc({ language: runtime }),
     onInstanceReady: (runtime: Runtime, ms: number, bound: boolean) =>
       metrics.instanceStartDuration.observe(
         { language: runtime, kind: bound ? "bound" : "spare" },
