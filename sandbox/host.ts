@@ -34,7 +34,8 @@ let nextHost = 1;
 /**
  * How long a stopped run on a demoted thread may take to end after its
  * caller was answered, ms: on a crowded machine the lowest priority can wait
- * a few hundred ms for a core, and killing the host would cost far more.
+ * a few hundred ms for a core, and replacing the host costs more. A run that
+ * will not end holds its host no longer than this.
  */
 const DEMOTED_DRAIN_MS = 2000;
 
@@ -120,6 +121,14 @@ export class Host {
   /** Its live instances. */
   instances(): IterableIterator<HostedInstance> {
     return this.#instances.values();
+  }
+
+  /**
+   * Whether its run is one that yields the cores: demoted, or stopped and
+   * still ending (see `FAAS_DEMOTE_AFTER_MS`).
+   */
+  get yielding(): boolean {
+    return this.#pending?.instance.demoted === true || this.#draining !== undefined;
   }
 
   /** How many live instances it holds. */
@@ -278,7 +287,8 @@ export class Host {
     pending.stopReason = reason;
     this.#conn?.writer.send({ t: "cancel", wid: pending.msg.wid, id: pending.msg.id, reason });
     pending.hardTimer = setTimeout(() => {
-      if (pending.instance.demoted) return this.#drain(pending);
+      // A session's host goes with its run, as any stopped session run's does.
+      if (pending.instance.demoted && this.dedicatedTo === undefined) return this.#drain(pending);
       this.kill(reason === "timeout" ? "timeout" : "stopped");
       // The caller hears now, not once the process is gone and reaped:
       // the host is dealt with after the answer.

@@ -155,10 +155,24 @@ export class Pool {
     }
   }
 
-  /** Whether every busy shared host has reported its CPU over a stretch since it took its run. */
+  /**
+   * Whether every busy shared host whose run counts as busy (not one that
+   * yields the cores) has reported its CPU over a stretch since it took it.
+   */
   busyRatesKnown(): boolean {
-    for (const host of this.#busyShared()) if (!host.rateSince(host.since)) return false;
+    for (const host of this.#busyShared()) {
+      if (!host.yielding && !host.rateSince(host.since)) return false;
+    }
     return true;
+  }
+
+  /**
+   * Whether runs of `key` keep a core busy: an instance of it was demoted.
+   * More hosts would not serve such runs sooner.
+   */
+  heavyKey(key: string): boolean {
+    for (const instance of this.#byKey.get(key) ?? []) if (instance.demoted) return true;
+    return false;
   }
 
   /**
@@ -513,10 +527,13 @@ export class Pool {
     }
   }
 
-  /** Cores this pool's hosts kept busy lately (from their last reports). */
+  /**
+   * Cores this pool's hosts kept busy lately (from their last reports),
+   * leaving out hosts whose run yields the cores to everything else.
+   */
   cpuRate(): number {
     let rate = 0;
-    for (const host of this.#hosts) rate += host.cpuRate;
+    for (const host of this.#hosts) if (!host.yielding) rate += host.cpuRate;
     return rate;
   }
 

@@ -100,6 +100,21 @@ export class PriorityQueue<T extends Queued> {
     return best;
   }
 
+  /**
+   * Whether one of the first `limit` entries, best class first, passes
+   * `test` (a bounded look, for decisions that need only a sample).
+   */
+  some(test: (entry: T) => boolean, limit = 32): boolean {
+    for (const priority of PRIORITIES) {
+      const lane = this.#lanes.get(priority)!;
+      for (let i = this.#heads.get(priority)!; i < lane.length; i++) {
+        if (test(lane[i])) return true;
+        if (--limit <= 0) return false;
+      }
+    }
+    return false;
+  }
+
   /** Removes an entry wherever it is (its caller went away). */
   remove(entry: T): boolean {
     const lane = this.#lanes.get(entry.priority)!;

@@ -27,6 +27,18 @@ Deno.test("priority queue", async (t) => {
     assert.deepEqual(drain(q, 0), ["urgent", "high", "normal", "low"]);
   });
 
+  await t.step("some looks at a bounded number of waiting entries, best class first", () => {
+    const q = new PriorityQueue<Entry>(1_000_000);
+    for (let i = 0; i < 5; i++) q.push(entry(`low-${i}`, "low"));
+    q.push(entry("urgent-0", "urgent"));
+    assert.equal(q.some((e) => e.name === "low-4"), true);
+    assert.equal(q.some((e) => e.name === "low-4", 5), false);
+    assert.equal(q.some((e) => e.name === "urgent-0", 1), true);
+    assert.equal(q.some((e) => e.name === "gone"), false);
+    q.pop(0);
+    assert.equal(q.some((e) => e.name === "urgent-0"), false);
+  });
+
   await t.step("keeps FIFO order within a class", () => {
     const q = new PriorityQueue<Entry>(1_000_000);
     for (let i = 0; i < 5; i++) q.push(entry(`n${i}`, "normal", i));

@@ -252,13 +252,19 @@ export class Scheduler {
   #growFor(runtime: Runtime): boolean {
     const pool = this.#pools[runtime];
     if (pool.counts().starting > 0 || !pool.canGrow()) return false;
+    // Runs of keys whose runs were demoted keep a core busy themselves;
+    // others (new keys among them) are served sooner by another host when
+    // the busy hosts' runs yield the cores.
+    if (!this.#queues[runtime].some((job) => !pool.heavyKey(job.request.key))) return false;
     const { python, javascript } = this.#pools;
     // A run that just began shows in its host's CPU only from the report
     // after it began: until then the cores look idle whatever it does.
     if (!python.busyRatesKnown() || !javascript.busyRatesKnown()) return true;
     // Hosts held by long runs that keep the cores busy: another host would
     // only share the same cores (and start cold). Long runs that wait (sleep,
-    // timers) leave the cores idle, and more hosts do help them. Instance
+    // timers) leave the cores idle, and more hosts do help them, as do
+    // demoted runs, which take the cores only when nothing else wants them
+    // (their hosts are left out of the rates). Instance
     // starts are CPU-bound from their first moment, and a new host would
     // only start cold beside them: they count as busy cores at once.
     const busyCores = Math.max(

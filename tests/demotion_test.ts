@@ -119,3 +119,56 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "hosts held by demoted runs make room for new keys, not for more of the same",
+  ignore: Deno.build.os !== "linux",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    // Two JavaScript hosts to start with, room for more.
+    const server = await startServer({ FAAS_POOL_SIZE: "4", FAAS_MAX_INSTANCES: "8" });
+    const jsHosts = () => server.service.pools.javascript.hosts().length;
+    const busy = (ms: number, tag: string) =>
+      server.run({
+        language: "javascript",
+        code: `// ${tag}\nconst end = Date.now() + ${ms};\nwhile (Date.now() < end) {}`,
+      });
+    try {
+      await t.step("a new key waiting behind demoted runs gets a host of its own", async () => {
+        assert.equal(jsHosts(), 2);
+        // Quiet first: spares still starting keep the cores busy, and then
+        // another host would only compete with them.
+        const { python, javascript } = server.service.pools;
+        for (let i = 0; i < 100 && python.cpuRate() + javascript.cpuRate() > 0.2; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        // Both hosts held by busy loops that keep both cores busy, demoted.
+        let busyDone = false;
+        const long = Promise.all([busy(4000, "a"), busy(4000, "b")]).then((r) => {
+          busyDone = true;
+          return r;
+        });
+        await new Promise((r) => setTimeout(r, 700));
+        const { body } = await server.run({ language: "javascript", code: "console.log('new')" });
+        assert.equal(body.output.stdout, "new\n", JSON.stringify(body));
+        assert.equal(busyDone, false, "the new key waited for a busy run to end");
+        assert.equal(jsHosts(), 3);
+        for (const { body } of await long) assert.equal(body.metadata.status, "success");
+      });
+      await t.step("runs of a demoted key waiting for a host start none", async () => {
+        // Every host held by runs of one key, demoted; a fourth run of it waits.
+        const runs = [0, 1, 2].map(() => busy(1500, "same"));
+        await new Promise((r) => setTimeout(r, 500));
+        runs.push(busy(1500, "same"));
+        await new Promise((r) => setTimeout(r, 700));
+        assert.equal(jsHosts(), 3);
+        for (const { body } of await Promise.all(runs)) {
+          assert.equal(body.metadata.status, "success", JSON.stringify(body));
+        }
+      });
+    } finally {
+      await server.close();
+    }
+  },
+});
