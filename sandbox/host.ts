@@ -301,7 +301,12 @@ export class Host {
     if (this.#pending !== pending || !pending.stopReason) return;
     if (this.state === "idle" || this.state === "busy") this.state = "retiring";
     pending.instance.state = "gone";
-    const { stopReason } = pending;
+    this.#settleStopped(pending);
+  }
+
+  /** Settles a stopped run without its result: the status and error say why it stopped. */
+  #settleStopped(pending: Pending): void {
+    const stopReason = pending.stopReason!;
     this.#settle(
       pending,
       lostRun(pending, stopReason, stopError(stopReason, pending.msg.timeoutMs)),
@@ -326,10 +331,7 @@ export class Host {
     };
     // Its key may use it again once it has ended its run (its host is busy till then).
     pending.instance.state = "idle";
-    this.#settle(
-      pending,
-      lostRun(pending, stopReason, stopError(stopReason, pending.msg.timeoutMs)),
-    );
+    this.#settleStopped(pending);
   }
 
   /** The draining run ended: the host takes runs again if it was given back. */

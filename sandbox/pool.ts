@@ -372,6 +372,11 @@ export class Pool {
       if (reason) this.#drop(instance, reason);
     }
     host.free();
+    this.#afterRun(host);
+  }
+
+  /** A host's run is over (or, if it was draining a stopped run, that run has ended). */
+  #afterRun(host: Host): void {
     this.#replenish(host);
     // A shared host given to a session is replaced now that its run is over.
     this.#refill();
@@ -576,10 +581,7 @@ export class Pool {
       this.#hooks.onInstanceReady?.(this.runtime, ms, instance.key !== undefined);
     };
     host.onDemoted = () => this.#hooks.onDemoted?.(this.runtime);
-    host.onFreed = () => {
-      this.#replenish(host);
-      this.#hooks.onIdle(this.runtime);
-    };
+    host.onFreed = () => this.#afterRun(host);
     host.onInstanceLost = (instance, failed) => {
       this.#losses.note(instance.key, failed ? "its sandbox failed" : "its sandbox had to retire");
       this.#forget(instance);
