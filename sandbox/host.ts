@@ -9,7 +9,6 @@ import {
   MEMORY_EXIT_CODE,
   type RunMessage,
   type RunOutcome,
-  type RunStatus,
   type Runtime,
   type StopReason,
   V8_OOM_EXIT_CODE,
@@ -19,7 +18,8 @@ import type { HostConnection } from "./socket_hub.ts";
 import { createHostDenoDir, removeHostDenoDir, sharedDenoDir } from "./host_deno_dir.ts";
 import { hostCommand } from "./host_command.ts";
 import type { ExitReason, HostSettings, HostState, RunResult } from "./host_types.ts";
-import { lostRun, type PendingRun, stopError, timeoutError } from "./lost_runs.ts";
+import { exitOutcome, lostRun, type PendingRun, stopError } from "./lost_runs.ts";
+import { hostUp } from "./host_handshake.ts";
 import { demoteThread } from "./thread_priority.ts";
 import { watchBusyThread } from "./busy_thread_watch.ts";
 import { CpuRate } from "./cpu_rate.ts";
@@ -137,24 +137,10 @@ export class Host {
   }
 
   async #connect(): Promise<void> {
-    let timer: Timer | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error("Host did not become ready in time")),
-        this.#settings.startTimeoutMs,
-      );
-    });
-    const died = this.exited.then(() => {
-      throw new Error("Host exited before it was ready");
-    });
+    const { hub, startTimeoutMs } = this.#settings;
     try {
-      const conn = await Promise.race([this.#settings.hub.expect(this.#token), timeout, died]);
+      const conn = await hostUp(hub, this.#token, startTimeoutMs, this.exited);
       this.#conn = conn;
-      const first = await Promise.race([conn.messages.next(), timeout, died]);
-      if (first.done) throw new Error("Host closed its socket before it was ready");
-      if ((JSON.parse(first.value) as HostMessage).t !== "up") {
-        throw new Error("Host sent something other than up");
-      }
       this.state = "idle";
       this.since = performance.now();
       this.#listen(conn);
@@ -165,8 +151,6 @@ export class Host {
       await Promise.race([this.#stderrDone, new Promise((r) => setTimeout(r, 500))]);
       const reason = this.stderrTail.trim().split("\n").pop();
       throw new Error(`${(err as Error).message}${reason ? `: ${reason}` : ""}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -474,15 +458,9 @@ export class Host {
     this.#instances.clear();
     const pending = this.#pending;
     if (pending) {
+      const { stopReason, msg } = pending;
       const memoryMb = this.#settings.memoryLimitMb;
-      const stopped = pending.stopReason;
-      const [runStatus, error]: [RunStatus, string] = reason === "stopped" && stopped
-        ? [stopped, stopError(stopped, pending.msg.timeoutMs)]
-        : reason === "timeout"
-        ? ["timeout", timeoutError(pending.msg.timeoutMs)]
-        : reason === "memory_limit"
-        ? ["memory_limit", `Run exceeded the memory limit of ${memoryMb} MiB`]
-        : ["killed", "The sandbox running the code died unexpectedly"];
+      const [runStatus, error] = exitOutcome(reason, stopReason, msg.timeoutMs, memoryMb);
       pending.instance.state = "gone";
       this.#settle(pending, lostRun(pending, runStatus, error, status.code || 1));
     }

@@ -4,7 +4,7 @@
  * output survives; the status and error say why.
  */
 import type { RunMessage, RunStatus, StopReason } from "../protocol/host_messages.ts";
-import type { RunResult } from "./host_types.ts";
+import type { ExitReason, RunResult } from "./host_types.ts";
 
 /** What a run in progress on a host records. */
 export interface PendingRun {
@@ -46,4 +46,22 @@ export function stopError(reason: StopReason, timeoutMs: number): string {
 /** A run past its timeout, in words. */
 export function timeoutError(ms: number): string {
   return `Run exceeded its timeout of ${ms} ms and was stopped`;
+}
+
+/**
+ * The status and error of a run whose host exited for `reason` while it
+ * ran: the reason it was stopped for, if the host was killed for that.
+ */
+export function exitOutcome(
+  reason: ExitReason,
+  stopped: StopReason | undefined,
+  timeoutMs: number,
+  memoryLimitMb: number,
+): [RunStatus, string] {
+  if (reason === "stopped" && stopped) return [stopped, stopError(stopped, timeoutMs)];
+  if (reason === "timeout") return ["timeout", timeoutError(timeoutMs)];
+  if (reason === "memory_limit") {
+    return ["memory_limit", `Run exceeded the memory limit of ${memoryLimitMb} MiB`];
+  }
+  return ["killed", "The sandbox running the code died unexpectedly"];
 }

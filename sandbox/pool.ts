@@ -20,19 +20,29 @@
  */
 import type { Runtime } from "../protocol/host_messages.ts";
 import { Host, type HostedInstance, type HostSettings } from "./host.ts";
-import { isSessionKey, isSingleUse } from "../core/isolation_key.ts";
+import { isSessionKey } from "../core/isolation_key.ts";
 import { hostLossReason, SessionLosses } from "./session_losses.ts";
 import { SpareDemand } from "./spare_demand.ts";
+import {
+  chooseSpare,
+  countSpares,
+  liveSharedHosts,
+  sparesToStart,
+  surplusSpares,
+} from "./spares.ts";
+import { dropAfterRun } from "./run_end_drop.ts";
+import { StartBackoff } from "./start_backoff.ts";
 import { countHosts, countInstances } from "./pool_counts.ts";
+import { KeyIndex } from "./key_index.ts";
+import * as load from "./pool_load.ts";
+import {
+  countSessionHosts,
+  endDedicated,
+  endSessionHost,
+  holdsSession,
+  ownHost,
+} from "./session_hosts.ts";
 
-export type {
-  DropReason,
-  InstanceCounts,
-  Placement,
-  PoolCounts,
-  PoolHooks,
-  PoolOptions,
-} from "./pool_types.ts";
 import type {
   DropReason,
   InstanceCounts,
@@ -41,14 +51,7 @@ import type {
   PoolHooks,
   PoolOptions,
 } from "./pool_types.ts";
-
-const MAX_BACKOFF_MS = 30_000;
-
-/**
- * Failed starts in a row after which a pool with no instance ready counts
- * as unable to serve (a broken start, not a replacement under way).
- */
-export const FAILING_AFTER = 3;
+export type * from "./pool_types.ts";
 
 /** Hosts and instances of one runtime. */
 export class Pool {
@@ -59,8 +62,8 @@ export class Pool {
   #hooks: PoolHooks;
   #options: PoolOptions;
   #hosts = new Set<Host>();
-  #byKey = new Map<string, Set<HostedInstance>>();
-  #retryAt = 0;
+  #index = new KeyIndex();
+  #backoff = new StartBackoff();
   #retryTimer?: ReturnType<typeof setTimeout>;
   #closed = false;
   #demand = new SpareDemand();
@@ -69,10 +72,6 @@ export class Pool {
   #ended = new WeakSet<HostedInstance>();
   /** Whether an instance of this pool was ever ready. */
   everReady = false;
-  /** Host starts that failed in a row (0 once one succeeds). */
-  startFailures = 0;
-  /** Why the last failed start failed. */
-  lastStartError = "";
 
   constructor(runtime: Runtime, options: PoolOptions, settings: HostSettings, hooks: PoolHooks) {
     this.runtime = runtime;
@@ -82,6 +81,16 @@ export class Pool {
     this.#hooks = hooks;
   }
 
+  /** Host and instance starts that failed in a row (0 once one succeeds). */
+  get startFailures(): number {
+    return this.#backoff.failures;
+  }
+
+  /** Why the last failed start failed. */
+  get lastStartError(): string {
+    return this.#backoff.lastError;
+  }
+
   /** Starts the warm hosts. */
   start(): void {
     for (let i = 0; i < this.warm; i++) this.#spawnHost("warm");
@@ -89,11 +98,12 @@ export class Pool {
 
   /**
    * Why this pool cannot serve runs now: its last start error once starts
-   * have failed {@linkcode FAILING_AFTER} times in a row and no instance is
-   * ready. Undefined while it can serve, or may soon (a host being replaced).
+   * have failed three times in a row ({@linkcode StartBackoff.failing}) and
+   * no instance is ready. Undefined while it can serve, or may soon (a host
+   * being replaced).
    */
   failure(): string | undefined {
-    if (this.startFailures < FAILING_AFTER) return undefined;
+    if (!this.#backoff.failing) return undefined;
     for (const host of this.#hosts) {
       for (const instance of host.instances()) {
         if (instance.state === "idle" || instance.state === "busy") return undefined;
@@ -114,9 +124,7 @@ export class Pool {
 
   /** Hosts given to one session each. */
   sessionHosts(): number {
-    let n = 0;
-    for (const host of this.#hosts) if (host.dedicatedTo !== undefined) n++;
-    return n;
+    return countSessionHosts(this.#hosts);
   }
 
   /** Resident memory of the host given to session key `key`, as last reported. */
@@ -148,22 +156,9 @@ export class Pool {
     return false;
   }
 
-  /** Shared hosts (ones that serve any key) holding a run. */
-  *#busyShared(): Iterable<Host> {
-    for (const host of this.#hosts) {
-      if (host.state === "busy" && host.dedicatedTo === undefined) yield host;
-    }
-  }
-
-  /**
-   * Whether every busy shared host whose run counts as busy (not one that
-   * yields the cores) has reported its CPU over a stretch since it took it.
-   */
+  /** See {@linkcode load.busyRatesKnown}. */
   busyRatesKnown(): boolean {
-    for (const host of this.#busyShared()) {
-      if (!host.yielding && !host.rateSince(host.since)) return false;
-    }
-    return true;
+    return load.busyRatesKnown(this.#hosts);
   }
 
   /**
@@ -171,36 +166,17 @@ export class Pool {
    * More hosts would not serve such runs sooner.
    */
   heavyKey(key: string): boolean {
-    for (const instance of this.#byKey.get(key) ?? []) if (instance.demoted) return true;
-    return false;
+    return this.#index.demoted(key);
   }
 
-  /**
-   * Shared hosts held by a run that waits for its new instance to start:
-   * each keeps about a core busy from the first moment, before its own
-   * report (four times a second) shows it.
-   */
+  /** See {@linkcode load.startingForRuns}. */
   startingForRuns(): number {
-    let n = 0;
-    for (const host of this.#busyShared()) {
-      for (const instance of host.instances()) {
-        if (instance.state === "starting" && instance.key !== undefined) {
-          n++;
-          break;
-        }
-      }
-    }
-    return n;
+    return load.startingForRuns(this.#hosts);
   }
 
-  /** How long the most recently taken busy host has been busy, ms; undefined if none. */
+  /** See {@linkcode load.youngestBusyMs}. */
   youngestBusyMs(now = performance.now()): number | undefined {
-    let youngest: number | undefined;
-    for (const host of this.#busyShared()) {
-      const age = now - host.since;
-      if (youngest === undefined || age < youngest) youngest = age;
-    }
-    return youngest;
+    return load.youngestBusyMs(this.#hosts, now);
   }
 
   /**
@@ -211,18 +187,12 @@ export class Pool {
   placeable(key: string): boolean {
     if (!isSessionKey(key)) return this.hasIdleSharedHost();
     if (this.#losses.reason(key) !== undefined) return true;
-    const set = this.#byKey.get(key);
-    if (!set?.size) {
+    if (!this.#index.has(key)) {
       // Its own host is on its way; without one, it takes a shared host.
       for (const host of this.#hosts) if (host.dedicatedTo === key) return false;
       return this.hasIdleSharedHost();
     }
-    for (const instance of set) {
-      if (instance.state === "idle" && !instance.retiring && instance.host.state === "idle") {
-        return true;
-      }
-    }
-    return false;
+    return this.#index.warmest(key) !== undefined;
   }
 
   /**
@@ -230,19 +200,15 @@ export class Pool {
    * runs wait for that host, not for a shared one.
    */
   hasOwnHost(key: string): boolean {
-    if (!isSessionKey(key)) return false;
-    for (const host of this.#hosts) {
-      if (host.dedicatedTo === key && host.state !== "stopped") return true;
-    }
-    return false;
+    return ownHost(this.#hosts, key) !== undefined;
   }
 
   /** Why the instance of session key `key` is gone; undefined while it lives (or never ran). */
   lostReason(key: string): string | undefined {
     const reason = this.#losses.reason(key);
     if (reason !== undefined) return reason;
-    const set = this.#byKey.get(key);
-    if (set?.size && [...set].every((i) => i.state === "gone")) {
+    const instances = this.#index.of(key);
+    if (instances.length && instances.every((i) => i.state === "gone")) {
       return "its sandbox process was stopped";
     }
     return undefined;
@@ -254,7 +220,7 @@ export class Pool {
    */
   dropKey(key: string): void {
     let busy = false;
-    for (const instance of [...this.#byKey.get(key) ?? []]) {
+    for (const instance of this.#index.of(key)) {
       if (instance.state === "busy") {
         busy = true;
         instance.retiring = true;
@@ -263,11 +229,7 @@ export class Pool {
     }
     this.#losses.forget(key);
     if (busy) return;
-    for (const host of this.#hosts) {
-      if (host.dedicatedTo !== key) continue;
-      if (host.state === "starting") host.kill("idle");
-      else if (host.state === "idle") host.retire("idle");
-    }
+    for (const host of this.#hosts) if (host.dedicatedTo === key) endSessionHost(host);
   }
 
   /**
@@ -280,7 +242,7 @@ export class Pool {
     host.ready.then(() => {
       if (host.state !== "idle" || host.dedicatedTo !== key) return;
       const instance = host.spawn();
-      this.#bind(instance, key);
+      this.#index.bind(instance, key);
       instance.ready.then(() => this.#hooks.onIdle(this.runtime), () => {});
     }, () => {});
   }
@@ -290,29 +252,13 @@ export class Pool {
    * undefined when no host is idle.
    */
   place(key: string): Placement | undefined {
-    let warm: HostedInstance | undefined;
-    for (const instance of this.#byKey.get(key) ?? []) {
-      if (
-        instance.state === "idle" && !instance.retiring && instance.host.state === "idle" &&
-        (!warm || instance.lastUsed > warm.lastUsed)
-      ) warm = instance;
-    }
+    const warm = this.#index.warmest(key);
     if (warm) return this.#reserve(warm, "warm");
     if (isSessionKey(key)) return this.#placeSession(key);
-    let spare: HostedInstance | undefined;
-    let emptiest: Host | undefined;
-    for (const host of this.#hosts) {
-      if (host.state !== "idle" || host.dedicatedTo !== undefined) continue;
-      if (!emptiest || host.size < emptiest.size) emptiest = host;
-      for (const instance of host.instances()) {
-        if (instance.key !== undefined || instance.state === "gone") continue;
-        // A ready spare beats one still starting.
-        if (!spare || (instance.state === "idle" && spare.state !== "idle")) spare = instance;
-      }
-    }
+    const { spare, emptiest } = chooseSpare(this.#hosts);
     this.#demand.noteNewKey();
     if (spare) {
-      this.#bind(spare, key);
+      this.#index.bind(spare, key);
       // Its replacement starts when this run is over (see release): a
       // worker starting beside the run would take the host's thread and a
       // core from it.
@@ -320,7 +266,7 @@ export class Pool {
     }
     if (!emptiest) return undefined;
     const instance = emptiest.spawn();
-    this.#bind(instance, key);
+    this.#index.bind(instance, key);
     return this.#reserve(instance, "new");
   }
 
@@ -335,7 +281,7 @@ export class Pool {
     host.dedicatedTo = key;
     for (const instance of [...host.instances()]) this.#drop(instance, "evicted");
     const instance = host.spawn();
-    this.#bind(instance, key);
+    this.#index.bind(instance, key);
     return this.#reserve(instance, "new");
   }
 
@@ -344,33 +290,11 @@ export class Pool {
     return { host: instance.host, instance, via };
   }
 
-  #bind(instance: HostedInstance, key: string): void {
-    instance.key = key;
-    let set = this.#byKey.get(key);
-    if (!set) this.#byKey.set(key, set = new Set());
-    set.add(instance);
-  }
-
-  #forget(instance: HostedInstance): void {
-    if (instance.key === undefined) return;
-    const set = this.#byKey.get(instance.key);
-    set?.delete(instance);
-    if (set?.size === 0) this.#byKey.delete(instance.key);
-  }
-
   /** Takes back a host after a run on `instance`. */
   release(placement: Placement): void {
     const { host, instance } = placement;
-    if (instance.state !== "gone") {
-      const reason: DropReason | undefined = instance.retiring || instance.state !== "idle"
-        ? "retired"
-        : instance.key !== undefined && isSingleUse(instance.key)
-        ? "single_use"
-        : instance.runs >= this.#runLimit(instance) && !isSessionKey(instance.key ?? "")
-        ? "run_limit"
-        : undefined;
-      if (reason) this.#drop(instance, reason);
-    }
+    const reason = dropAfterRun(instance, this.#options.maxRuns);
+    if (reason) this.#drop(instance, reason);
     host.free();
     this.#afterRun(host);
   }
@@ -386,74 +310,38 @@ export class Pool {
   #drop(instance: HostedInstance, reason: DropReason): void {
     if (this.#ended.has(instance)) this.#losses.forget(instance.key ?? "");
     else if (instance.retiring) this.#losses.note(instance.key, "its sandbox had to retire");
-    this.#forget(instance);
+    this.#index.forget(instance);
     instance.host.drop(instance);
     this.#hooks.onDrop?.(this.runtime, reason);
-    this.#endDedicated(instance);
-  }
-
-  /** Stops a session's own host once its session's instance is gone. */
-  #endDedicated(instance: HostedInstance): void {
-    const host = instance.host;
-    if (host.dedicatedTo === undefined || host.dedicatedTo !== instance.key) return;
-    if (host.state === "starting") host.kill("idle");
-    else if (host.state === "idle" || host.state === "busy") host.retire("idle");
-  }
-
-  /**
-   * An instance's run limit, spread by up to 10 % so that instances started
-   * together are not all replaced at the same moment.
-   */
-  #runLimit(instance: HostedInstance): number {
-    const spread = [...instance.id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1000, 7) / 10000;
-    return Math.max(1, Math.round(this.#options.maxRuns * (1 - spread)));
+    endDedicated(instance);
   }
 
   /** Spares each host should keep now. */
   #spareTarget(): number {
-    let live = 0;
-    for (const host of this.#hosts) {
-      if ((host.state === "idle" || host.state === "busy") && host.dedicatedTo === undefined) {
-        live++;
-      }
-    }
-    return this.#demand.perHost(live, this.#options.sparesPerHost);
+    return this.#demand.perHost(liveSharedHosts(this.#hosts), this.#options.sparesPerHost);
   }
 
   /**
-   * Starts spares on `host` up to the target, unless backing off after
-   * failures: the configured number at once, those beyond it (for a fast
-   * stream of new keys) one at a time, only on an idle host, and only while
-   * memory allows, so making them never crowds out runs.
+   * Starts spares on `host` up to the target (see {@linkcode sparesToStart}),
+   * unless backing off after failures.
    */
   #replenish(host: Host): void {
     if (
       this.#closed || (host.state !== "idle" && host.state !== "busy") ||
       host.dedicatedTo !== undefined
     ) return;
-    const wait = this.#retryAt - performance.now();
+    const wait = this.#backoff.wait();
     if (wait > 0) {
       setTimeout(() => this.#replenish(host), wait);
       return;
     }
-    let spares = 0;
-    let starting = 0;
-    for (const instance of host.instances()) {
-      if (instance.key !== undefined) continue;
-      spares++;
-      if (instance.state === "starting") starting++;
-    }
-    const base = this.#options.sparesPerHost;
+    const room = this.#options.roomForSpare ?? (() => true);
     const target = this.#spareTarget();
-    for (; spares < target; spares++) {
-      if (
-        spares >= base &&
-        (starting > 0 || host.state !== "idle" || !(this.#options.roomForSpare?.() ?? true))
-      ) break;
-      starting++;
+    const start = sparesToStart(countSpares(host), target, this.#options.sparesPerHost, room);
+    for (let i = 0; i < start; i++) {
       const instance = host.spawn();
       instance.ready.then(() => {
-        this.startFailures = 0;
+        this.#backoff.succeeded();
         this.everReady = true;
         this.#hooks.onIdle(this.runtime);
         // The next one beyond the configured number, if still wanted.
@@ -469,26 +357,15 @@ export class Pool {
     }
   }
 
-  /** Counts a failed start and backs off, so a broken start is not retried in a hot loop. */
+  /** Counts a failed start and backs off (see {@linkcode StartBackoff}). */
   #startFailed(err: Error): void {
-    this.startFailures++;
-    this.lastStartError = err.message;
-    const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** (this.startFailures - 1));
-    this.#retryAt = performance.now() + delay;
+    this.#backoff.failed(err.message);
     this.#hooks.onStartFailed?.(this.runtime);
   }
 
   /** The least recently used idle instance bound to a key, for eviction. */
   leastRecentlyUsed(): HostedInstance | undefined {
-    let lru: HostedInstance | undefined;
-    for (const [key, set] of this.#byKey) {
-      // A session's instance is its state: ended with the session only.
-      if (isSessionKey(key)) continue;
-      for (const instance of set) {
-        if (instance.state === "idle" && (!lru || instance.lastUsed < lru.lastUsed)) lru = instance;
-      }
-    }
-    return lru;
+    return this.#index.leastRecentlyUsed();
   }
 
   /** Drops an idle instance to free its memory. */
@@ -501,25 +378,14 @@ export class Pool {
    * count that ran nothing for as long.
    */
   shrink(idleMs: number, now = performance.now()): void {
-    for (const [key, set] of [...this.#byKey]) {
-      if (isSessionKey(key)) continue;
-      for (const instance of [...set]) {
-        if (instance.state === "idle" && now - instance.lastUsed >= idleMs) {
-          this.#drop(instance, "idle");
-        }
-      }
-    }
+    for (const instance of this.#index.idleFor(idleMs, now)) this.#drop(instance, "idle");
     // Spares made for a stream of new keys that has passed.
     const target = this.#spareTarget();
     for (const host of this.#hosts) {
       if (host.state !== "idle" || now - host.since < idleMs || host.dedicatedTo !== undefined) {
         continue;
       }
-      let spares = 0;
-      for (const instance of [...host.instances()]) {
-        if (instance.key !== undefined || instance.state !== "idle") continue;
-        if (++spares > target) this.#drop(instance, "idle");
-      }
+      for (const instance of surplusSpares(host, target)) this.#drop(instance, "idle");
     }
     const shared = this.#shared();
     let extra = shared.length - this.warm;
@@ -537,14 +403,12 @@ export class Pool {
    * leaving out hosts whose run yields the cores to everything else.
    */
   cpuRate(): number {
-    let rate = 0;
-    for (const host of this.#hosts) if (!host.yielding) rate += host.cpuRate;
-    return rate;
+    return load.cpuRate(this.#hosts);
   }
 
   /** Whether a new host may start now (not backing off after failures). */
   canGrow(now = performance.now()): boolean {
-    return !this.#closed && now >= this.#retryAt;
+    return !this.#closed && this.#backoff.wait(now) <= 0;
   }
 
   /** Starts one more host for queued work. */
@@ -584,9 +448,9 @@ export class Pool {
     host.onFreed = () => this.#afterRun(host);
     host.onInstanceLost = (instance, failed) => {
       this.#losses.note(instance.key, failed ? "its sandbox failed" : "its sandbox had to retire");
-      this.#forget(instance);
+      this.#index.forget(instance);
       this.#hooks.onDrop?.(this.runtime, failed ? "failed" : "retired");
-      this.#endDedicated(instance);
+      endDedicated(instance);
     };
     this.#hosts.add(host);
     this.#hooks.onStart(this.runtime, reason);
@@ -598,12 +462,10 @@ export class Pool {
     }, (err: Error) => this.#startFailed(err));
     host.exited.then((reason) => {
       this.#hosts.delete(host);
-      for (const set of [...this.#byKey.values()]) {
-        for (const instance of [...set]) {
-          if (instance.host !== host) continue;
-          this.#losses.note(instance.key, hostLossReason(reason, this.#settings.memoryLimitMb));
-          this.#forget(instance);
-        }
+      for (const instance of this.#index.all()) {
+        if (instance.host !== host) continue;
+        this.#losses.note(instance.key, hostLossReason(reason, this.#settings.memoryLimitMb));
+        this.#index.forget(instance);
       }
       this.#hooks.onExit(host, reason);
       this.#refill();
@@ -615,7 +477,7 @@ export class Pool {
   #refill(): void {
     let shared = this.#shared().length;
     if (this.#closed || shared >= this.warm) return;
-    const wait = this.#retryAt - performance.now();
+    const wait = this.#backoff.wait();
     if (wait > 0) {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = setTimeout(() => this.#refill(), wait);
@@ -623,12 +485,4 @@ export class Pool {
     }
     for (; shared < this.warm; shared++) this.#spawnHost("replace");
   }
-}
-
-/** Whether `host` holds a session's instance: retiring it would end the session. */
-function holdsSession(host: Host): boolean {
-  for (const instance of host.instances()) {
-    if (instance.key !== undefined && isSessionKey(instance.key)) return true;
-  }
-  return false;
 }
