@@ -17,6 +17,8 @@ import type { Placement, Pool } from "../sandbox/pool.ts";
 import { SESSION_HOST_ESTIMATE_BYTES } from "../sandbox/memory_budget.ts";
 import { type Runtime, runtimeOf } from "../protocol/host_messages.ts";
 import { PRIORITIES, type Priority, PriorityQueue } from "./priority_queue.ts";
+import { decideGrowth } from "./pool_growth.ts";
+import { runMessage } from "./run_message.ts";
 import type {
   RunRequest,
   ScheduledResult,
@@ -62,9 +64,6 @@ const GROW_AFTER_MS = 50;
 
 /** How soon to look again at growing when the hosts' reports are not in yet, ms. */
 const LOOK_AGAIN_MS = 100;
-
-/** Share of the cores the hosts must leave idle for the pool to grow. */
-const SATURATED = 0.7;
 
 /** How often a run may go back to the queue because its instance failed to start. */
 const MAX_START_FAILURES = 2;
@@ -251,35 +250,19 @@ export class Scheduler {
    */
   #growFor(runtime: Runtime): boolean {
     const pool = this.#pools[runtime];
-    if (pool.counts().starting > 0 || !pool.canGrow()) return false;
-    // Runs of keys whose runs were demoted keep a core busy themselves;
-    // others (new keys among them) are served sooner by another host when
-    // the busy hosts' runs yield the cores.
-    if (!this.#queues[runtime].some((job) => !pool.heavyKey(job.request.key))) return false;
-    const { python, javascript } = this.#pools;
-    // A run that just began shows in its host's CPU only from the report
-    // after it began: until then the cores look idle whatever it does.
-    if (!python.busyRatesKnown() || !javascript.busyRatesKnown()) return true;
-    // Hosts held by long runs that keep the cores busy: another host would
-    // only share the same cores (and start cold). Long runs that wait (sleep,
-    // timers) leave the cores idle, and more hosts do help them, as do
-    // demoted runs, which take the cores only when nothing else wants them
-    // (their hosts are left out of the rates). Instance
-    // starts are CPU-bound from their first moment, and a new host would
-    // only start cold beside them: they count as busy cores at once.
-    const busyCores = Math.max(
-      python.cpuRate() + javascript.cpuRate(),
-      python.startingForRuns() + javascript.startingForRuns(),
-    );
-    if (busyCores >= this.#limits.cores * SATURATED) return false;
-    if (this.#totalHosts() < this.#limits.maxHosts) {
-      pool.grow();
-      return false;
+    const growth = decideGrowth(runtime, this.#pools, {
+      waiting: (matches) => this.#queues[runtime].some((job) => matches(job.request.key)),
+      totalHosts: this.#totalHosts(),
+      maxHosts: this.#limits.maxHosts,
+      cores: this.#limits.cores,
+    });
+    if (growth === "grow") pool.grow();
+    else if (growth === "make_room") {
+      // At the cap: an idle host of the other runtime makes room.
+      const other = this.#pools[runtime === "python" ? "javascript" : "python"];
+      if (other.retireSpareIdle()) pool.grow();
     }
-    // At the cap: an idle host of the other runtime makes room.
-    const other = this.#pools[runtime === "python" ? "javascript" : "python"];
-    if (other.retireSpareIdle()) pool.grow();
-    return false;
+    return growth === "look_again";
   }
 
   async #dispatch(job: Job, placement: Placement, pool: Pool): Promise<void> {
@@ -321,24 +304,8 @@ export class Scheduler {
       }
       if (job.signal?.aborted) throw new ClientGoneError();
       sentAt = performance.now();
-      const running = host.run(instance, {
-        t: "run",
-        wid: instance.wid,
-        id,
-        language: r.language,
-        code: r.code,
-        input: r.input,
-        stdin: r.stdin,
-        ...(r.args?.length && { args: r.args }),
-        ...(r.files?.length && { files: r.files }),
-        ...(r.entry !== undefined && { entry: r.entry }),
-        ...(r.returnFiles?.length && { returnFiles: r.returnFiles }),
-        ...(r.fileOp && { fileOp: r.fileOp }),
-        timeoutMs: r.timeoutMs,
-        maxOutputBytes: this.#limits.maxOutputBytes,
-        ...(r.onOutput && { stream: true }),
-        ...(r.persist && { persist: true }),
-      }, r.onOutput);
+      const msg = runMessage(instance.wid, id, r, this.#limits.maxOutputBytes);
+      const running = host.run(instance, msg, r.onOutput);
       // The run is with the worker now (`run` throws before sending it if not).
       r.onStart?.();
       result = await running;
