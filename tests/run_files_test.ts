@@ -96,6 +96,26 @@ Deno.test("run files and arguments", async (t) => {
       },
     );
 
+    await t.step("a typescript entry point imports given files too", async () => {
+      const { status, body } = await server.run({
+        language: "typescript",
+        tenant: "files-ts",
+        code: [
+          'import { twice } from "./twice.ts";',
+          'import type { Shape } from "./twice.ts";',
+          "const s: Shape = { n: 21 };",
+          "return twice(s.n);",
+        ].join("\n"),
+        files: [{
+          name: "twice.ts",
+          content: "export interface Shape { n: number }\n" +
+            "export function twice(x: number): number { return x * 2 }\n",
+        }],
+      });
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.output.ret_val, "42", JSON.stringify(body));
+    });
+
     await t.step("the next javascript run finds none of it", async () => {
       const { body } = await server.run({
         language: "javascript",

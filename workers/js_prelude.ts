@@ -11,8 +11,10 @@
  * Evaluates to `install(host, inputJson, stdin, wrapperLine, argsJson,
  * namesJson, entry)`, which returns `start(promise)` to attach the
  * completion handlers to the user's promise. `require()` and the `fs`
- * reads serve the run's own files (see js_modules.ts), nothing else.
+ * reads serve the run's own files (see js_modules.ts), nothing else;
+ * `process.stdin` and `readline` are built on first use (js_stdin.ts).
  */
+import { JS_STDIN_SOURCE } from "./js_stdin.ts";
 export const JS_PRELUDE_FILENAME = "faas:prelude";
 
 /** The prelude's source text. */
@@ -43,6 +45,7 @@ export const JS_PRELUDE = String.raw`"use strict";
   const writeFile = guard(host.writeFile);
   const removeFile = guard(host.removeFile);
   const g = globalThis;
+  const makeStdin = ${JS_STDIN_SOURCE};
   const stringify = JSON.stringify;
   const parse = JSON.parse;
   const StringCtor = String;
@@ -119,6 +122,20 @@ export const JS_PRELUDE = String.raw`"use strict";
     stdout: stream(1), stderr: stream(2),
     exitCode: undefined,
   };
+  // Standard input as a stream and readline, built when a run first uses them.
+  let streams = null;
+  const streamsOf = () => streams || (streams = makeStdin(
+    stdin,
+    (fn) => { setTimer(fn, 0, false); },
+    (text) => { write(1, text); },
+    (e) => { done(undefined, !(e instanceof ExitSignal), e); },
+  ));
+  define(g.process, "stdin", {
+    get: () => streamsOf().stdin,
+    set: (value) => { define(g.process, "stdin", { value, writable: true, configurable: true, enumerable: true }); },
+    configurable: true,
+    enumerable: true,
+  });
   g.Deno = {
     exit, args: args.slice(),
     env: { get: () => undefined, has: () => false, toObject: () => ({}) },
@@ -296,13 +313,18 @@ export const JS_PRELUDE = String.raw`"use strict";
     return function require(specifier) {
       const spec = StringCtor(specifier);
       if (spec === "fs" || spec === "node:fs") return fs;
+      if (spec === "readline" || spec === "node:readline") return streamsOf().readline;
+      if (spec === "readline/promises" || spec === "node:readline/promises") {
+        return streamsOf().readlinePromises;
+      }
+      if (spec === "process" || spec === "node:process") return g.process;
       let name = null;
       if (/^\.{0,2}\//.test(spec)) {
         const base = normalize(spec.startsWith("/") ? spec : (dir ? dir + "/" : "") + spec);
         if (base !== null) name = EXTENSIONS.map((ext) => base + ext).find((n) => fileSet.has(n)) || null;
       }
       if (name === null) {
-        const hint = /^\.{0,2}\//.test(spec) ? "" : " (only the run's own files, as ./name, and fs can be required)";
+        const hint = /^\.{0,2}\//.test(spec) ? "" : " (only the run's own files, as ./name, fs, readline and process can be required)";
         throw coded(new ErrorCtor("Cannot find module '" + spec + "'" + hint), "MODULE_NOT_FOUND");
       }
       const cached = modules.get(name);
@@ -402,7 +424,8 @@ export const JS_PRELUDE = String.raw`"use strict";
 
   return function start(promise) {
     promise.then(
-      (value) => done(value, false, undefined),
+      // A program that reads stdin as a stream answers from its listeners.
+      (value) => streams ? streams.settled(() => done(value, false, undefined)) : done(value, false, undefined),
       (error) => done(undefined, !(error instanceof ExitSignal), error),
     );
   };

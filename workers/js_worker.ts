@@ -409,9 +409,22 @@ function compileSession(msg: RunMessage): Compiled {
 }
 
 function compile(msg: RunMessage): vm.Script {
-  let source = WRAP_OPEN + msg.code + WRAP_CLOSE;
+  let code = msg.code;
+  let typed = msg.language === "typescript";
+  if (typed && hasModuleSyntax(code)) {
+    // Imports parse only at a module's top level, not inside the wrapper:
+    // such code loses its types first (should it not parse on its own, it
+    // is stripped inside the wrapper as before).
+    try {
+      code = stripTypes(code);
+      typed = false;
+    } catch {
+      // Stripped inside the wrapper below.
+    }
+  }
+  let source = WRAP_OPEN + code + WRAP_CLOSE;
   // Enums and namespaces need code, not just erasure.
-  if (msg.language === "typescript") source = stripTypes(source);
+  if (typed) source = stripTypes(source);
   // Static imports become require() calls, which a script can make.
   if (hasModuleSyntax(msg.code)) source = toCommonJs(source, true);
   const ext = msg.language === "typescript" ? "ts" : "js";
