@@ -63,6 +63,8 @@ export interface AppDeps extends RunCodeDeps {
   memoryLimitBytes: number;
   /** Cap on each of a run's stdout and stderr. */
   maxOutputBytes: number;
+  /** Most runs waiting in the queue (Judge0's configuration reports it). */
+  maxQueue: number;
   /** The live sessions. */
   sessions: SessionRegistry;
   /** Where sessions of other replicas live; none without Redis. */
@@ -99,7 +101,10 @@ const ROUTES: Record<string, string> = {
   "/api/v1/quota": "GET, HEAD",
   "/api/v1/quota/{tenant}": "GET, HEAD, PUT, DELETE",
   "/console": "GET, HEAD",
+  "/about": "GET, HEAD",
+  "/config_info": "GET, HEAD",
   "/languages": "GET, HEAD",
+  "/languages/all": "GET, HEAD",
   "/languages/{id}": "GET, HEAD",
   "/statuses": "GET, HEAD",
   "/submissions": "POST",
@@ -235,7 +240,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Judge0 submissions are jobs: the same store, runner, budgets, charges and quotas.
   app.route(
     "/",
-    judge0Routes({ ...jobs, runtimes: deps.runtimes, maxUnpackedBytes: deps.maxBodyBytes }),
+    judge0Routes({
+      ...jobs,
+      runtimes: deps.runtimes,
+      maxUnpackedBytes: deps.maxBodyBytes,
+      memoryLimitBytes: deps.memoryLimitBytes,
+      maxOutputBytes: deps.maxOutputBytes,
+      maxQueue: deps.maxQueue,
+      version: deps.health.version,
+    }),
   );
   app.get("/metrics", async (c) => {
     c.header("Content-Type", deps.metrics.contentType);

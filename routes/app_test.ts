@@ -105,6 +105,7 @@ function testApp(seen: RunRequest[]) {
     maxBodyBytes: 4096,
     memoryLimitBytes: 256 * 2 ** 20,
     maxOutputBytes: 2 ** 20,
+    maxQueue: 100,
     runtimes: [],
     jobs: { ...settings, store, runner, maxBatch: 10, maxAttempts: 2, maxOwnerBytes: 2 ** 20 },
   });

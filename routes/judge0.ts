@@ -1,8 +1,9 @@
 /**
  * The Judge0 CE API, as far as Python, JavaScript and TypeScript go:
- * `GET /languages`, `GET /languages/{id}`, `GET /statuses`, `POST
- * /submissions` (`?wait=true` answers with the result), `GET
- * /submissions/{token}`, and `POST`/`GET /submissions/batch`.
+ * `GET /about`, `GET /config_info`, `GET /languages` (and `/all`), `GET
+ * /languages/{id}`, `GET /statuses`, `POST /submissions` (`?wait=true`
+ * answers with the result), `GET /submissions/{token}`, and `POST`/`GET
+ * /submissions/batch`.
  *
  * A submission is a job: it is queued, run, retried and kept by the jobs
  * machinery like one from `POST /jobs`, its token is the job's id (so
@@ -27,12 +28,21 @@ import { Judge0Languages } from "./judge0_languages.ts";
 import { JUDGE0_STATUSES } from "./judge0_statuses.ts";
 import { parseFields, submissionBody } from "./judge0_result.ts";
 import { type PreparedSubmission, prepareSubmission } from "./judge0_submission.ts";
+import { aboutBody, configInfo } from "./judge0_system.ts";
 
-/** What the Judge0 routes need: the jobs machinery, and what the runtimes are. */
+/** What the Judge0 routes need: the jobs machinery, what the runtimes are, and the limits. */
 export interface Judge0Deps extends JobsDeps {
   runtimes: readonly RuntimeInfo[];
   /** Most bytes a submission's `additional_files` may unpack to. */
   maxUnpackedBytes: number;
+  /** Memory an instance may use, bytes. */
+  memoryLimitBytes: number;
+  /** Cap on each of a run's stdout and stderr, bytes. */
+  maxOutputBytes: number;
+  /** Most runs waiting in the queue. */
+  maxQueue: number;
+  /** The service's version, for `GET /about`. */
+  version: string;
 }
 
 /**
@@ -90,7 +100,19 @@ export function judge0Routes(deps: Judge0Deps): Hono<AppEnv> {
     }
   };
 
+  app.get(
+    "/about",
+    (c) => c.json(aboutBody(new URL("/docs", c.req.url).href, `faas-sandbox ${deps.version}`)),
+  );
+  const config = configInfo(deps);
+  app.get("/config_info", (c) => c.json(config));
+
   app.get("/languages", (c) => c.json(languages.list().map(({ id, name }) => ({ id, name }))));
+  // None is archived: the list is the same, with the flag.
+  app.get(
+    "/languages/all",
+    (c) => c.json(languages.list().map(({ id, name }) => ({ id, name, is_archived: false }))),
+  );
 
   app.get("/languages/:id", (c) => {
     const raw = c.req.param("id");

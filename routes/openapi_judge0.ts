@@ -161,6 +161,70 @@ export function judge0Paths({ json, error, unauthorized }: PathHelpers, auth: bo
         },
       },
     },
+    "/languages/all": {
+      get: {
+        tags,
+        ...security,
+        operationId: "judge0LanguagesAll",
+        summary: "Every language, archived or not (none is): [{id, name, is_archived}]",
+        responses: {
+          200: {
+            description: "[{id, name, is_archived}]",
+            content: {
+              "application/json": { schema: { type: "array", items: ref("Judge0Language") } },
+            },
+          },
+          ...unauthorized,
+        },
+      },
+    },
+    "/about": {
+      get: {
+        tags,
+        ...security,
+        operationId: "judge0About",
+        summary: "The Judge0 API version answered as (1.13.1), the docs, the service's version",
+        responses: {
+          200: {
+            description: "{version, homepage, source_code, maintainer}",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["version", "homepage", "source_code", "maintainer"],
+                  properties: {
+                    version: { type: "string" },
+                    homepage: { type: "string" },
+                    source_code: { type: "string" },
+                    maintainer: { type: "string" },
+                  },
+                },
+              },
+            },
+          },
+          ...unauthorized,
+        },
+      },
+    },
+    "/config_info": {
+      get: {
+        tags,
+        ...security,
+        operationId: "judge0ConfigInfo",
+        summary: "Judge0's configuration fields, as this service behaves (limits in its units)",
+        responses: {
+          200: {
+            description: "Judge0 CE's 39 configuration fields: booleans, numbers and a list",
+            content: {
+              "application/json": {
+                schema: { type: "object", additionalProperties: true },
+              },
+            },
+          },
+          ...unauthorized,
+        },
+      },
+    },
     "/languages/{id}": {
       get: {
         tags,

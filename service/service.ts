@@ -368,6 +368,7 @@ export function createService(
     maxBodyBytes: config.maxBodyBytes,
     memoryLimitBytes: config.memoryLimitMb * 2 ** 20,
     maxOutputBytes: config.maxOutputBytes,
+    maxQueue: config.maxQueue,
     defaultTimeoutMs: config.defaultTimeoutMs,
     maxTimeoutMs: config.maxTimeoutMs,
     isolation: config.isolation,

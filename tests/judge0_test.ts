@@ -92,6 +92,32 @@ Deno.test({
         assert.deepEqual(statuses[13], { id: 14, description: "Exec Format Error" });
       });
 
+      await t.step("about and config_info answer as Judge0's SDKs read them", async () => {
+        const about = await call("GET", "/about");
+        assert.equal(about.status, 200);
+        // Judge0 1.13.1's language ids are the ones /languages answers with.
+        assert.equal(about.body.version, "1.13.1");
+        assert.equal(about.body.homepage, `${server.url}/docs`);
+        assert.match(about.body.maintainer, /^faas-sandbox \d+\.\d+\.\d+/);
+        const config = await call("GET", "/config_info");
+        assert.equal(config.status, 200);
+        assert.equal(Object.keys(config.body).length, 39);
+        const { config: c } = server;
+        assert.equal(config.body.cpu_time_limit, c.defaultTimeoutMs / 1000);
+        assert.equal(config.body.max_wall_time_limit, c.maxTimeoutMs / 1000);
+        assert.equal(config.body.memory_limit, c.memoryLimitMb * 1024);
+        assert.equal(config.body.max_queue_size, c.maxQueue);
+        assert.equal(config.body.enable_wait_result, true);
+        assert.equal(config.body.enable_network, false);
+        const all = await call("GET", "/languages/all");
+        assert.deepEqual(
+          all.body.map((l: { id: number }) => l.id),
+          (await call("GET", "/languages")).body.map((l: { id: number }) => l.id),
+        );
+        assert.equal(all.body[0].is_archived, false);
+        assert.equal((await call("GET", "/config_info", undefined, null)).status, 401);
+      });
+
       await t.step("hello world with wait=true is accepted, in the default fields", async () => {
         const s = await run({
           language_id: 71,
@@ -115,6 +141,36 @@ Deno.test({
         assert.match(s.time!, /^\d+\.\d{3}$/);
         assert.ok(Number.isInteger(s.memory));
       });
+
+      await t.step(
+        "JavaScript and TypeScript programs read stdin as Node programs do",
+        async () => {
+          const js = await run({
+            language_id: 63,
+            source_code: [
+              'const rl = require("readline").createInterface({ input: process.stdin });',
+              "const nums = [];",
+              "rl.on('line', (line) => nums.push(...line.split(' ').map(Number)));",
+              "rl.on('close', () => console.log(nums.reduce((a, b) => a + b, 0)));",
+            ].join("\n"),
+            stdin: "1 2\n3 4\n",
+            expected_output: "10",
+          });
+          assert.deepEqual(js.status, { id: 3, description: "Accepted" }, JSON.stringify(js));
+          assert.equal(js.stdout, "10\n");
+          const ts = await run({
+            language_id: 74,
+            source_code: [
+              'let input: string = "";',
+              'process.stdin.on("data", (c: string) => input += c);',
+              'process.stdin.on("end", () => console.log(input.trim().split("").reverse().join("")));',
+            ].join("\n"),
+            stdin: "abc\n",
+            expected_output: "cba",
+          });
+          assert.deepEqual(ts.status, { id: 3, description: "Accepted" }, JSON.stringify(ts));
+        },
+      );
 
       await t.step("expected_output is compared as Judge0 does", async () => {
         const code = "print('a  ')\nprint('b')\nprint()\nprint()";

@@ -92,6 +92,9 @@ Deno.test({
       assert.equal(await judge0("/languages/71"), 200);
       assert.equal(await judge0("/languages/1"), 404);
       assert.equal(await judge0("/statuses"), 200);
+      assert.equal(await judge0("/languages/all"), 200);
+      assert.equal(await judge0("/about"), 200);
+      assert.equal(await judge0("/config_info"), 200);
       // Submissions made here are waited for: the one instance must be free again below.
       const queued: string[] = [];
       const submit = async (path: string, body: string) => {
