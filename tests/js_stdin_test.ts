@@ -120,6 +120,17 @@ process.stdin.on("end", async () => {
           "",
         );
         assert.equal(body.output.stdout, "ended\n");
+        const closed = await run(
+          `const rl = require("readline").createInterface({ input: process.stdin });
+let n = 0;
+rl.on("line", () => n++);
+rl.on("close", async () => {
+  await new Promise((r) => setTimeout(r, 20));
+  console.log("lines:", n);
+});`,
+          "a\nb\n",
+        );
+        assert.equal(closed.output.stdout, "lines: 2\n");
       });
 
       await t.step("process.exit and errors in listeners end the run as a process", async () => {

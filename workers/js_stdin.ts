@@ -162,12 +162,7 @@ export const JS_STDIN_SOURCE = String.raw`(function makeStdin(text, later, write
       terminal: false,
       line: "",
       get closed() { return closed; },
-      close() {
-        if (closed) return;
-        closed = true;
-        for (const [, reject] of questions.splice(0)) reject(new ErrorCtor("readline was closed"));
-        rl.emit("close");
-      },
+      close() { closeInto(undefined); },
       question(query, options, callback) {
         if (typeof options === "function") callback = options;
         if (closed) {
@@ -203,6 +198,13 @@ export const JS_STDIN_SOURCE = String.raw`(function makeStdin(text, later, write
     }, (event) => {
       if (event === "line" || event === "close") schedule();
     });
+    // Closes once; "returned" collects what close listeners return.
+    function closeInto(returned) {
+      if (closed) return;
+      closed = true;
+      for (const [, reject] of questions.splice(0)) reject(new ErrorCtor("readline was closed"));
+      rl.emitInto(returned, "close");
+    }
     function schedule() {
       if (scheduled || closed) return;
       scheduled = true;
@@ -218,7 +220,7 @@ export const JS_STDIN_SOURCE = String.raw`(function makeStdin(text, later, write
             rl.emitInto(returned, "line", line);
           }
         }
-        rl.close();
+        closeInto(returned);
       });
     }
     return rl;
