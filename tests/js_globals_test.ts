@@ -19,6 +19,17 @@ Deno.test({
       return r.body;
     };
     try {
+      await t.step("the Web APIs are built only once a run uses one", async () => {
+        // An accessor until first use, a plain value after: runs that use none
+        // (most) do not pay for building them.
+        const body = await js(`
+const kind = () => typeof Object.getOwnPropertyDescriptor(globalThis, "TextEncoder").get;
+const before = kind();
+const size = require("fs").readFileSync(0).length;
+return [before, kind(), size];`);
+        assert.deepEqual(JSON.parse(body.output.ret_val), ["function", "undefined", 0]);
+      });
+
       await t.step("URL and URLSearchParams parse, edit and serialize", async () => {
         const body = await js(`
 const u = new URL("https://user:pw@example.com:8080/a/b?x=1&y=two+words#frag");

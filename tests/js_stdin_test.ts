@@ -159,6 +159,25 @@ process.stdin.on("end", () => console.log("not reached"));`,
         assert.match(body.output.stderr, /readline reads process\.stdin only/);
       });
 
+      await t.step("stdin's objects and errors belong to the run's own realm", async () => {
+        const body = await run(
+          `const rl = require("readline").createInterface({ input: process.stdin });
+let refused;
+try { require("readline").createInterface({ input: {} }); } catch (e) { refused = e; }
+return [
+  Object.getPrototypeOf(process.stdin) === Object.prototype,
+  process.stdin.on instanceof Function,
+  rl.question instanceof Function,
+  refused instanceof TypeError,
+  // The async iterator prototype the run's own async generators share.
+  Object.getPrototypeOf(Object.getPrototypeOf(Object.getPrototypeOf(process.stdin[Symbol.asyncIterator]()))) ===
+    Object.getPrototypeOf(Object.getPrototypeOf(Object.getPrototypeOf((async function* () {})()))),
+];`,
+          "",
+        );
+        assert.equal(body.output.ret_val, "[true,true,true,true,true]", JSON.stringify(body));
+      });
+
       await t.step(
         "a run that never touches stdin ends as before: pending timers cancelled",
         async () => {

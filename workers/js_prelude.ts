@@ -14,6 +14,7 @@
  * reads serve the run's own files (see js_modules.ts), nothing else;
  * `process.stdin` and `readline` are built on first use (js_stdin.ts).
  */
+import { JS_FILES_SOURCE } from "./js_files.ts";
 import { JS_STDIN_SOURCE } from "./js_stdin.ts";
 export const JS_PRELUDE_FILENAME = "faas:prelude";
 
@@ -55,10 +56,6 @@ export const JS_PRELUDE = String.raw`"use strict";
   const getProto = Object.getPrototypeOf;
   const define = Object.defineProperty;
   const SyntaxErrorCtor = SyntaxError;
-  const U8 = Uint8Array;
-  const isView = ArrayBuffer.isView;
-  const fromCharCode = String.fromCharCode;
-  const encoder = new TextEncoder();
   const args = parse(argsJson);
   const names = parse(namesJson);
 
@@ -176,136 +173,14 @@ export const JS_PRELUDE = String.raw`"use strict";
   g.btoa = (s) => base64Encode(StringCtor(s));
   g.atob = (s) => base64Decode(StringCtor(s));
 
-  // The run's files: a path is relative to the run's directory ("/" and
-  // "./" mean the same); ".." may not leave it.
-  function normalize(path) {
-    const parts = [];
-    for (const part of StringCtor(path).split("/")) {
-      if (part === "" || part === ".") continue;
-      if (part === "..") {
-        if (!parts.length) return null;
-        parts.pop();
-      } else parts.push(part);
-    }
-    return parts.join("/");
-  }
-  const dirOf = (name) => name.includes("/") ? name.slice(0, name.lastIndexOf("/")) : "";
-  // Kept in step with the host's map as the run writes and removes files.
-  const fileSet = new Set(names);
-  const coded = (error, code) => { error.code = code; return error; };
-  function readText(path, binary) {
-    const name = normalize(path);
-    const text = name === null ? null : readFile(name, binary);
-    if (text === null) {
-      throw coded(new ErrorCtor("ENOENT: no such file or directory, open '" + path + "'"), "ENOENT");
-    }
-    return text;
-  }
-  function toBytes(b64) {
-    const binary = base64Decode(b64);
-    const bytes = new U8(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  }
-  function readFileSync(path, options) {
-    const encoding = typeof options === "string" ? options : options && options.encoding;
-    // Standard input, as programs written for judges read it.
-    if (path === 0 || path === "/dev/stdin") {
-      return encoding ? stdin : encoder.encode(stdin);
-    }
-    if (!encoding) return toBytes(readText(path, true));
-    return encoding === "base64" ? readText(path, true) : readText(path, false);
-  }
-  function children(path) {
-    const dir = normalize(path);
-    if (dir === null) return null;
-    const prefix = dir ? dir + "/" : "";
-    const found = new Set();
-    for (const name of fileSet) {
-      if (name.startsWith(prefix)) found.add(name.slice(prefix.length).split("/")[0]);
-    }
-    return dir === "" || found.size ? [...found].sort() : null;
-  }
-  // Bytes cross to the host as base64 text: no object of this realm goes.
-  function bytesBase64(data) {
-    const bytes = data instanceof U8 ? data : new U8(data.buffer, data.byteOffset, data.byteLength);
-    let binary = "";
-    for (let i = 0; i < bytes.length; i += 0x8000) {
-      binary += fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-    }
-    return base64Encode(binary);
-  }
-  function writeData(path, data, options, append) {
-    const encoding = typeof options === "string" ? options : options && options.encoding;
-    const name = normalize(path);
-    if (!name) {
-      throw coded(new ErrorCtor("ENOENT: no such file or directory, open '" + path + "'"), "ENOENT");
-    }
-    let text;
-    let base64 = false;
-    if (isView(data)) {
-      text = bytesBase64(data);
-      base64 = true;
-    } else if (data instanceof ArrayBuffer) {
-      text = bytesBase64(new U8(data));
-      base64 = true;
-    } else {
-      text = StringCtor(data);
-      base64 = encoding === "base64";
-    }
-    const problem = writeFile(name, text, base64, append === true);
-    if (problem !== null) throw coded(new ErrorCtor(problem), StringCtor(problem).split(":")[0]);
-    fileSet.add(name);
-  }
-  function removePath(path) {
-    const name = normalize(path);
-    if (name === null || !removeFile(name)) {
-      throw coded(new ErrorCtor("ENOENT: no such file or directory, unlink '" + path + "'"), "ENOENT");
-    }
-    fileSet.delete(name);
-  }
-  const fs = {
-    readFileSync,
-    writeFileSync: (path, data, options) => writeData(path, data, options, options && options.flag === "a"),
-    appendFileSync: (path, data, options) => writeData(path, data, options, true),
-    // Directories exist as long as files are in them.
-    mkdirSync: () => undefined,
-    unlinkSync: removePath,
-    rmSync: (path, options) => {
-      try { removePath(path); } catch (e) { if (!(options && options.force)) throw e; }
-    },
-    existsSync: (path) => {
-      const name = normalize(path);
-      return name !== null && (fileSet.has(name) || children(path) !== null);
-    },
-    readdirSync: (path) => {
-      const list = children(path === undefined ? "." : path);
-      if (list === null) {
-        throw coded(new ErrorCtor("ENOENT: no such file or directory, scandir '" + path + "'"), "ENOENT");
-      }
-      return list;
-    },
-  };
-  fs.promises = {
-    readFile: async (path, options) => readFileSync(path, options),
-    writeFile: async (path, data, options) => fs.writeFileSync(path, data, options),
-    appendFile: async (path, data, options) => writeData(path, data, options, true),
-    mkdir: async () => undefined,
-    unlink: async (path) => removePath(path),
-  };
-  const denoAppend = (options) => !!(options && options.append);
-  g.Deno.writeTextFileSync = (path, text, options) => writeData(path, StringCtor(text), undefined, denoAppend(options));
-  g.Deno.writeTextFile = async (path, text, options) => g.Deno.writeTextFileSync(path, text, options);
-  g.Deno.writeFileSync = (path, data, options) => writeData(path, data, undefined, denoAppend(options));
-  g.Deno.writeFile = async (path, data, options) => g.Deno.writeFileSync(path, data, options);
-  g.Deno.mkdirSync = () => undefined;
-  g.Deno.mkdir = async () => undefined;
-  g.Deno.removeSync = (path) => removePath(path);
-  g.Deno.remove = async (path) => removePath(path);
-  g.Deno.readTextFileSync = (path) => readText(path, false);
-  g.Deno.readTextFile = async (path) => readText(path, false);
-  g.Deno.readFileSync = (path) => toBytes(readText(path, true));
-  g.Deno.readFile = async (path) => toBytes(readText(path, true));
+  // The run's files, as fs and Deno reach them.
+  const makeFiles = ${JS_FILES_SOURCE};
+  const { fs, readText, fileSet, normalize, dirOf, coded } = makeFiles(
+    { readFile, writeFile, removeFile, btoa: base64Encode, atob: base64Decode },
+    names,
+    stdin,
+    g.Deno,
+  );
 
   const EXTENSIONS = ["", ".js", ".ts", ".mjs", ".cjs", ".mts", ".cts", ".json", "/index.js", "/index.ts"];
   const modules = new Map();
