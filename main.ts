@@ -8,7 +8,7 @@
 import { type Config, ConfigError, loadConfig } from "./config/config.ts";
 import { createService, type Service } from "./service/service.ts";
 import { loadKeys } from "./config/config_keys.ts";
-import { watchLauncher } from "./service/orphan_watch.ts";
+import { findLauncher, watchLauncher } from "./service/orphan_watch.ts";
 import { openJobStore } from "./jobs/open_store.ts";
 import {
   PackageError,
@@ -21,6 +21,10 @@ function fail(message: string): never {
   console.error(message);
   Deno.exit(1);
 }
+
+// Who started us through npm, before anything slow: a launcher gone while
+// the service starts must not be mistaken for its successor.
+const launcher = await findLauncher();
 
 let config: Config;
 try {
@@ -167,4 +171,4 @@ function reload(): void {
 Deno.addSignalListener("SIGHUP", reload);
 Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
-await watchLauncher(() => stop("launcher gone"));
+watchLauncher(launcher, () => stop("launcher gone"));

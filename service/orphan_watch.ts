@@ -18,25 +18,53 @@ async function parentOf(pid: number): Promise<number | undefined> {
   }
 }
 
+/** Who started this process through npm: our parent and its parent, as found at start-up. */
+export interface Launcher {
+  parent: number;
+  grandparent: number;
+}
+
 /**
- * When started through npm (`npm_command` is set), calls `onOrphaned` once
- * our parent or our parent's parent changes. Returns a function that stops
- * watching.
+ * Our parent and its parent when started through npm (`npm_command` is
+ * set); undefined otherwise or when `ps` cannot tell. Read first thing at
+ * start-up: read later, the launcher may already be gone (a SIGTERM while
+ * the service starts), and its replacement would be taken for it.
  */
-export async function watchLauncher(
-  onOrphaned: () => void,
-  everyMs = 1000,
+export async function findLauncher(
   env: Record<string, string | undefined> = Deno.env.toObject(),
-): Promise<() => void> {
-  if (!env.npm_command) return () => {};
+): Promise<Launcher | undefined> {
+  if (!env.npm_command) return undefined;
   const parent = Deno.ppid;
   const grandparent = await parentOf(parent);
-  if (grandparent === undefined) return () => {};
-  const timer = setInterval(async () => {
-    if (Deno.ppid !== parent || (await parentOf(parent)) !== grandparent) {
+  return grandparent === undefined ? undefined : { parent, grandparent };
+}
+
+/**
+ * Calls `onOrphaned` once our parent or our parent's parent is no longer
+ * `launcher`'s: checked at once, then every `everyMs`. Returns a function
+ * that stops watching.
+ */
+export function watchLauncher(
+  launcher: Launcher | undefined,
+  onOrphaned: () => void,
+  everyMs = 1000,
+): () => void {
+  if (!launcher) return () => {};
+  let done = false;
+  const check = async () => {
+    if (done) return;
+    const gone = Deno.ppid !== launcher.parent ||
+      (await parentOf(launcher.parent)) !== launcher.grandparent;
+    if (gone && !done) {
+      done = true;
       clearInterval(timer);
       onOrphaned();
     }
-  }, everyMs);
-  return () => clearInterval(timer);
+  };
+  const timer = setInterval(check, everyMs);
+  check();
+  return () => {
+    done = true;
+    clearInterval(timer);
+  };
 }
