@@ -99,6 +99,23 @@ Deno.test("piston v2 clients work unchanged", async (t) => {
       assert.equal(ts.compile?.code, 0);
     });
 
+    await t.step("piston-client's javascript reads stdin through readline", async () => {
+      const result = await client.execute({
+        language: "javascript",
+        files: [{
+          content: [
+            'const rl = require("readline").createInterface({ input: process.stdin });',
+            "const words = [];",
+            'rl.on("line", (line) => words.push(line.toUpperCase()));',
+            'rl.on("close", () => console.log(words.join(" ")));',
+          ].join("\n"),
+        }],
+        stdin: "piston\nreads\nlines\n",
+      }) as PistonResult;
+      assert.equal(result.run.stdout, "PISTON READS LINES\n");
+      assert.equal(result.run.code, 0);
+    });
+
     await t.step("multi-file programs: the first file runs, the others import", async () => {
       const py = await execute(server, {
         language: "py",
