@@ -133,6 +133,26 @@ return u.searchParams.get("a") + n;`,
         assert.equal(body.output.ret_val, "12");
       });
 
+      await t.step("process.nextTick, hrtime and cwd work as in Node", async () => {
+        const body = await js(`const order = [];
+process.nextTick((a, b) => order.push("tick " + a + b), 1, 2);
+order.push("sync");
+await new Promise((r) => setTimeout(r, 5));
+const [s, ns] = process.hrtime();
+const d = process.hrtime([s, ns]);
+let refused = false;
+try { process.nextTick(42); } catch (e) { refused = e instanceof TypeError; }
+return [order, typeof process.hrtime.bigint(), d[0] === 0 && d[1] >= 0 && d[1] < 1e9,
+  process.cwd(), refused];`);
+        assert.deepEqual(JSON.parse(body.output.ret_val), [
+          ["sync", "tick 12"],
+          "bigint",
+          true,
+          "/",
+          true,
+        ]);
+      });
+
       await t.step("fetch and Deno's and process's real APIs are absent", async () => {
         const body = await js(`return [typeof fetch, typeof Deno.connect, typeof Deno.open,
   typeof Deno.Command, typeof process.binding, typeof WebSocket, typeof XMLHttpRequest, typeof Worker];`);

@@ -114,10 +114,29 @@ export const JS_PRELUDE = String.raw`"use strict";
     throw new ExitSignal();
   };
   const stream = (fd) => ({ write: (chunk) => { write(fd, StringCtor(chunk)); return true; } });
+  const hrtime = (previous) => {
+    const ns = Math.round(now() * 1e6);
+    let sec = Math.floor(ns / 1e9);
+    let nsec = ns % 1e9;
+    if (previous) {
+      sec -= previous[0];
+      nsec -= previous[1];
+      if (nsec < 0) { sec--; nsec += 1e9; }
+    }
+    return [sec, nsec];
+  };
+  hrtime.bigint = () => BigInt(Math.round(now() * 1e6));
   g.process = {
     exit, argv: ["deno", entry].concat(args), env: {}, platform: "sandbox",
     stdout: stream(1), stderr: stream(2),
     exitCode: undefined,
+    // Callbacks run as microtasks; an error in one ends the run, as in a timer.
+    nextTick: (fn, ...args) => {
+      if (typeof fn !== "function") throw new TypeError("Callback must be a function");
+      g.queueMicrotask(() => fn(...args));
+    },
+    hrtime,
+    cwd: () => "/",
   };
   // Standard input as a stream and readline, built when a run first uses them.
   let streams = null;
