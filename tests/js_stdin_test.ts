@@ -159,6 +159,36 @@ process.stdin.on("end", () => console.log("not reached"));`,
         assert.match(body.output.stderr, /readline reads process\.stdin only/);
       });
 
+      await t.step(
+        "readFileSync without an encoding gives bytes that read as text, as a Buffer",
+        async () => {
+          const { body } = await server.run({
+            language: "javascript",
+            files: [{ name: "data.txt", content: "hi" }],
+            stdin: "3\n1 é 2\n",
+            code: `const fs = require("fs");
+const lines = fs.readFileSync("/dev/stdin").toString().trim().split("\\n");
+const b = fs.readFileSync(0);
+return [lines, b instanceof Uint8Array, b.length, String(b).length, "" + b.subarray(0, 1),
+  b.toString("hex", 0, 3), b.toString("base64", 0, 3), b.toString("utf8", 2, 8),
+  Object.keys(b).length === b.length, fs.readFileSync("data.txt").toString("latin1")];`,
+          });
+          assert.equal(body.metadata.status, "success", JSON.stringify(body));
+          assert.deepEqual(JSON.parse(body.output.ret_val), [
+            ["3", "1 é 2"],
+            true,
+            9,
+            8,
+            "3",
+            "330a31",
+            "Mwox",
+            "1 é 2",
+            true,
+            "hi",
+          ]);
+        },
+      );
+
       await t.step("stdin's objects and errors belong to the run's own realm", async () => {
         const body = await run(
           `const rl = require("readline").createInterface({ input: process.stdin });

@@ -17,6 +17,8 @@
 export const JS_FILES_SOURCE = String.raw`(function makeFiles(host, names, stdin, deno) {
   const StringCtor = String;
   const ErrorCtor = Error;
+  const TypeErrorCtor = TypeError;
+  const define = Object.defineProperty;
   const U8 = Uint8Array;
   const isView = ArrayBuffer.isView;
   const fromCharCode = String.fromCharCode;
@@ -59,13 +61,60 @@ export const JS_FILES_SOURCE = String.raw`(function makeFiles(host, names, stdin
     for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
     return bytes;
   }
+  // Bytes as Node's fs hands them out (a Buffer): a Uint8Array whose
+  // toString() decodes them, so that readFileSync(0).toString() and
+  // String(bytes) give the text, as programs written for Node expect.
+  let decoder;
+  const subarray = U8.prototype.subarray;
+  function latin1(bytes, mask) {
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      const chunk = bytes.subarray(i, i + 0x8000);
+      text += fromCharCode.apply(null, mask === 0xff ? chunk : chunk.map((b) => b & mask));
+    }
+    return text;
+  }
+  function asBuffer(bytes) {
+    define(bytes, "toString", {
+      value: (encoding, start, end) => {
+        const part = subarray.call(bytes, start === undefined ? 0 : +start, end === undefined ? bytes.length : +end);
+        const name = encoding === undefined ? "utf8" : StringCtor(encoding).toLowerCase();
+        if (name === "utf8" || name === "utf-8") {
+          return (decoder || (decoder = new TextDecoder())).decode(part);
+        }
+        if (name === "latin1" || name === "binary") return latin1(part, 0xff);
+        if (name === "ascii") return latin1(part, 0x7f);
+        if (name === "base64") return base64Encode(latin1(part, 0xff));
+        if (name === "hex") {
+          let hex = "";
+          for (let i = 0; i < part.length; i++) hex += (part[i] < 16 ? "0" : "") + part[i].toString(16);
+          return hex;
+        }
+        throw new TypeErrorCtor("Unknown encoding: " + StringCtor(encoding));
+      },
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+    // Its parts decode the same way.
+    for (const method of ["subarray", "slice"]) {
+      const original = bytes[method];
+      define(bytes, method, {
+        value: (start, end) => asBuffer(original.call(bytes, start, end)),
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    }
+    return bytes;
+  }
   function readFileSync(path, options) {
     const encoding = typeof options === "string" ? options : options && options.encoding;
     // Standard input, as programs written for judges read it.
     if (path === 0 || path === "/dev/stdin") {
-      return encoding ? stdin : encodeText(stdin);
+      return encoding ? stdin : asBuffer(encodeText(stdin));
     }
-    if (!encoding) return toBytes(readText(path, true));
+    if (!encoding) return asBuffer(toBytes(readText(path, true)));
     return encoding === "base64" ? readText(path, true) : readText(path, false);
   }
   function children(path) {
