@@ -111,7 +111,7 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
   // objects), so it holds only the allowlist, before any run.
   const restoreRealm = lockDownRealm();
   // Built before parking, so a run never waits for its context.
-  let spare = fresh();
+  let spare: Fresh | undefined = fresh();
 
   port.onmessage = (e: MessageEvent<PortMessage>) => {
     const msg = e.data;
@@ -120,34 +120,48 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
       return;
     }
     if (msg.fileOp) {
-      session ??= spare;
+      session ??= spare ?? fresh();
       sessionFiles ??= new RunFiles(undefined, session.ctx);
       const outcome = fileOpOutcome(msg.id, jsFileOp(sessionFiles, msg.fileOp));
       post({ t: "result", ...outcome, cpuMs: cpuLap() });
       parkUntilNeeded(gate);
       return;
     }
-    let context = spare;
+    let context: Fresh;
     let files: RunFiles | undefined;
-    if (msg.persist) {
-      context = session ? { ...session, install: prelude.runInContext(session.ctx) } : spare;
+    if (!msg.persist) context = spare ?? fresh();
+    else {
+      context = session
+        ? { ...session, install: prelude.runInContext(session.ctx) }
+        : spare ?? fresh();
       session = context;
       sessionFiles ??= new RunFiles(undefined, context.ctx);
       files = sessionFiles;
     }
+    spare = undefined;
     current = new ActiveRun(msg, context, files, (outcome) => {
       current = undefined;
-      // The realm is put back and the next context built before the result
-      // goes, and the worker parks in the same task as it sends it: nothing
-      // of this run executes once the host may serve another instance.
+      // The realm is put back before the result goes, and the worker parks
+      // in the same task as it sends it: nothing of this run executes once
+      // the host may serve another instance. The next run's context is
+      // built after the result, off the caller's wait (only our code runs
+      // then, in a context no run has had).
+      let healthy = true;
       try {
         restoreRealm();
-        // A session's instance runs its session only: no fresh context.
-        if (!msg.persist) spare = fresh();
       } catch (e) {
+        healthy = false;
         post({ t: "retire", reason: `reset failed: ${e instanceof Error ? e.message : e}` });
       }
       post({ t: "result", ...outcome, cpuMs: cpuLap() });
+      // A session's instance runs its session only: no fresh context.
+      if (healthy && !msg.persist) {
+        try {
+          spare = fresh();
+        } catch (e) {
+          post({ t: "retire", reason: `no fresh context: ${e instanceof Error ? e.message : e}` });
+        }
+      }
       parkUntilNeeded(gate);
     }, post);
   };
