@@ -3,8 +3,8 @@
  * The operator console in headless Chromium (Debian's `chromium`, driven
  * by puppeteer-core): signing in with each role, the live overview, keys
  * made and revoked from the page, the audit log filtered and exported, a
- * phone-sized window, and that no request leaves the service and no page
- * error occurs.
+ * phone-sized window, labels and contrast on every page, and that no
+ * request leaves the service and no page error occurs.
  */
 import assert from "node:assert/strict";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
@@ -79,6 +79,67 @@ async function clickButton(page: Page, selector: string, text: string) {
     selector,
     text,
   );
+}
+
+/**
+ * Visible text whose colour against its background is below WCAG 2's AA
+ * ratio (4.5:1, or 3:1 for large text), as "tag text ratio". Backgrounds
+ * are the element's and its ancestors' colours blended; disabled controls
+ * are exempt, as WCAG allows.
+ */
+function lowContrastText(): string[] {
+  type Rgba = { r: number; g: number; b: number; a: number };
+  const parse = (css: string): Rgba | undefined => {
+    const m = css.match(/rgba?\(([^)]+)\)/);
+    if (!m) return undefined;
+    const [r, g, b, a = 1] = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+    return { r, g, b, a };
+  };
+  const over = (top: Rgba, under: Rgba): Rgba => ({
+    r: top.r * top.a + under.r * (1 - top.a),
+    g: top.g * top.a + under.g * (1 - top.a),
+    b: top.b * top.a + under.b * (1 - top.a),
+    a: 1,
+  });
+  const luminance = ({ r, g, b }: Rgba) => {
+    const f = (v: number) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el: Element): Rgba => {
+    const layers: Rgba[] = [];
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) layers.push(c);
+      if (c && c.a >= 1) break;
+    }
+    return layers.reverse().reduce((under, top) => over(top, under), {
+      r: 255,
+      g: 255,
+      b: 255,
+      a: 1,
+    });
+  };
+  const low: string[] = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const text = [...el.childNodes]
+      .filter((n) => n.nodeType === Node.TEXT_NODE)
+      .map((n) => n.textContent ?? "")
+      .join("")
+      .trim();
+    if (!text || el.getClientRects().length === 0 || (el as HTMLButtonElement).disabled) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility !== "visible") continue;
+    const bg = background(el);
+    const fg = over(parse(style.color) ?? { r: 0, g: 0, b: 0, a: 1 }, bg);
+    const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (Number(style.fontWeight) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) {
+      low.push(`${el.tagName.toLowerCase()} "${text.slice(0, 40)}" ${ratio.toFixed(2)}`);
+    }
+  }
+  return low;
 }
 
 Deno.test({
@@ -424,6 +485,26 @@ Deno.test({
           }
         },
       );
+
+      await t.step("text on every page meets WCAG AA contrast", async () => {
+        const pages = await page.$$eval(
+          "header nav a",
+          (as) => as.map((a) => a.getAttribute("href")!),
+        );
+        for (const href of pages) {
+          await page.goto(`${server.url}/console${href}`, { waitUntil: "networkidle0" });
+          await new Promise((r) => setTimeout(r, 300));
+          const low = await page.evaluate(lowContrastText);
+          assert.deepEqual(low, [], href);
+        }
+        // The sign-in form, and the alert a refused key gets.
+        await page.click("header button");
+        await page.waitForSelector('input[name="key"]');
+        assert.deepEqual(await page.evaluate(lowContrastText), [], "sign-in");
+        await signIn(page, server.url, runner.key);
+        await page.waitForSelector('[role="alert"]');
+        assert.deepEqual(await page.evaluate(lowContrastText), [], "refused key");
+      });
 
       await t.step("no request left the service and no page error occurred", () => {
         assert.deepEqual(foreign, []);
