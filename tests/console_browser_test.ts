@@ -81,6 +81,16 @@ async function clickButton(page: Page, selector: string, text: string) {
   );
 }
 
+/** Opens every page of the console's navigation in turn, settled, and checks it. */
+async function eachPage(page: Page, url: string, check: (href: string) => Promise<void>) {
+  const pages = await page.$$eval("header nav a", (as) => as.map((a) => a.getAttribute("href")!));
+  for (const href of pages) {
+    await page.goto(`${url}/console${href}`, { waitUntil: "networkidle0" });
+    await new Promise((r) => setTimeout(r, 300));
+    await check(href);
+  }
+}
+
 /**
  * Visible text whose colour against its background is below WCAG 2's AA
  * ratio (4.5:1, or 3:1 for large text), as "tag text ratio". Backgrounds
@@ -464,13 +474,7 @@ Deno.test({
           await page.keyboard.type(ADMIN);
           await page.keyboard.press("Enter");
           await page.waitForSelector('[data-stat="python-spare"]');
-          const pages = await page.$$eval(
-            "header nav a",
-            (as) => as.map((a) => a.getAttribute("href")!),
-          );
-          for (const href of pages) {
-            await page.goto(`${server.url}/console${href}`, { waitUntil: "networkidle0" });
-            await new Promise((r) => setTimeout(r, 300));
+          await eachPage(page, server.url, async (href) => {
             const unlabelled = await page.evaluate(() => [
               ...[...document.querySelectorAll("input, select, textarea")]
                 .filter((e) =>
@@ -482,21 +486,14 @@ Deno.test({
                 .map((b) => b.outerHTML),
             ]);
             assert.deepEqual(unlabelled, [], href);
-          }
+          });
         },
       );
 
       await t.step("text on every page meets WCAG AA contrast", async () => {
-        const pages = await page.$$eval(
-          "header nav a",
-          (as) => as.map((a) => a.getAttribute("href")!),
-        );
-        for (const href of pages) {
-          await page.goto(`${server.url}/console${href}`, { waitUntil: "networkidle0" });
-          await new Promise((r) => setTimeout(r, 300));
-          const low = await page.evaluate(lowContrastText);
-          assert.deepEqual(low, [], href);
-        }
+        await eachPage(page, server.url, async (href) => {
+          assert.deepEqual(await page.evaluate(lowContrastText), [], href);
+        });
         // The sign-in form, and the alert a refused key gets.
         await page.click("header button");
         await page.waitForSelector('input[name="key"]');
